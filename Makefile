@@ -1,0 +1,119 @@
+# apotheca — build, test, run, bench.
+#   make run    install what is missing, build, load demo data, serve
+#   make test   install what is missing, build, run every test (both backends, ASan too)
+#   make bench  load benchmarks (wrk) against a local server
+
+# B: the build directory (parallel builds can each use their own)
+B       ?= build
+CC      ?= gcc
+PKGS    := libmicrohttpd jansson libjwt libcurl sqlite3 libpq openssl
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wmissing-prototypes -Werror \
+           -Wno-overlength-strings
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -Isrc -I$(B)/gen -D_GNU_SOURCE
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+SRC      := $(shell find src -name '*.c' | sort)
+LIB_SRC  := $(filter-out src/main.c,$(SRC))
+MIGR     := $(sort $(wildcard src/store/migrations/*.sql))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+# One object tree per flavour: release ($(B)/) and sanitized ($(B)/asan/).
+OBJ       := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/migrations.o
+ASAN_OBJ  := $(LIB_SRC:%.c=$(B)/asan/obj/%.o) $(B)/asan/obj/gen/migrations.o
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+ASAN_UNIT := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
+SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+PY := /usr/bin/python3
+
+.PHONY: all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
+
+all: $(B)/apotheca
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh test
+
+$(B)/gen/migrations.c: $(MIGR) scripts/embed-migrations.sh
+	@mkdir -p $(@D)
+	@scripts/embed-migrations.sh $@ $(MIGR)
+
+$(B)/obj/gen/migrations.o: $(B)/gen/migrations.c
+	@mkdir -p $(@D)
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo '  CC      $<'
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/apotheca: $(B)/obj/src/main.o $(OBJ)
+	@echo '  LINK    $@'
+	@$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(OBJ) tests/unit/t.h
+	@mkdir -p $(@D)
+	@echo '  LINK    $@'
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(OBJ) $(PKG_LIBS)
+
+$(B)/asan/obj/gen/migrations.o: $(B)/gen/migrations.c
+	@mkdir -p $(@D)
+	@$(CC) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -c $< -o $@
+
+$(B)/asan/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo '  CC+SAN  $<'
+	@$(CC) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/asan/apotheca: $(B)/asan/obj/src/main.o $(ASAN_OBJ)
+	@echo '  LINK    $@'
+	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+$(B)/asan/tests/%: tests/unit/%.c $(ASAN_OBJ) tests/unit/t.h
+	@mkdir -p $(@D)
+	@echo '  LINK    $@'
+	@$(CC) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(ASAN_OBJ) $(PKG_LIBS)
+
+check-banned:
+	@bad=$$(grep -L '#include "base/banned.h"' $(SRC)); \
+	if [ -n "$$bad" ]; then echo "files missing base/banned.h: $$bad"; exit 1; fi
+
+unit: $(UNIT_BIN)
+	@scripts/run-unit.sh $(UNIT_BIN)
+
+e2e-sqlite: $(B)/apotheca
+	$(PY) tests/e2e/run.py --binary $(B)/apotheca --backend sqlite
+
+e2e-pg: $(B)/apotheca
+	$(PY) tests/e2e/run.py --binary $(B)/apotheca --backend postgres
+
+asan: $(B)/asan/apotheca $(ASAN_UNIT)
+	@ASAN_OPTIONS=detect_leaks=1 scripts/run-unit.sh $(ASAN_UNIT)
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 $(PY) tests/e2e/run.py --binary $(B)/asan/apotheca --backend sqlite
+
+test: test-deps
+	@$(MAKE) --no-print-directory check-banned all unit
+	@$(MAKE) --no-print-directory e2e-sqlite
+	@$(MAKE) --no-print-directory e2e-pg
+	@$(MAKE) --no-print-directory asan
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-demo.sh
+
+bench:
+	@scripts/install-deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@scripts/bench.sh
+
+format:
+	clang-format -i $(SRC) $(shell find src -name '*.h') $(UNIT_SRC)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,75 @@
+/*
+ * The admin dialect's errors and token check (see admin.h). Resources live
+ * in admin_*.c.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "api/admin.h"
+#include "app.h"
+#include "base/strnum.h"
+#include "base/banned.h"
+
+static void dialect_error(struct req *r, unsigned status, const char *code, const char *message)
+{
+	json_t *err = json_pack("{s:s,s:s}", "code", code ? code : "error", "message", message);
+	req_reply_json(r, status, json_pack("{s:o}", "error", err));
+}
+
+const struct dialect admin_dialect = {"admin", "/admin/v1", dialect_error};
+
+unsigned admin_status(enum apo_result rc)
+{
+	switch (rc) {
+	case APO_OK:
+		return 200;
+	case APO_ERR_INVALID:
+	case APO_ERR_INSUFFICIENT:
+		return 400;
+	case APO_ERR_NOT_FOUND:
+		return 404;
+	case APO_ERR_CONFLICT:
+	case APO_ERR_STATE:
+	case APO_ERR_BUSY:
+		return 409;
+	case APO_ERR_AUTH:
+		return 401;
+	case APO_ERR_FORBIDDEN:
+		return 403;
+	case APO_ERR_TOO_LARGE:
+		return 413;
+	case APO_ERR_UPSTREAM:
+		return 502;
+	case APO_ERR_UNAVAILABLE:
+		return 503;
+	case APO_ERR_INTERNAL:
+		break;
+	}
+	return 500;
+}
+
+void admin_fail(struct req *r, enum apo_result rc, const char *message)
+{
+	req_fail(r, admin_status(rc), apo_result_name(rc), message ? message : apo_result_name(rc));
+}
+
+int admin_auth_or_reply(struct req *r)
+{
+	const char *want = r->app->cfg.admin_token;
+	const char *h = req_header(r, "Authorization");
+	if (!want) {
+		req_fail(r, 403, "forbidden", "The admin API is disabled (APOTHECA_ADMIN_TOKEN unset)");
+		return -1;
+	}
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+		req_add_header(r, "WWW-Authenticate", "Bearer");
+		req_fail(r, 401, "unauthorized", "Missing admin bearer token");
+		return -1;
+	}
+	h += 7;
+	if (!str_ct_equal(h, strlen(h), want, strlen(want))) {
+		req_fail(r, 401, "unauthorized", "Invalid admin token");
+		return -1;
+	}
+	return 0;
+}

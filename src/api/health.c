@@ -1,0 +1,47 @@
+/*
+ * Liveness, readiness and metrics: /healthz answers while the process runs,
+ * /readyz only while the database answers a query, /metrics in Prometheus
+ * text format.
+ */
+#include "api/routes.h"
+#include "app.h"
+#include "http/metrics.h"
+#include "http/req.h"
+#include "store/store.h"
+#include "base/banned.h"
+
+static void healthz(struct req *r)
+{
+	req_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void readyz(struct req *r)
+{
+	struct store_conn *c = store_thread_conn(r->app->store);
+	if (!c || store_ping(c) != APO_OK) {
+		req_add_header(r, "Retry-After", "1");
+		req_reply_json(r, 503,
+			       json_pack("{s:s,s:s}", "status", "unavailable", "database",
+					 store_backend_name(r->app->store)));
+		return;
+	}
+	req_reply_json(r, 200,
+		       json_pack("{s:s,s:s}", "status", "ready", "database",
+				 store_backend_name(r->app->store)));
+}
+
+static void metrics(struct req *r)
+{
+	struct buf b;
+	buf_init(&b);
+	metrics_render(&b);
+	req_reply(r, 200, "text/plain; version=0.0.4", b.data, b.len);
+	buf_release(&b);
+}
+
+void health_routes(struct router *rt)
+{
+	router_add_flags(rt, HTTP_GET, "/healthz", healthz, "healthz", ROUTE_NO_DB);
+	router_add_flags(rt, HTTP_GET, "/readyz", readyz, "readyz", ROUTE_NO_DB);
+	router_add_flags(rt, HTTP_GET, "/metrics", metrics, "metrics", ROUTE_NO_DB);
+}

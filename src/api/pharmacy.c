@@ -1,0 +1,163 @@
+/*
+ * The pharmacy dialect's envelope, errors and authentication (see
+ * pharmacy.h). Endpoint handlers live in pharmacy_*.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/pharmacy.h"
+#include "app.h"
+#include "auth/jwt.h"
+#include "core/merchant.h"
+#include "store/repo_merchants.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "base/banned.h"
+
+static json_t *error_body(unsigned status, const char *message, json_t *errors)
+{
+	return json_pack("{s:b,s:i,s:{s:s,s:o}}", "is_success", 0, "status_code", (int)status,
+			 "error", "message", message, "errors", errors);
+}
+
+void pharm_error(struct req *r, unsigned status, const char *message)
+{
+	json_t *errors = json_pack("[{s:s}]", "message", message);
+	req_reply_json(r, status, error_body(status, message, errors));
+}
+
+void pharm_error_null(struct req *r, unsigned status, const char *message)
+{
+	req_reply_json(r, status, error_body(status, message, json_null()));
+}
+
+void pharm_merchant_not_found(struct req *r)
+{
+	req_reply_json(r, 400,
+		       json_pack("{s:b,s:i,s:s}", "is_success", 0, "status_code", 400, "error",
+				 "Merchant not found"));
+}
+
+void pharm_ok(struct req *r, json_t *data, int partial_complete)
+{
+	req_reply_json(r, 200,
+		       json_pack("{s:o,s:b,s:b,s:i}", "data", data, "partial_complete",
+				 partial_complete, "is_success", 1, "status_code", 200));
+}
+
+static void dialect_error(struct req *r, unsigned status, const char *code, const char *message)
+{
+	(void)code;
+	/* The seed answers malformed JSON with exactly "Invalid request". */
+	pharm_error(r, status, message);
+}
+
+const struct dialect pharmacy_dialect = {"pharmacy", "/api/v4", dialect_error};
+
+unsigned pharm_status(enum apo_result rc)
+{
+	switch (rc) {
+	case APO_OK:
+		return 200;
+	case APO_ERR_INVALID:
+	case APO_ERR_INSUFFICIENT:
+	case APO_ERR_CONFLICT:
+	case APO_ERR_BUSY:
+		return 400; /* the seeds answer business refusals with 400 */
+	case APO_ERR_NOT_FOUND:
+		return 404;
+	case APO_ERR_STATE:
+		return 409;
+	case APO_ERR_AUTH:
+		return 401;
+	case APO_ERR_FORBIDDEN:
+		return 403;
+	case APO_ERR_TOO_LARGE:
+		return 413;
+	case APO_ERR_UPSTREAM:
+		return 502;
+	case APO_ERR_UNAVAILABLE:
+		return 503;
+	case APO_ERR_INTERNAL:
+		break;
+	}
+	return 500;
+}
+
+void pharm_fail(struct req *r, enum apo_result rc, const char *message)
+{
+	if (!message) {
+		switch (rc) {
+		case APO_ERR_NOT_FOUND:
+			message = "Not found";
+			break;
+		case APO_ERR_UNAVAILABLE:
+			message = "Database unavailable";
+			break;
+		case APO_ERR_BUSY:
+			message = "Busy, please retry";
+			break;
+		default:
+			message = "Internal error";
+		}
+	}
+	if (rc == APO_ERR_UNAVAILABLE || rc == APO_ERR_BUSY)
+		req_add_header(r, "Retry-After", "1");
+	pharm_error(r, pharm_status(rc), message);
+}
+
+static void free_merchant(void *p)
+{
+	merchant_release(p);
+	free(p);
+}
+
+static const char *bearer_token(struct req *r)
+{
+	const char *h = req_header(r, "Authorization");
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return h;
+}
+
+int pharm_auth_or_reply(struct req *r, const char *key, int by_name, enum pharm_keys keys,
+			const struct merchant **out)
+{
+	struct merchant *m = xmalloc(sizeof(*m));
+	const struct config *cfg = &r->app->cfg;
+	char why[160];
+	enum apo_result rc;
+
+	merchant_init(m);
+	rc = by_name ? merchant_load_by_name(r->db, key, m) : merchant_load(r->db, key, m);
+	if (rc != APO_OK || !m->active) {
+		free_merchant(m);
+		if (rc == APO_OK || rc == APO_ERR_NOT_FOUND)
+			pharm_merchant_not_found(r);
+		else
+			pharm_fail(r, rc, NULL);
+		return -1;
+	}
+	const char *ak = req_header(r, "X-Access-Key");
+	int key_ok = config_key_allowed(cfg->access_keys, cfg->naccess_keys, ak);
+	if (keys == PHARM_CLIENT_OR_PUBLIC_KEYS)
+		key_ok |= config_key_allowed(cfg->public_keys, cfg->npublic_keys, ak);
+	if (!key_ok) {
+		free_merchant(m);
+		pharm_error(r, 401, ak ? "Invalid X-Access-Key" : "Missing X-Access-Key");
+		return -1;
+	}
+	if (jwt_verify_rs256(bearer_token(r), m->jwt_public_key, now_s(), why, sizeof(why))) {
+		free_merchant(m);
+		pharm_error(r, 401, why);
+		return -1;
+	}
+	r->principal = m;
+	r->principal_free = free_merchant;
+	*out = m;
+	return 0;
+}

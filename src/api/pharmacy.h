@@ -1,0 +1,49 @@
+/*
+ * The pharmacy partner dialect (/api/v4): its response envelope, its error
+ * shapes (including the seed's exact bodies), the mapping from apo_result to
+ * HTTP status, and merchant authentication (X-Access-Key + RS256 JWT).
+ */
+#ifndef APO_API_PHARMACY_H
+#define APO_API_PHARMACY_H
+
+#include <jansson.h>
+
+#include "base/result.h"
+#include "http/req.h"
+
+struct merchant;
+
+extern const struct dialect pharmacy_dialect;
+
+/* {"data": data, "partial_complete": p, "is_success": true, "status_code": 200};
+ * steals data. */
+void pharm_ok(struct req *r, json_t *data, int partial_complete);
+
+/* The error envelope with "errors": [{"message": message}]. */
+void pharm_error(struct req *r, unsigned status, const char *message);
+
+/* The error envelope with "errors": null (the cancel endpoint's shape). */
+void pharm_error_null(struct req *r, unsigned status, const char *message);
+
+/* The seed's {"is_success": false, "status_code": 400, "error": "Merchant not found"}. */
+void pharm_merchant_not_found(struct req *r);
+
+/* The one place a result becomes a status in this dialect. */
+unsigned pharm_status(enum apo_result rc);
+
+/* Answers rc with message (a generic one per result when NULL). */
+void pharm_fail(struct req *r, enum apo_result rc, const char *message);
+
+/* Which access keys a route accepts. */
+enum pharm_keys { PHARM_CLIENT_KEYS, PHARM_CLIENT_OR_PUBLIC_KEYS };
+
+/*
+ * Authenticates the merchant named by `key` (its id, or with by_name its
+ * name): unknown or inactive → the seed's "Merchant not found"; a missing or
+ * unknown X-Access-Key, or a bearer token that fails any rule of SPEC §2
+ * → 401. On success returns 0 and sets *out to the merchant, owned by r.
+ */
+int pharm_auth_or_reply(struct req *r, const char *key, int by_name, enum pharm_keys keys,
+			const struct merchant **out);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * The one list of routes and background tasks (see app.h, routes.h).
+ */
+#include <stddef.h>
+
+#include "api/routes.h"
+#include "app.h"
+#include "base/banned.h"
+
+void app_routes(struct app *app)
+{
+	struct router *rt = &app->router;
+	router_init(rt);
+	health_routes(rt);
+	admin_merchant_routes(rt);
+	admin_catalog_routes(rt);
+}
+
+const app_task_fn app_tasks[] = {NULL};

@@ -1,0 +1,14 @@
+/*
+ * Route registration: each resource family adds its routes here, so
+ * routes.c is the one list of everything apotheca serves.
+ */
+#ifndef APO_API_ROUTES_H
+#define APO_API_ROUTES_H
+
+struct router;
+
+void health_routes(struct router *rt);
+void admin_merchant_routes(struct router *rt);
+void admin_catalog_routes(struct router *rt);
+
+#endif

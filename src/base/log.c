@@ -1,0 +1,78 @@
+/*
+ * JSON-lines logging to stderr (see log.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/banned.h"
+
+static enum log_level min_level = LOG_INFO;
+static const char *level_names[] = {"debug", "info", "warn", "error"};
+
+void log_set_level(enum log_level level)
+{
+	min_level = level;
+}
+
+void json_quote(struct buf *b, const char *s)
+{
+	buf_addch(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		switch (*p) {
+		case '"':
+			buf_adds(b, "\\\"");
+			break;
+		case '\\':
+			buf_adds(b, "\\\\");
+			break;
+		case '\n':
+			buf_adds(b, "\\n");
+			break;
+		default:
+			if (*p < 0x20)
+				buf_addf(b, "\\u%04x", *p);
+			else
+				buf_addch(b, (char)*p);
+		}
+	}
+	buf_addch(b, '"');
+}
+
+void log_line(enum log_level level, const char *rid, const char *msg, const char *fmt, ...)
+{
+	if (level < min_level)
+		return;
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+	struct buf b;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	buf_init(&b);
+	buf_addf(&b, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\"", when, ts.tv_nsec / 1000000,
+		 level_names[level]);
+	if (rid) {
+		buf_adds(&b, ",\"request_id\":");
+		json_quote(&b, rid);
+	}
+	buf_adds(&b, ",\"msg\":");
+	json_quote(&b, msg);
+	if (fmt && *fmt) {
+		va_list ap;
+		buf_addch(&b, ',');
+		va_start(ap, fmt);
+		buf_vaddf(&b, fmt, ap);
+		va_end(ap);
+	}
+	buf_adds(&b, "}\n");
+	ssize_t w = write(STDERR_FILENO, b.data, b.len);
+	(void)w;
+	buf_release(&b);
+}

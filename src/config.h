@@ -1,0 +1,47 @@
+/*
+ * Configuration: SPEC §7's environment variables, with command-line flags
+ * overriding them. Read once at start; read-only afterwards, so every thread
+ * may use it without locks.
+ */
+#ifndef APO_CONFIG_H
+#define APO_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_KEYS 16
+#define CONFIG_MAX_KEY_LEN 128
+
+struct config {
+	char *db;	   /* APOTHECA_DB: SQLite path or postgres:// URL */
+	char *listen_host; /* from APOTHECA_LISTEN host:port */
+	unsigned port;
+	char *admin_token; /* APOTHECA_ADMIN_TOKEN; NULL: admin API is closed */
+	char *public_url;  /* APOTHECA_PUBLIC_URL, no trailing '/' */
+	char *access_keys[CONFIG_MAX_KEYS]; /* APOTHECA_ACCESS_KEYS */
+	size_t naccess_keys;
+	/* Extra keys the track endpoint accepts (APOTHECA_PUBLIC_ACCESS_KEYS). */
+	char *public_keys[CONFIG_MAX_KEYS];
+	size_t npublic_keys;
+	unsigned threads;	/* APOTHECA_THREADS; default: online cores */
+	int64_t sweep_ms;	/* APOTHECA_SWEEP_MS */
+	int64_t retry_base_ms;	/* APOTHECA_RETRY_BASE_MS */
+	int access_log;		/* APOTHECA_ACCESS_LOG=0 silences access lines */
+};
+
+/* Fills c from the environment with SPEC defaults; -1 (logged) on a bad value. */
+int config_from_env(struct config *c);
+
+/* Sets the listen address from "host:port"; -1 when malformed. */
+int config_set_listen(struct config *c, const char *hostport);
+
+/* Replaces a string setting (frees the old value). */
+void config_set(char **field, const char *value);
+
+/* Frees every owned string. */
+void config_release(struct config *c);
+
+/* True when key is one of keys[0..n). Constant time per candidate. */
+int config_key_allowed(char *const *keys, size_t n, const char *key);
+
+#endif

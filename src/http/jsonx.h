@@ -1,0 +1,34 @@
+/*
+ * Typed access to JSON request bodies and the JSON forms of domain values
+ * (money, optional strings). Getters return 0 on success, 1 when the member
+ * is absent or null, and -1 when it is present with the wrong type or an
+ * invalid value, so a handler can tell "missing" from "malformed".
+ */
+#ifndef APO_JSONX_H
+#define APO_JSONX_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* Depth of the deepest array/object nesting in text (strings respected). */
+int json_text_depth(const char *text, size_t len);
+
+/* Money from a number or a numeric string (see money.h). */
+int jx_money(const json_t *obj, const char *key, int64_t *out);
+
+/* A JSON integer (not a real, not a string) in [min, max]. */
+int jx_int(const json_t *obj, const char *key, int64_t min, int64_t max, int64_t *out);
+
+/* A string of at most maxlen bytes; *out points into obj. */
+int jx_str(const json_t *obj, const char *key, size_t maxlen, const char **out);
+
+/* A boolean. */
+int jx_bool(const json_t *obj, const char *key, int *out);
+
+/* A JSON value for an amount in paise: an integer or a two-decimal real. */
+json_t *jx_money_value(int64_t paise);
+
+/* json_string(s), or json_null() when s is NULL. */
+json_t *jx_str_or_null(const char *s);
+
+#endif

@@ -1,0 +1,201 @@
+/*
+ * The request context (see req.h). The libmicrohttpd-facing parts live in
+ * server.c; this file only reads headers through the connection handle.
+ */
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "http/req.h"
+#include "http/jsonx.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "base/banned.h"
+
+int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void req_init(struct req *r)
+{
+	memset(r, 0, sizeof(*r));
+	buf_init(&r->body);
+	buf_init(&r->out);
+	r->start_ns = now_ns();
+}
+
+void req_free(struct req *r)
+{
+	if (!r)
+		return;
+	router_match_release(&r->match);
+	buf_release(&r->body);
+	buf_release(&r->out);
+	for (size_t i = 0; i < r->nheaders; i++) {
+		free(r->headers[i].name);
+		free(r->headers[i].value);
+	}
+	for (size_t i = 0; i < r->ndefer_free; i++)
+		free(r->defer_free[i]);
+	for (size_t i = 0; i < r->ndefer_json; i++)
+		json_decref(r->defer_json[i]);
+	json_decref(r->json);
+	if (r->principal_free)
+		r->principal_free((void *)r->principal);
+	free(r->path);
+	free(r);
+}
+
+const char *req_header(struct req *r, const char *name)
+{
+	if (!r->conn)
+		return NULL;
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_query(struct req *r, const char *name)
+{
+	if (!r->conn)
+		return NULL;
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *req_param(struct req *r, const char *name)
+{
+	return route_match_param(&r->match, name);
+}
+
+void req_defer_free(struct req *r, void *p)
+{
+	if (r->ndefer_free == REQ_MAX_DEFER) {
+		log_line(LOG_ERROR, r->request_id, "defer list full", NULL);
+		abort();
+	}
+	r->defer_free[r->ndefer_free++] = p;
+}
+
+json_t *req_defer_decref(struct req *r, json_t *j)
+{
+	if (r->ndefer_json == REQ_MAX_DEFER) {
+		log_line(LOG_ERROR, r->request_id, "defer list full", NULL);
+		abort();
+	}
+	r->defer_json[r->ndefer_json++] = j;
+	return j;
+}
+
+void req_add_header(struct req *r, const char *name, const char *value)
+{
+	if (r->nheaders == REQ_MAX_HEADERS_OUT) {
+		log_line(LOG_ERROR, r->request_id, "too many response headers", NULL);
+		return;
+	}
+	r->headers[r->nheaders].name = xstrdup(name);
+	r->headers[r->nheaders].value = xstrdup(value);
+	r->nheaders++;
+}
+
+void req_reply(struct req *r, unsigned status, const char *content_type, const char *body,
+	       size_t len)
+{
+	if (r->replied) {
+		log_line(LOG_ERROR, r->request_id, "second reply ignored", "\"status\":%u", status);
+		return;
+	}
+	r->replied = 1;
+	r->status = status;
+	r->content_type = content_type;
+	buf_reset(&r->out);
+	buf_add(&r->out, body, len);
+}
+
+char *req_json_dump(const json_t *j, size_t *len)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	if (!s) {
+		log_error("json_dumps failed", NULL);
+		abort();
+	}
+	if (len)
+		*len = strlen(s);
+	return s;
+}
+
+void req_reply_json(struct req *r, unsigned status, json_t *body)
+{
+	size_t len;
+	char *s = req_json_dump(body, &len);
+	req_reply(r, status, "application/json", s, len);
+	free(s);
+	json_decref(body);
+}
+
+void req_fail(struct req *r, unsigned status, const char *code, const char *message)
+{
+	r->dialect->error(r, status, code, message);
+}
+
+/* True when the media type is JSON ("application/json", "x/y+json"). */
+static int is_json_type(const char *ct)
+{
+	size_t len = strcspn(ct, ";");
+	while (len && (ct[len - 1] == ' ' || ct[len - 1] == '\t'))
+		len--;
+	if (len == 16 && strncasecmp(ct, "application/json", 16) == 0)
+		return 1;
+	if (len == 9 && strncasecmp(ct, "text/json", 9) == 0)
+		return 1;
+	return len > 5 && strncasecmp(ct + len - 5, "+json", 5) == 0;
+}
+
+int req_json_object_or_reply(struct req *r, int allow_empty, json_t **out)
+{
+	const char *ct = req_header(r, "Content-Type");
+	json_error_t err;
+
+	if (r->body.len == 0) {
+		if (allow_empty) {
+			r->json = json_object();
+			*out = r->json;
+			return 0;
+		}
+		req_fail(r, 400, "invalid_request", "Request body is required");
+		return -1;
+	}
+	if (ct && *ct && !is_json_type(ct)) {
+		req_fail(r, 415, "unsupported_media_type", "Content-Type must be application/json");
+		return -1;
+	}
+	if (json_text_depth(r->body.data, r->body.len) > REQ_MAX_JSON_DEPTH) {
+		req_fail(r, 400, "invalid_request", "JSON nesting is too deep");
+		return -1;
+	}
+	r->json = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &err);
+	if (!r->json) {
+		req_fail(r, 400, "invalid_json", "Invalid request");
+		return -1;
+	}
+	if (!json_is_object(r->json)) {
+		req_fail(r, 400, "invalid_request", "Request body must be a JSON object");
+		return -1;
+	}
+	*out = r->json;
+	return 0;
+}

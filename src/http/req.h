@@ -1,0 +1,138 @@
+/*
+ * The request context: everything one HTTP request owns, from the parsed
+ * body to the response being built, released by one destructor when the
+ * connection is done with it. Handlers read the request and answer through
+ * these functions; they never see libmicrohttpd.
+ *
+ * Ownership: the context owns the body bytes, the parsed JSON body, the
+ * route parameters, the response body and headers, and anything handed to
+ * req_defer_free()/req_defer_decref(). Replying twice is a programming
+ * error: the second reply is ignored and logged.
+ */
+#ifndef APO_REQ_H
+#define APO_REQ_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/result.h"
+#include "http/router.h"
+
+/* Limits of SPEC §1. */
+#define REQ_MAX_BODY (1024 * 1024)
+#define REQ_MAX_JSON_DEPTH 32
+#define REQ_MAX_ID_LEN 128
+#define REQ_MAX_HEADERS_OUT 8
+#define REQ_MAX_DEFER 16
+
+struct store_conn;
+struct MHD_Connection;
+struct app;
+
+/*
+ * An API dialect: how its errors look. error() writes the dialect's error
+ * body for status with a machine code (may be NULL where the dialect has
+ * none) and a human message.
+ */
+struct dialect {
+	const char *name;
+	const char *prefix; /* path prefix that selects it for unrouted paths */
+	void (*error)(struct req *r, unsigned status, const char *code, const char *message);
+};
+
+struct req_header {
+	char *name;
+	char *value;
+};
+
+struct req {
+	/* Request, filled by the server before the handler runs. */
+	struct app *app;
+	struct MHD_Connection *conn;
+	enum http_method method;
+	const char *method_name;
+	char *path;
+	const struct dialect *dialect;
+	struct route_match match;
+	char request_id[REQ_MAX_ID_LEN + 1];
+	struct buf body;
+	int body_too_large;
+	struct store_conn *db; /* this worker thread's connection */
+	int64_t start_ns;
+
+	/* Authentication result, set by the dialect's auth helper. */
+	const void *principal;
+	void (*principal_free)(void *);
+
+	/* Response. */
+	int replied;
+	unsigned status;
+	const char *content_type;
+	struct buf out;
+	struct req_header headers[REQ_MAX_HEADERS_OUT];
+	size_t nheaders;
+
+	/* Everything else this request owns. */
+	void *defer_free[REQ_MAX_DEFER];
+	size_t ndefer_free;
+	json_t *defer_json[REQ_MAX_DEFER];
+	size_t ndefer_json;
+	json_t *json; /* parsed body, owned */
+};
+
+/* Sets up an empty context; the server fills in the request fields. */
+void req_init(struct req *r);
+
+/* The one destructor: frees everything the context owns, then r itself. */
+void req_free(struct req *r);
+
+/* A request header by case-insensitive name, or NULL. */
+const char *req_header(struct req *r, const char *name);
+
+/* A query-string argument (decoded), or NULL. */
+const char *req_query(struct req *r, const char *name);
+
+/* A path parameter of the matched route, or NULL. */
+const char *req_param(struct req *r, const char *name);
+
+/* Frees p when the request ends. */
+void req_defer_free(struct req *r, void *p);
+
+/* Drops the reference to j when the request ends; returns j. */
+json_t *req_defer_decref(struct req *r, json_t *j);
+
+/* Adds a response header (copied). */
+void req_add_header(struct req *r, const char *name, const char *value);
+
+/* Answers with raw bytes (copied). */
+void req_reply(struct req *r, unsigned status, const char *content_type, const char *body,
+	       size_t len);
+
+/* Answers with JSON; steals the reference to body. */
+void req_reply_json(struct req *r, unsigned status, json_t *body);
+
+/* Answers with the request's dialect error shape. */
+void req_fail(struct req *r, unsigned status, const char *code, const char *message);
+
+/*
+ * Parses the request body as a JSON object for a handler. On success stores
+ * it in r->json (owned by r) and returns 0. On failure answers in the
+ * dialect's shape and returns -1: 415 for a non-JSON Content-Type, 400 for
+ * an empty body (unless allow_empty, which yields an empty object), invalid
+ * JSON, nesting deeper than REQ_MAX_JSON_DEPTH or a non-object.
+ */
+int req_json_object_or_reply(struct req *r, int allow_empty, json_t **out);
+
+/* Serializes JSON the way every response does (compact, exact money). */
+char *req_json_dump(const json_t *j, size_t *len);
+
+/* Nanoseconds on the monotonic clock. */
+int64_t now_ns(void);
+
+/* Seconds and milliseconds since the epoch. */
+int64_t now_s(void);
+int64_t now_ms(void);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * The libmicrohttpd edge (see server.h). Everything about MHD's callback
+ * protocol stays in this file: handlers see only struct req.
+ *
+ * A response is queued on the second callback at the earliest: MHD 0.9.75
+ * closes keep-alive connections when a response is queued on the first.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "app.h"
+#include "http/req.h"
+#include "http/server.h"
+#include "http/metrics.h"
+#include "store/store.h"
+#include "base/log.h"
+#include "base/strnum.h"
+#include "base/xalloc.h"
+#include "base/banned.h"
+
+/* Idle keep-alive connections are closed after this many seconds. */
+#define SERVER_IDLE_TIMEOUT_S 30
+#define SERVER_MAX_CONNECTIONS 4096
+
+static void plain_error(struct req *r, unsigned status, const char *code, const char *message)
+{
+	json_t *err = json_pack("{s:s?,s:s}", "code", code, "message", message);
+	req_reply_json(r, status, json_pack("{s:o}", "error", err));
+}
+
+const struct dialect plain_dialect = {"plain", "/", plain_error};
+
+extern const struct dialect pharmacy_dialect, logistics_dialect, admin_dialect;
+
+static const struct dialect *dialect_for(const char *path)
+{
+	static const struct dialect *const all[] = {&pharmacy_dialect, &logistics_dialect,
+						    &admin_dialect};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		size_t n = strlen(all[i]->prefix);
+		if (strncmp(path, all[i]->prefix, n) == 0 && (path[n] == '/' || path[n] == '\0'))
+			return all[i];
+	}
+	return &plain_dialect;
+}
+
+static int id_char_ok(unsigned char c)
+{
+	return c >= 0x21 && c <= 0x7e;
+}
+
+static void set_request_id(struct req *r)
+{
+	static __thread uint64_t state;
+	const char *in = req_header(r, "X-Request-ID");
+	if (in) {
+		size_t len = strlen(in), i;
+		for (i = 0; i < len && id_char_ok((unsigned char)in[i]); i++)
+			;
+		if (len > 0 && len <= REQ_MAX_ID_LEN && i == len) {
+			memcpy(r->request_id, in, len + 1);
+			return;
+		}
+	}
+	if (!state && getrandom(&state, sizeof(state), 0) != sizeof(state))
+		state = (uint64_t)now_ns();
+	/* splitmix64: unique per thread stream, unpredictable enough for ids */
+	uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	fmt_into(r->request_id, sizeof(r->request_id), "%016llx", (unsigned long long)z);
+}
+
+static void dispatch(struct req *r)
+{
+	char allow[64];
+
+	if (r->body_too_large) {
+		req_fail(r, 413, "payload_too_large", "Request body exceeds 1 MiB");
+		return;
+	}
+	if (router_match(&r->app->router, r->method, r->path, &r->match)) {
+		if (r->match.allowed) {
+			http_methods_format(r->match.allowed, allow, sizeof(allow));
+			req_add_header(r, "Allow", allow);
+			req_fail(r, 405, "method_not_allowed", "Method not allowed");
+		} else {
+			req_fail(r, 404, "not_found", "Not found");
+		}
+		return;
+	}
+	if (!(r->match.route->flags & ROUTE_NO_DB)) {
+		r->db = store_thread_conn(r->app->store);
+		if (!r->db) {
+			req_add_header(r, "Retry-After", "1");
+			req_fail(r, 503, "unavailable", "Database unavailable");
+			return;
+		}
+	}
+	r->match.route->fn(r);
+	if (!r->replied) {
+		log_line(LOG_ERROR, r->request_id, "handler did not reply", "\"route\":\"%s\"",
+			 r->match.route->name);
+		req_fail(r, 500, "internal", "Internal error");
+	}
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, struct req *r)
+{
+	size_t len;
+	char *body = buf_detach(&r->out, &len);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type",
+				r->content_type ? r->content_type : "application/json");
+	MHD_add_response_header(resp, "X-Request-ID", r->request_id);
+	for (size_t i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	enum MHD_Result ret = MHD_queue_response(conn, r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct req *r = *con_cls;
+	(void)version;
+
+	if (!r) {
+		r = xmalloc(sizeof(*r));
+		req_init(r);
+		r->app = cls;
+		r->conn = conn;
+		r->method_name = method;
+		r->method = http_method_parse(method);
+		r->path = xstrdup(url);
+		r->dialect = dialect_for(url);
+		set_request_id(r);
+		const char *cl = req_header(r, "Content-Length");
+		int64_t n;
+		if (cl && (strnum_i64z(cl, 0, INT64_MAX, &n) || n > REQ_MAX_BODY))
+			r->body_too_large = 1;
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (r->replied) {
+		*upload_data_size = 0; /* already answered (413): discard the rest */
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!r->body_too_large && r->body.len + *upload_data_size <= REQ_MAX_BODY)
+			buf_add(&r->body, upload_data, *upload_data_size);
+		else
+			r->body_too_large = 1;
+		*upload_data_size = 0;
+		if (!r->body_too_large)
+			return MHD_YES;
+	}
+	dispatch(r);
+	return queue(conn, r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct app *app = cls;
+	struct req *r = *con_cls;
+	(void)conn;
+	if (!r)
+		return;
+	int64_t us = (now_ns() - r->start_ns) / 1000;
+	const char *route = r->match.route ? r->match.route->name : "unmatched";
+	metrics_observe(route, r->status, us);
+	if (app->cfg.access_log) {
+		struct buf b;
+		buf_init(&b);
+		buf_adds(&b, "\"method\":");
+		json_quote(&b, r->method_name);
+		buf_adds(&b, ",\"path\":");
+		json_quote(&b, r->path);
+		buf_addf(&b, ",\"route\":\"%s\",\"status\":%u,\"latency_us\":%lld,\"completed\":%s",
+			 route, r->status, (long long)us,
+			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false");
+		log_line(LOG_INFO, r->request_id, "access", "%s", b.data);
+		buf_release(&b);
+	}
+	req_free(r);
+	*con_cls = NULL;
+}
+
+static volatile sig_atomic_t stopping;
+
+struct sweeper {
+	struct app *app;
+	pthread_t thread;
+};
+
+static void *sweeper_main(void *arg)
+{
+	struct sweeper *sw = arg;
+	struct timespec ts;
+	while (!stopping) {
+		struct store_conn *c = store_thread_conn(sw->app->store);
+		if (c)
+			for (size_t i = 0; app_tasks[i]; i++)
+				app_tasks[i](sw->app, c);
+		/* Sleep in short steps so a stop is noticed promptly. */
+		for (int64_t slept = 0; slept < sw->app->cfg.sweep_ms && !stopping; slept += 50) {
+			int64_t step = sw->app->cfg.sweep_ms - slept < 50 ? sw->app->cfg.sweep_ms - slept : 50;
+			ts.tv_sec = 0;
+			ts.tv_nsec = (long)step * 1000000L;
+			nanosleep(&ts, NULL);
+		}
+	}
+	return NULL;
+}
+
+int server_run(struct app *app)
+{
+	struct sockaddr_in addr;
+	sigset_t set;
+	int sig;
+	struct sweeper sw = {.app = app};
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)app->cfg.port);
+	if (inet_pton(AF_INET, app->cfg.listen_host, &addr.sin_addr) != 1) {
+		log_error("listen address must be an IPv4 address", "\"host\":\"%s\"",
+			  app->cfg.listen_host);
+		return -1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	struct MHD_Daemon *d = MHD_start_daemon(
+		flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, app, MHD_OPTION_SOCK_ADDR, &addr,
+		MHD_OPTION_THREAD_POOL_SIZE, app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)SERVER_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)SERVER_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+	if (!d) {
+		log_error("cannot listen", "\"host\":\"%s\",\"port\":%u", app->cfg.listen_host,
+			  app->cfg.port);
+		return -1;
+	}
+	if (pthread_create(&sw.thread, NULL, sweeper_main, &sw) != 0) {
+		MHD_stop_daemon(d);
+		return -1;
+	}
+	log_info("listening", "\"host\":\"%s\",\"port\":%u,\"threads\":%u,\"db\":\"%s\"",
+		 app->cfg.listen_host, app->cfg.port, app->cfg.threads,
+		 store_backend_name(app->store));
+	do {
+		if (sigwait(&set, &sig) != 0)
+			break;
+	} while (sig == SIGPIPE);
+	log_info("stopping", "\"signal\":%d", sig);
+	stopping = 1;
+	MHD_stop_daemon(d);
+	pthread_join(sw.thread, NULL);
+	return 0;
+}

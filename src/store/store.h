@@ -1,0 +1,123 @@
+/*
+ * Storage: the one interface between apotheca and its database. Two
+ * backends implement it — SQLite (store_sqlite.c, the embedded default) and
+ * PostgreSQL (store_pg.c, for several processes sharing one database) —
+ * behind struct store_ops. Nothing outside src/store/ includes a database
+ * header or knows which backend runs.
+ *
+ * The model is a small statement API over portable SQL. A statement is a
+ * static struct store_sql holding SQL with '?' placeholders (rewritten to
+ * $1.. for PostgreSQL) and, where the dialects must differ, a PostgreSQL
+ * variant. Each connection prepares a statement on first use and keeps it.
+ *
+ * Threads: a struct store is shared; a struct store_conn belongs to one
+ * thread at a time. store_thread_conn() gives each thread its own.
+ *
+ * Transactions: store_begin(c, STORE_TX_WRITE) takes SQLite's write lock at
+ * once (BEGIN IMMEDIATE) so a read-then-write transaction cannot fail with
+ * a lock upgrade; on PostgreSQL it is a READ COMMITTED transaction and the
+ * statements carry their own row locks (see each repository's comments).
+ */
+#ifndef APO_STORE_H
+#define APO_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/result.h"
+
+struct store;
+struct store_conn;
+struct store_rows;
+
+enum store_kind { STORE_NULL, STORE_INT, STORE_TEXT };
+
+/* A bound parameter. Text is NUL-terminated and copied by the backend. */
+struct store_val {
+	enum store_kind kind;
+	int64_t i;
+	const char *s;
+};
+
+#define SV_INT(x) ((struct store_val){.kind = STORE_INT, .i = (int64_t)(x)})
+#define SV_TEXT(x) ((struct store_val){.kind = (x) ? STORE_TEXT : STORE_NULL, .s = (x)})
+#define SV_NULL ((struct store_val){.kind = STORE_NULL})
+
+/*
+ * A statement. Declare as `static struct store_sql q = {.sql = "..."};`;
+ * `id` is assigned on first use (0 = not yet) and indexes each
+ * connection's prepared-statement cache.
+ */
+struct store_sql {
+	const char *sql;
+	const char *pg_sql; /* PostgreSQL variant, or NULL to use sql */
+	unsigned id;
+};
+
+/* The most distinct statements a program may use. */
+#define STORE_MAX_STATEMENTS 512
+
+enum store_tx { STORE_TX_READ, STORE_TX_WRITE };
+
+/*
+ * Opens a store for url: "postgres://..." or "postgresql://..." selects
+ * PostgreSQL, anything else is a SQLite file path. Does not connect yet.
+ * Returns NULL (and logs why) when the backend cannot be set up.
+ */
+struct store *store_open(const char *url);
+
+/* Closes every thread's connection and frees the store. */
+void store_close(struct store *s);
+
+/* "sqlite" or "postgres". */
+const char *store_backend_name(const struct store *s);
+
+/*
+ * The calling thread's connection, connecting (or reconnecting after the
+ * database went away) when needed. NULL when the database is unreachable;
+ * call again later.
+ */
+struct store_conn *store_thread_conn(struct store *s);
+
+/* Applies every pending migration; safe to run from several processes. */
+enum apo_result store_migrate(struct store *s);
+
+/* Runs a trivial query: APO_OK when the database answers. */
+enum apo_result store_ping(struct store_conn *c);
+
+/*
+ * Runs q with n parameters. When rows is not NULL, *rows receives a cursor
+ * to read with store_next() and must be released with store_rows_free()
+ * before q runs again on this connection. Returns APO_ERR_CONFLICT for a
+ * unique or check constraint violation, APO_ERR_BUSY when a lock could not
+ * be had in time, APO_ERR_UNAVAILABLE when the connection is lost.
+ */
+enum apo_result store_exec(struct store_conn *c, struct store_sql *q, const struct store_val *args,
+			   size_t n, struct store_rows **rows);
+
+/* Advances the cursor: 1 on a row, 0 at the end (or on error, logged). */
+int store_next(struct store_rows *r);
+
+/* Column accessors of the current row (0-based). */
+int64_t store_int(struct store_rows *r, int col);
+const char *store_text(struct store_rows *r, int col); /* NULL for SQL NULL */
+int store_is_null(struct store_rows *r, int col);
+
+void store_rows_free(struct store_rows *r);
+
+/* Rows changed by the last INSERT/UPDATE/DELETE on c. */
+int64_t store_changes(struct store_conn *c);
+
+enum apo_result store_begin(struct store_conn *c, enum store_tx tx);
+enum apo_result store_commit(struct store_conn *c);
+/* Rolls back if a transaction is open; always safe to call. */
+void store_rollback(struct store_conn *c);
+
+/*
+ * Convenience: runs q expecting at most one row and reads its first column
+ * as an integer into *out. APO_ERR_NOT_FOUND when there is no row.
+ */
+enum apo_result store_query_int(struct store_conn *c, struct store_sql *q,
+				const struct store_val *args, size_t n, int64_t *out);
+
+#endif

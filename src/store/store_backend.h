@@ -1,0 +1,57 @@
+/*
+ * What a storage backend implements (private to src/store/). store.c owns
+ * the shared parts — statement ids, per-thread connections, migrations —
+ * and calls these for everything that touches the database.
+ */
+#ifndef APO_STORE_BACKEND_H
+#define APO_STORE_BACKEND_H
+
+#include "store/store.h"
+
+struct store_ops {
+	const char *name;
+	/* Opens a connection; NULL (logged) on failure. */
+	struct store_conn *(*connect)(const char *url);
+	void (*disconnect)(struct store_conn *c);
+	/* True when the connection is known to be broken. */
+	int (*broken)(struct store_conn *c);
+	enum apo_result (*exec)(struct store_conn *c, struct store_sql *q,
+				const struct store_val *args, size_t n, struct store_rows **rows);
+	int (*next)(struct store_rows *r);
+	int64_t (*col_int)(struct store_rows *r, int col);
+	const char *(*col_text)(struct store_rows *r, int col);
+	int (*col_null)(struct store_rows *r, int col);
+	void (*rows_free)(struct store_rows *r);
+	int64_t (*changes)(struct store_conn *c);
+	enum apo_result (*begin)(struct store_conn *c, enum store_tx tx);
+	enum apo_result (*commit)(struct store_conn *c);
+	void (*rollback)(struct store_conn *c);
+	/* Runs a multi-statement script outside the statement cache. */
+	enum apo_result (*script)(struct store_conn *c, const char *sql);
+	/* Serializes migrations across processes (inside a transaction). */
+	enum apo_result (*migration_lock)(struct store_conn *c);
+	/* Text substituted for "{{ID}}" in migrations: an auto id primary key. */
+	const char *id_column;
+};
+
+/* Every connection starts with this header so store.c can find its ops. */
+struct store_conn_base {
+	const struct store_ops *ops;
+};
+
+extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
+
+/* Migrations compiled into the binary (generated from migrations/). */
+struct store_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct store_migration store_migrations[];
+extern const size_t store_nmigrations;
+
+/* Assigns q its statement id on first use. */
+unsigned store_sql_id(struct store_sql *q);
+
+#endif
