@@ -1,0 +1,87 @@
+/*
+ * The catalog in storage: products with their stock counters and stock
+ * ledger, coupons and pincodes. Platform SKUs (the pharmacy dialect's
+ * catalog) have merchant_id ""; a logistics merchant's products have its id.
+ *
+ * Stock invariant (0 <= reserved <= on_hand) is enforced by a CHECK
+ * constraint and by conditional UPDATEs, so it holds across threads and
+ * processes on both backends without any in-process lock.
+ */
+#ifndef APO_REPO_CATALOG_H
+#define APO_REPO_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/result.h"
+#include "core/catalog.h"
+
+struct store_conn;
+
+/* Limits on bulk operations. */
+#define CATALOG_MAX_IMPORT_ROWS 100000
+
+/*
+ * Loads one product (product_init'ed by the caller). APO_ERR_NOT_FOUND when
+ * there is none. Runs inside the caller's transaction if one is open.
+ */
+enum apo_result product_load(struct store_conn *c, const char *merchant_id, const char *sku_id,
+			     struct product *out);
+
+/* Loads by the 24-hex id (any catalog). */
+enum apo_result product_load_by_hex(struct store_conn *c, const char *hex_id,
+				    struct product *out);
+
+/*
+ * Loads n products of one catalog at once. out[i] receives sku_ids[i];
+ * found[i] is set to 1 when it exists, else 0 and out[i] stays initialised.
+ */
+enum apo_result product_load_many(struct store_conn *c, const char *merchant_id,
+				  const char *const *sku_ids, size_t n, struct product *out,
+				  int *found);
+
+/*
+ * Inserts or updates a product's descriptive fields (not its stock unless
+ * set_stock, which sets on_hand and records a ledger movement). *created is
+ * 1 when a new row was made. Runs in its own transaction.
+ */
+enum apo_result product_upsert(struct store_conn *c, const struct product *p, int set_stock,
+			       int *created);
+
+/*
+ * Adjusts on_hand by delta (or sets it to *set when set is not NULL) and
+ * records a ledger row with reason. Refuses (APO_ERR_INSUFFICIENT) a change
+ * that would take on_hand below reserved or below zero. On success fills
+ * *on_hand and *reserved with the new values. Own transaction.
+ */
+enum apo_result stock_adjust(struct store_conn *c, const char *merchant_id, const char *sku_id,
+			     int64_t delta, const int64_t *set, const char *reason,
+			     int64_t *on_hand, int64_t *reserved);
+
+/*
+ * Within the caller's write transaction: reserves qty units of product pid
+ * if on_hand - reserved >= qty (one conditional UPDATE) and records a ledger
+ * row for order_id. APO_ERR_INSUFFICIENT when not enough is available.
+ */
+enum apo_result stock_reserve(struct store_conn *c, int64_t pid, int64_t qty, const char *order_id);
+
+/*
+ * Within the caller's write transaction: gives back qty reserved units
+ * (cancel) — or, with ship != 0, removes them from on_hand too (dispatch).
+ */
+enum apo_result stock_release(struct store_conn *c, int64_t pid, int64_t qty, const char *order_id,
+			      int ship);
+
+/* Coupons: load by code, insert or replace. */
+enum apo_result coupon_load(struct store_conn *c, const char *code, struct coupon *out);
+enum apo_result coupon_save(struct store_conn *c, const struct coupon *cp, int *created);
+
+/* Within the caller's transaction: counts one use if under the limit
+ * (APO_ERR_CONFLICT when exhausted). */
+enum apo_result coupon_use(struct store_conn *c, const char *code);
+
+/* Pincodes: load (APO_ERR_NOT_FOUND when no entry), insert or replace. */
+enum apo_result pincode_load(struct store_conn *c, const char *pincode, struct pincode_entry *out);
+enum apo_result pincode_save(struct store_conn *c, const struct pincode_entry *p, int *created);
+
+#endif
