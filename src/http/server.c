@@ -19,6 +19,7 @@
 #include "http/req.h"
 #include "http/server.h"
 #include "http/metrics.h"
+#include "out/outbox.h"
 #include "store/store.h"
 #include "base/log.h"
 #include "base/strnum.h"
@@ -267,6 +268,12 @@ int server_run(struct app *app)
 		MHD_stop_daemon(d);
 		return -1;
 	}
+	if (outbox_start(app)) {
+		stopping = 1;
+		pthread_join(sw.thread, NULL);
+		MHD_stop_daemon(d);
+		return -1;
+	}
 	log_info("listening", "\"host\":\"%s\",\"port\":%u,\"threads\":%u,\"db\":\"%s\"",
 		 app->cfg.listen_host, app->cfg.port, app->cfg.threads,
 		 store_backend_name(app->store));
@@ -278,5 +285,6 @@ int server_run(struct app *app)
 	stopping = 1;
 	MHD_stop_daemon(d);
 	pthread_join(sw.thread, NULL);
+	outbox_stop();
 	return 0;
 }
