@@ -66,7 +66,12 @@ struct req {
 	const void *principal;
 	void (*principal_free)(void *);
 
+	/* Offloading (req_offload): set by the handler's thread only. */
+	int went_async;
+	int done_async; /* atomically set by the offload thread when it replied */
+
 	/* Response. */
+	int queued; /* handed to libmicrohttpd */
 	int replied;
 	unsigned status;
 	const char *content_type;
@@ -124,6 +129,15 @@ void req_fail(struct req *r, unsigned status, const char *code, const char *mess
  * JSON, nesting deeper than REQ_MAX_JSON_DEPTH or a non-object.
  */
 int req_json_object_or_reply(struct req *r, int allow_empty, json_t **out);
+
+/*
+ * Finishes the request on a separate pool of threads meant for blocking
+ * work (a call to a merchant's system): the HTTP worker thread returns at
+ * once to serve others. fn runs later with r->db set to the offload
+ * thread's own connection and must reply like any handler. When the pool's
+ * queue is full the request is answered 503 instead.
+ */
+void req_offload(struct req *r, route_fn fn);
 
 /* Serializes JSON the way every response does (compact, exact money). */
 char *req_json_dump(const json_t *j, size_t *len);

@@ -26,6 +26,10 @@
 #include "base/xalloc.h"
 #include "base/banned.h"
 
+/* Threads and queue depth for requests that wait on a merchant's system. */
+#define SERVER_OFFLOAD_THREADS 16
+#define SERVER_OFFLOAD_QUEUE 1024
+
 /* Idle keep-alive connections are closed after this many seconds. */
 #define SERVER_IDLE_TIMEOUT_S 30
 #define SERVER_MAX_CONNECTIONS 4096
@@ -134,6 +138,96 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct req *r)
 	return ret;
 }
 
+/*
+ * The offload pool: a bounded queue under one mutex. Only requests that
+ * call out to a merchant pass through it, so the lock is off the hot path.
+ */
+struct offload_job {
+	struct req *r;
+	route_fn fn;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct offload_job jobs[SERVER_OFFLOAD_QUEUE];
+	size_t head, count;
+	int stop;
+	pthread_t threads[SERVER_OFFLOAD_THREADS];
+	size_t nthreads;
+	struct app *app;
+} offload = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static void *offload_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&offload.lock);
+		while (!offload.count && !offload.stop)
+			pthread_cond_wait(&offload.wake, &offload.lock);
+		if (!offload.count) {
+			pthread_mutex_unlock(&offload.lock);
+			return NULL;
+		}
+		struct offload_job job = offload.jobs[offload.head];
+		offload.head = (offload.head + 1) % SERVER_OFFLOAD_QUEUE;
+		offload.count--;
+		pthread_mutex_unlock(&offload.lock);
+
+		struct req *r = job.r;
+		r->db = store_thread_conn(offload.app->store);
+		if (!r->db) {
+			req_add_header(r, "Retry-After", "1");
+			req_fail(r, 503, "unavailable", "Database unavailable");
+		} else {
+			job.fn(r);
+		}
+		if (!r->replied)
+			req_fail(r, 500, "internal", "Internal error");
+		__atomic_store_n(&r->done_async, 1, __ATOMIC_RELEASE);
+		MHD_resume_connection(r->conn);
+	}
+}
+
+static int offload_start(struct app *app)
+{
+	offload.app = app;
+	offload.stop = 0;
+	for (offload.nthreads = 0; offload.nthreads < SERVER_OFFLOAD_THREADS; offload.nthreads++)
+		if (pthread_create(&offload.threads[offload.nthreads], NULL, offload_main, NULL))
+			return -1;
+	return 0;
+}
+
+static void offload_stop(void)
+{
+	pthread_mutex_lock(&offload.lock);
+	offload.stop = 1;
+	pthread_cond_broadcast(&offload.wake);
+	pthread_mutex_unlock(&offload.lock);
+	for (size_t i = 0; i < offload.nthreads; i++)
+		pthread_join(offload.threads[i], NULL);
+	offload.nthreads = 0;
+}
+
+void req_offload(struct req *r, route_fn fn)
+{
+	pthread_mutex_lock(&offload.lock);
+	if (offload.count == SERVER_OFFLOAD_QUEUE || offload.stop) {
+		pthread_mutex_unlock(&offload.lock);
+		req_add_header(r, "Retry-After", "1");
+		req_fail(r, 503, "busy", "Too many requests waiting on merchant systems");
+		return;
+	}
+	r->went_async = 1;
+	MHD_suspend_connection(r->conn);
+	offload.jobs[(offload.head + offload.count) % SERVER_OFFLOAD_QUEUE] =
+		(struct offload_job){r, fn};
+	offload.count++;
+	pthread_cond_signal(&offload.wake);
+	pthread_mutex_unlock(&offload.lock);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
@@ -159,7 +253,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = r;
 		return MHD_YES;
 	}
-	if (r->replied) {
+	if (r->queued) {
 		*upload_data_size = 0; /* already answered (413): discard the rest */
 		return MHD_YES;
 	}
@@ -172,7 +266,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!r->body_too_large)
 			return MHD_YES;
 	}
-	dispatch(r);
+	if (r->went_async) {
+		/* Resumed by the offload thread once it replied. */
+		if (!__atomic_load_n(&r->done_async, __ATOMIC_ACQUIRE))
+			return MHD_YES;
+	} else {
+		dispatch(r);
+		if (r->went_async)
+			return MHD_YES;
+	}
+	r->queued = 1;
 	return queue(conn, r);
 }
 
@@ -252,7 +355,8 @@ int server_run(struct app *app)
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, app, MHD_OPTION_SOCK_ADDR, &addr,
 		MHD_OPTION_THREAD_POOL_SIZE, app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -264,7 +368,8 @@ int server_run(struct app *app)
 			  app->cfg.port);
 		return -1;
 	}
-	if (pthread_create(&sw.thread, NULL, sweeper_main, &sw) != 0) {
+	if (offload_start(app) || pthread_create(&sw.thread, NULL, sweeper_main, &sw) != 0) {
+		offload_stop();
 		MHD_stop_daemon(d);
 		return -1;
 	}
@@ -283,6 +388,8 @@ int server_run(struct app *app)
 	} while (sig == SIGPIPE);
 	log_info("stopping", "\"signal\":%d", sig);
 	stopping = 1;
+	/* Offloaded requests finish (and resume) before the daemon goes. */
+	offload_stop();
 	MHD_stop_daemon(d);
 	pthread_join(sw.thread, NULL);
 	outbox_stop();
