@@ -140,9 +140,9 @@ int merchant_from_json(struct merchant *m, const json_t *j, int creating, char *
 	const json_t *charges = json_object_get(j, "charges");
 	if (charges && !json_is_null(charges) && take_charges(m, charges, err, cap))
 		return -1;
-	rc = jx_int(j, "payment_window_s", 60, MERCHANT_MAX_WINDOW_S, &window);
+	rc = jx_int(j, "payment_window_s", 1, MERCHANT_MAX_WINDOW_S, &window);
 	if (rc < 0)
-		return fmt_into(err, cap, "payment_window_s must be an integer 60..604800"), -1;
+		return fmt_into(err, cap, "payment_window_s must be an integer 1..604800"), -1;
 	if (rc == 0)
 		m->payment_window_s = window;
 	rc = jx_bool(j, "active", &active);

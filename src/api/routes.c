@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "api/routes.h"
+#include "api/order_flow.h"
 #include "app.h"
 #include "base/banned.h"
 
@@ -14,6 +15,8 @@ void app_routes(struct app *app)
 	health_routes(rt);
 	admin_merchant_routes(rt);
 	admin_catalog_routes(rt);
+	admin_order_routes(rt);
+	pharmacy_order_routes(rt);
 }
 
-const app_task_fn app_tasks[] = {NULL};
+const app_task_fn app_tasks[] = {flow_expire_task, NULL};

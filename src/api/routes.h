@@ -10,5 +10,7 @@ struct router;
 void health_routes(struct router *rt);
 void admin_merchant_routes(struct router *rt);
 void admin_catalog_routes(struct router *rt);
+void admin_order_routes(struct router *rt);
+void pharmacy_order_routes(struct router *rt);
 
 #endif

@@ -1,0 +1,43 @@
+/*
+ * Order status changes as the whole program makes them: every caller —
+ * the pharmacy and logistics dialects, the admin API, the payment-window
+ * sweeper — moves orders through flow_move(), so each move is recorded,
+ * has its stock effects and (SPEC §4.3) announces itself in the outbox, in
+ * the caller's transaction.
+ */
+#ifndef APO_ORDER_FLOW_H
+#define APO_ORDER_FLOW_H
+
+#include "base/result.h"
+
+struct order;
+struct store_conn;
+struct app;
+
+/* Who moves an order, for its history. */
+#define ACTOR_MERCHANT "merchant"
+#define ACTOR_OPERATOR "operator"
+#define ACTOR_SYSTEM "system"
+
+/*
+ * In the caller's write transaction: order_move() plus the events that
+ * announce the move. Same results as order_move().
+ */
+enum apo_result flow_move(struct store_conn *c, struct order *o, int to, const char *subtitle,
+			  const char *actor, const char *note);
+
+/*
+ * In the caller's write transaction: gives a confirmed order its public
+ * tracking code (SPEC §6) unless it has one.
+ */
+enum apo_result flow_ensure_tracking(struct store_conn *c, struct order *o);
+
+/*
+ * The payment-window sweeper task: cancels ONLINE orders still awaiting
+ * payment after their merchant's window ("Payment not received"),
+ * releasing their stock. Safe with several processes: each order moves by
+ * compare-and-set, so only one process wins it.
+ */
+void flow_expire_task(struct app *app, struct store_conn *c);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * Order value helpers (see order.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/order.h"
+#include "base/banned.h"
+
+void order_init(struct order *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+void order_release(struct order *o)
+{
+	char **strs[] = {&o->merchant_id,   &o->merchant_order_id,
+			 &o->dialect,	    &o->request_hash,
+			 &o->response,	    &o->payment_method,
+			 &o->subtitle,	    &o->coupon_code,
+			 &o->flagged,	    &o->user_json,
+			 &o->address_json,  &o->extra_json,
+			 &o->pincode,	    &o->tracking_code,
+			 &o->delivery_partner, &o->carrier_tracking_code};
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(*strs[i]);
+	for (size_t i = 0; i < o->nlines; i++) {
+		struct order_line *l = &o->lines[i];
+		free(l->sku_id);
+		free(l->name);
+		free(l->pack_size_label);
+		free(l->sku_type);
+		free(l->extra_json);
+	}
+	for (size_t i = 0; i < o->ncharges; i++) {
+		free(o->charges[i].type);
+		free(o->charges[i].display_text);
+	}
+	order_init(o);
+}
+
+int64_t order_line_open_qty(const struct order_line *l)
+{
+	return l->qty - l->cancelled_qty;
+}
+
+int order_needs_rx(const struct order *o)
+{
+	for (size_t i = 0; i < o->nlines; i++)
+		if (o->lines[i].rx_required && order_line_open_qty(&o->lines[i]) > 0)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,82 @@
+/*
+ * An order as the domain sees it: header, lines and charges, shared by both
+ * dialects. Plain data; storage is store/repo_orders.h's, the lifecycle
+ * rules are core/order_state.h's.
+ */
+#ifndef APO_ORDER_H
+#define APO_ORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ids.h"
+
+#define ORDER_MAX_LINES 100
+#define ORDER_MAX_CHARGES 16
+#define ORDER_MAX_PRESCRIPTIONS 10
+#define ORDER_MAX_REF 64 /* merchant_order_id */
+
+struct order_line {
+	int64_t pid; /* product row, or 0 */
+	char *sku_id;
+	char *name;
+	int64_t qty;	       /* ordered */
+	int64_t cancelled_qty; /* cancelled since */
+	int64_t reserved_qty;  /* currently reserved in stock */
+	int64_t mrp, offered, discounted; /* paise per unit */
+	int rx_required;
+	char *pack_size_label;
+	char *sku_type;
+	char *extra_json; /* dialect-specific line fields, or NULL */
+};
+
+struct order_charge {
+	char *type;
+	char *display_text;
+	int64_t amount;
+};
+
+struct order {
+	int64_t oid;
+	char order_id[ORDER_ID_LEN + 1];
+	char hex_id[HEX_ID_LEN + 1];
+	char *merchant_id;
+	char *merchant_order_id;
+	char *dialect; /* "pharmacy" or "logistics" */
+	char *request_hash;
+	char *response; /* create's answer data (JSON text), for retries */
+	char *payment_method; /* "COD", "ONLINE" or NULL */
+	int64_t payment_id;   /* 0 when none */
+	int status_id;
+	char *subtitle;
+	int ever_confirmed;
+	char *coupon_code;
+	int64_t mrp_total, offered_total, discount_total, vas_total, shipping, payable;
+	char *flagged;
+	char *user_json, *address_json, *extra_json;
+	char *pincode;
+	int64_t eta_from, eta_to; /* epoch seconds, 0 when unknown */
+	char *tracking_code;
+	char *delivery_partner, *carrier_tracking_code;
+	int64_t pay_deadline; /* epoch seconds, 0 when none */
+	int64_t created, updated, status_changed;
+
+	struct order_line lines[ORDER_MAX_LINES];
+	size_t nlines;
+	struct order_charge charges[ORDER_MAX_CHARGES];
+	size_t ncharges;
+};
+
+/* Zeroes o. */
+void order_init(struct order *o);
+
+/* Frees everything o owns and zeroes it. */
+void order_release(struct order *o);
+
+/* Units of a line still ordered (qty - cancelled_qty). */
+int64_t order_line_open_qty(const struct order_line *l);
+
+/* True when the order has a line needing a prescription. */
+int order_needs_rx(const struct order *o);
+
+#endif

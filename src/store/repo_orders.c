@@ -1,0 +1,679 @@
+/*
+ * Orders in storage (see repo_orders.h for the locking story).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/repo_orders.h"
+#include "store/repo_catalog.h"
+#include "store/store.h"
+#include "core/order_state.h"
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "base/banned.h"
+
+#define ORDER_COLS                                                                             \
+	"oid, order_id, hex_id, merchant_id, merchant_order_id, dialect, request_hash, "       \
+	"response, payment_method, payment_id, status_id, subtitle, ever_confirmed, "          \
+	"coupon_code, mrp_total, offered_total, discount_total, vas_total, shipping, payable, " \
+	"flagged, user_json, address_json, extra_json, pincode, eta_from, eta_to, "            \
+	"tracking_code, delivery_partner, carrier_tracking_code, pay_deadline, created, "      \
+	"updated, status_changed"
+
+static struct store_sql q_by_order_id = {
+	.sql = "SELECT " ORDER_COLS " FROM orders WHERE order_id = ? AND (CAST(? AS TEXT) IS NULL OR merchant_id = ?)"};
+static struct store_sql q_by_hex = {
+	.sql = "SELECT " ORDER_COLS " FROM orders WHERE hex_id = ? AND (CAST(? AS TEXT) IS NULL OR merchant_id = ?)"};
+static struct store_sql q_by_ref = {
+	.sql = "SELECT " ORDER_COLS " FROM orders WHERE merchant_order_id = ? AND "
+	       "(CAST(? AS TEXT) IS NULL OR merchant_id = ?) AND dialect = 'pharmacy'"};
+static struct store_sql q_by_oid = {.sql = "SELECT " ORDER_COLS " FROM orders WHERE oid = ?"};
+static struct store_sql q_lines = {
+	.sql = "SELECT pid, sku_id, name, qty, cancelled_qty, reserved_qty, mrp, offered, "
+	       "discounted, rx_required, pack_size_label, sku_type, extra_json "
+	       "FROM order_lines WHERE oid = ? ORDER BY pos"};
+static struct store_sql q_charges = {
+	.sql = "SELECT type, display_text, amount FROM order_charges WHERE oid = ? ORDER BY pos"};
+
+static int64_t now_epoch(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static char *dup_col(struct store_rows *r, int col)
+{
+	const char *s = store_text(r, col);
+	return s ? xstrdup(s) : NULL;
+}
+
+static void copy_fixed(char *dst, size_t cap, const char *src)
+{
+	fmt_into(dst, cap, "%s", src ? src : "");
+}
+
+/* Reads one ORDER_COLS row into o. */
+static void read_order(struct store_rows *r, struct order *o)
+{
+	o->oid = store_int(r, 0);
+	copy_fixed(o->order_id, sizeof(o->order_id), store_text(r, 1));
+	copy_fixed(o->hex_id, sizeof(o->hex_id), store_text(r, 2));
+	o->merchant_id = dup_col(r, 3);
+	o->merchant_order_id = dup_col(r, 4);
+	o->dialect = dup_col(r, 5);
+	o->request_hash = dup_col(r, 6);
+	o->response = dup_col(r, 7);
+	o->payment_method = dup_col(r, 8);
+	o->payment_id = store_int(r, 9);
+	o->status_id = (int)store_int(r, 10);
+	o->subtitle = dup_col(r, 11);
+	o->ever_confirmed = (int)store_int(r, 12);
+	o->coupon_code = dup_col(r, 13);
+	o->mrp_total = store_int(r, 14);
+	o->offered_total = store_int(r, 15);
+	o->discount_total = store_int(r, 16);
+	o->vas_total = store_int(r, 17);
+	o->shipping = store_int(r, 18);
+	o->payable = store_int(r, 19);
+	o->flagged = dup_col(r, 20);
+	o->user_json = dup_col(r, 21);
+	o->address_json = dup_col(r, 22);
+	o->extra_json = dup_col(r, 23);
+	o->pincode = dup_col(r, 24);
+	o->eta_from = store_int(r, 25);
+	o->eta_to = store_int(r, 26);
+	o->tracking_code = dup_col(r, 27);
+	o->delivery_partner = dup_col(r, 28);
+	o->carrier_tracking_code = dup_col(r, 29);
+	o->pay_deadline = store_int(r, 30);
+	o->created = store_int(r, 31);
+	o->updated = store_int(r, 32);
+	o->status_changed = store_int(r, 33);
+}
+
+static enum apo_result load_children(struct store_conn *c, struct order *o)
+{
+	struct store_rows *rows;
+	struct store_val arg = SV_INT(o->oid);
+	enum apo_result rc = store_exec(c, &q_lines, &arg, 1, &rows);
+	if (rc != APO_OK)
+		return rc;
+	while (o->nlines < ORDER_MAX_LINES && store_next(rows)) {
+		struct order_line *l = &o->lines[o->nlines++];
+		l->pid = store_int(rows, 0);
+		l->sku_id = dup_col(rows, 1);
+		l->name = dup_col(rows, 2);
+		l->qty = store_int(rows, 3);
+		l->cancelled_qty = store_int(rows, 4);
+		l->reserved_qty = store_int(rows, 5);
+		l->mrp = store_int(rows, 6);
+		l->offered = store_int(rows, 7);
+		l->discounted = store_int(rows, 8);
+		l->rx_required = (int)store_int(rows, 9);
+		l->pack_size_label = dup_col(rows, 10);
+		l->sku_type = dup_col(rows, 11);
+		l->extra_json = dup_col(rows, 12);
+	}
+	store_rows_free(rows);
+	if ((rc = store_exec(c, &q_charges, &arg, 1, &rows)) != APO_OK)
+		return rc;
+	while (o->ncharges < ORDER_MAX_CHARGES && store_next(rows)) {
+		struct order_charge *ch = &o->charges[o->ncharges++];
+		ch->type = dup_col(rows, 0);
+		ch->display_text = dup_col(rows, 1);
+		ch->amount = store_int(rows, 2);
+	}
+	store_rows_free(rows);
+	return APO_OK;
+}
+
+static enum apo_result load_one(struct store_conn *c, struct store_sql *q,
+				const struct store_val *args, size_t n, struct order *o)
+{
+	struct store_rows *rows;
+	enum apo_result rc = store_exec(c, q, args, n, &rows);
+	if (rc != APO_OK)
+		return rc;
+	if (!store_next(rows)) {
+		store_rows_free(rows);
+		return APO_ERR_NOT_FOUND;
+	}
+	read_order(rows, o);
+	store_rows_free(rows);
+	return load_children(c, o);
+}
+
+enum apo_result order_load(struct store_conn *c, enum order_key by, const char *merchant_id,
+			   const char *key, struct order *o)
+{
+	struct store_sql *q;
+	if (!key)
+		return APO_ERR_NOT_FOUND;
+	switch (by) {
+	case ORDER_BY_ORDER_ID:
+		q = &q_by_order_id;
+		break;
+	case ORDER_BY_HEX_ID:
+		q = &q_by_hex;
+		break;
+	case ORDER_BY_ANY_ID:
+		if (ids_is_order_id(key))
+			q = &q_by_order_id;
+		else if (ids_is_hex_id(key))
+			q = &q_by_hex;
+		else
+			return APO_ERR_NOT_FOUND;
+		break;
+	default:
+		q = &q_by_ref;
+	}
+	struct store_val args[] = {SV_TEXT(key), SV_TEXT(merchant_id), SV_TEXT(merchant_id)};
+	return load_one(c, q, args, 3, o);
+}
+
+enum apo_result order_reload(struct store_conn *c, struct order *o)
+{
+	struct store_val arg = SV_INT(o->oid);
+	order_release(o);
+	return load_one(c, &q_by_oid, &arg, 1, o);
+}
+
+static struct store_sql q_insert = {
+	.sql = "INSERT INTO orders (order_id, hex_id, merchant_id, merchant_order_id, dialect, "
+	       "request_hash, response, payment_method, payment_id, status_id, subtitle, "
+	       "ever_confirmed, coupon_code, mrp_total, offered_total, discount_total, vas_total, "
+	       "shipping, payable, flagged, user_json, address_json, extra_json, pincode, eta_from, "
+	       "eta_to, tracking_code, delivery_partner, carrier_tracking_code, pay_deadline, "
+	       "created, updated, status_changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING oid"};
+static struct store_sql q_insert_line = {
+	.sql = "INSERT INTO order_lines (oid, pos, pid, sku_id, name, qty, cancelled_qty, "
+	       "reserved_qty, mrp, offered, discounted, rx_required, pack_size_label, sku_type, "
+	       "extra_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+static struct store_sql q_insert_charge = {
+	.sql = "INSERT INTO order_charges (oid, pos, type, display_text, amount) VALUES (?, ?, ?, ?, ?)"};
+static struct store_sql q_history = {
+	.sql = "INSERT INTO order_history (oid, from_status, to_status, actor, note, at) "
+	       "VALUES (?, ?, ?, ?, ?, ?)"};
+
+static enum apo_result history_add(struct store_conn *c, int64_t oid, int from, int to,
+				   const char *actor, const char *note, int64_t at)
+{
+	struct store_val args[] = {SV_INT(oid),	   from ? SV_INT(from) : SV_NULL, SV_INT(to),
+				   SV_TEXT(actor), SV_TEXT(note),		  SV_INT(at)};
+	return store_exec(c, &q_history, args, 6, NULL);
+}
+
+static struct store_val int_or_null(int64_t v)
+{
+	return v ? SV_INT(v) : SV_NULL;
+}
+
+enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor)
+{
+	struct store_rows *rows;
+	int64_t now = now_epoch();
+	enum apo_result rc;
+
+	o->created = o->updated = o->status_changed = now;
+	struct store_val args[] = {
+		SV_TEXT(o->order_id),	     SV_TEXT(o->hex_id),
+		SV_TEXT(o->merchant_id),     SV_TEXT(o->merchant_order_id),
+		SV_TEXT(o->dialect),	     SV_TEXT(o->request_hash),
+		SV_TEXT(o->response),	     SV_TEXT(o->payment_method),
+		int_or_null(o->payment_id),  SV_INT(o->status_id),
+		SV_TEXT(o->subtitle),	     SV_INT(o->ever_confirmed),
+		SV_TEXT(o->coupon_code),     SV_INT(o->mrp_total),
+		SV_INT(o->offered_total),    SV_INT(o->discount_total),
+		SV_INT(o->vas_total),	     SV_INT(o->shipping),
+		SV_INT(o->payable),	     SV_TEXT(o->flagged),
+		SV_TEXT(o->user_json),	     SV_TEXT(o->address_json),
+		SV_TEXT(o->extra_json),	     SV_TEXT(o->pincode),
+		int_or_null(o->eta_from),    int_or_null(o->eta_to),
+		SV_TEXT(o->tracking_code),   SV_TEXT(o->delivery_partner),
+		SV_TEXT(o->carrier_tracking_code), int_or_null(o->pay_deadline),
+		SV_INT(now),		     SV_INT(now),
+		SV_INT(now)};
+	if ((rc = store_exec(c, &q_insert, args, sizeof(args) / sizeof(args[0]), &rows)) != APO_OK)
+		return rc;
+	if (store_next(rows))
+		o->oid = store_int(rows, 0);
+	store_rows_free(rows);
+	if (!o->oid)
+		return APO_ERR_INTERNAL;
+	for (size_t i = 0; i < o->nlines; i++) {
+		const struct order_line *l = &o->lines[i];
+		struct store_val la[] = {SV_INT(o->oid),	 SV_INT(i),
+					 int_or_null(l->pid),	 SV_TEXT(l->sku_id),
+					 SV_TEXT(l->name ? l->name : ""), SV_INT(l->qty),
+					 SV_INT(l->cancelled_qty), SV_INT(l->reserved_qty),
+					 SV_INT(l->mrp),	 SV_INT(l->offered),
+					 SV_INT(l->discounted),	 SV_INT(l->rx_required),
+					 SV_TEXT(l->pack_size_label ? l->pack_size_label : ""),
+					 SV_TEXT(l->sku_type ? l->sku_type : ""),
+					 SV_TEXT(l->extra_json)};
+		if ((rc = store_exec(c, &q_insert_line, la, 15, NULL)) != APO_OK)
+			return rc;
+	}
+	for (size_t i = 0; i < o->ncharges; i++) {
+		const struct order_charge *ch = &o->charges[i];
+		struct store_val ca[] = {SV_INT(o->oid), SV_INT(i), SV_TEXT(ch->type),
+					 SV_TEXT(ch->display_text), SV_INT(ch->amount)};
+		if ((rc = store_exec(c, &q_insert_charge, ca, 5, NULL)) != APO_OK)
+			return rc;
+	}
+	return history_add(c, o->oid, 0, o->status_id, actor, NULL, now);
+}
+
+static struct store_sql q_set_response = {
+	.sql = "UPDATE orders SET payment_id = ?, response = ? WHERE oid = ?"};
+
+enum apo_result order_set_response(struct store_conn *c, struct order *o, int64_t payment_id,
+				   const char *response)
+{
+	struct store_val args[] = {int_or_null(payment_id), SV_TEXT(response), SV_INT(o->oid)};
+	enum apo_result rc = store_exec(c, &q_set_response, args, 3, NULL);
+	if (rc == APO_OK) {
+		o->payment_id = payment_id;
+		free(o->response);
+		o->response = xstrdup(response);
+	}
+	return rc;
+}
+
+static struct store_sql q_line_reserved = {
+	.sql = "UPDATE order_lines SET reserved_qty = ? WHERE oid = ? AND pos = ?"};
+
+static enum apo_result set_line_reserved(struct store_conn *c, struct order *o, size_t i,
+					 int64_t reserved)
+{
+	struct store_val args[] = {SV_INT(reserved), SV_INT(o->oid), SV_INT(i)};
+	enum apo_result rc = store_exec(c, &q_line_reserved, args, 3, NULL);
+	if (rc == APO_OK)
+		o->lines[i].reserved_qty = reserved;
+	return rc;
+}
+
+enum apo_result order_reserve_lines(struct store_conn *c, struct order *o, size_t *short_line)
+{
+	for (size_t i = 0; i < o->nlines; i++) {
+		struct order_line *l = &o->lines[i];
+		int64_t want = order_line_open_qty(l) - l->reserved_qty;
+		if (want <= 0 || !l->pid)
+			continue;
+		enum apo_result rc = stock_reserve(c, l->pid, want, o->order_id);
+		if (rc == APO_OK)
+			rc = set_line_reserved(c, o, i, l->reserved_qty + want);
+		if (rc != APO_OK) {
+			if (short_line)
+				*short_line = i;
+			return rc;
+		}
+	}
+	return APO_OK;
+}
+
+/* Gives back (or, shipping, removes from stock) everything the lines hold. */
+static enum apo_result release_lines(struct store_conn *c, struct order *o, int ship)
+{
+	for (size_t i = 0; i < o->nlines; i++) {
+		struct order_line *l = &o->lines[i];
+		if (l->reserved_qty <= 0 || !l->pid)
+			continue;
+		enum apo_result rc = stock_release(c, l->pid, l->reserved_qty, o->order_id, ship);
+		if (rc == APO_OK)
+			rc = set_line_reserved(c, o, i, 0);
+		if (rc != APO_OK)
+			return rc;
+	}
+	return APO_OK;
+}
+
+static int is_confirmed_status(int s)
+{
+	return s == ST_PLACED || s == ST_RX_REQUIRED || s == ST_RX_REVIEW || s == ST_ALLOCATION ||
+	       s == ST_PACKED;
+}
+
+static struct store_sql q_move = {
+	.sql = "UPDATE orders SET status_id = ?, subtitle = ?, ever_confirmed = ?, updated = ?, "
+	       "status_changed = ? WHERE oid = ? AND status_id = ?"};
+
+enum apo_result order_move(struct store_conn *c, struct order *o, int to, const char *subtitle,
+			   const char *actor, const char *note)
+{
+	int from = o->status_id;
+	int64_t now = now_epoch();
+	enum apo_result rc;
+
+	if (!order_move_allowed(from, to))
+		return APO_ERR_STATE;
+	int confirmed = o->ever_confirmed || is_confirmed_status(to);
+	struct store_val args[] = {SV_INT(to),	     SV_TEXT(subtitle), SV_INT(confirmed),
+				   SV_INT(now),	     SV_INT(now),	SV_INT(o->oid),
+				   SV_INT(from)};
+	if ((rc = store_exec(c, &q_move, args, 7, NULL)) != APO_OK)
+		return rc;
+	if (store_changes(c) != 1)
+		return APO_ERR_BUSY;
+	if (to == ST_CANCELLED || to == ST_ALLOCATION_FAILED)
+		rc = release_lines(c, o, 0);
+	else if (to == ST_SHIPPED)
+		rc = release_lines(c, o, 1);
+	else if (is_confirmed_status(to))
+		rc = order_reserve_lines(c, o, NULL);
+	if (rc != APO_OK)
+		return rc;
+	if ((rc = history_add(c, o->oid, from, to, actor, note, now)) != APO_OK)
+		return rc;
+	o->status_id = to;
+	o->ever_confirmed = confirmed;
+	o->updated = o->status_changed = now;
+	free(o->subtitle);
+	o->subtitle = subtitle ? xstrdup(subtitle) : NULL;
+	return APO_OK;
+}
+
+static struct store_sql q_cancel_units = {
+	.sql = "UPDATE order_lines SET cancelled_qty = cancelled_qty + ? WHERE oid = ? AND pos = ? "
+	       "AND qty - cancelled_qty >= ?"};
+
+enum apo_result order_cancel_units(struct store_conn *c, struct order *o, size_t i, int64_t qty)
+{
+	struct order_line *l = &o->lines[i];
+	enum apo_result rc;
+	if (qty <= 0 || qty > order_line_open_qty(l))
+		return APO_ERR_INVALID;
+	struct store_val args[] = {SV_INT(qty), SV_INT(o->oid), SV_INT(i), SV_INT(qty)};
+	if ((rc = store_exec(c, &q_cancel_units, args, 4, NULL)) != APO_OK)
+		return rc;
+	if (store_changes(c) != 1)
+		return APO_ERR_BUSY;
+	l->cancelled_qty += qty;
+	int64_t give = l->reserved_qty < qty ? l->reserved_qty : qty;
+	if (give > 0 && l->pid) {
+		if ((rc = stock_release(c, l->pid, give, o->order_id, 0)) != APO_OK)
+			return rc;
+		rc = set_line_reserved(c, o, i, l->reserved_qty - give);
+	}
+	return rc;
+}
+
+static struct store_sql q_flag = {.sql = "UPDATE orders SET flagged = ?, updated = ? WHERE oid = ?"};
+static struct store_sql q_tracking = {
+	.sql = "UPDATE orders SET tracking_code = ? WHERE oid = ? AND tracking_code IS NULL"};
+static struct store_sql q_shipment = {
+	.sql = "UPDATE orders SET delivery_partner = ?, carrier_tracking_code = ?, updated = ? "
+	       "WHERE oid = ?"};
+
+enum apo_result order_set_flag(struct store_conn *c, int64_t oid, const char *flag)
+{
+	struct store_val args[] = {SV_TEXT(flag), SV_INT(now_epoch()), SV_INT(oid)};
+	return store_exec(c, &q_flag, args, 3, NULL);
+}
+
+enum apo_result order_set_tracking_code(struct store_conn *c, struct order *o, const char *code)
+{
+	struct store_val args[] = {SV_TEXT(code), SV_INT(o->oid)};
+	enum apo_result rc = store_exec(c, &q_tracking, args, 2, NULL);
+	if (rc == APO_OK && store_changes(c) == 1) {
+		free(o->tracking_code);
+		o->tracking_code = xstrdup(code);
+	}
+	return rc;
+}
+
+enum apo_result order_set_shipment(struct store_conn *c, struct order *o, const char *partner,
+				   const char *carrier_code)
+{
+	const char *p = partner ? partner : o->delivery_partner;
+	const char *k = carrier_code ? carrier_code : o->carrier_tracking_code;
+	struct store_val args[] = {SV_TEXT(p), SV_TEXT(k), SV_INT(now_epoch()), SV_INT(o->oid)};
+	enum apo_result rc = store_exec(c, &q_shipment, args, 4, NULL);
+	if (rc == APO_OK) {
+		char *np = p ? xstrdup(p) : NULL, *nk = k ? xstrdup(k) : NULL;
+		free(o->delivery_partner);
+		free(o->carrier_tracking_code);
+		o->delivery_partner = np;
+		o->carrier_tracking_code = nk;
+	}
+	return rc;
+}
+
+static struct store_sql q_payment = {
+	.sql = "INSERT INTO payments (oid, transaction_id, amount, status, at) VALUES (?, ?, ?, ?, ?)"};
+static struct store_sql q_refund = {
+	.sql = "INSERT INTO refunds (refund_id, oid, transaction_id, amount, type, reason, state, "
+	       "created) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)"};
+static struct store_sql q_rx_add = {
+	.sql = "INSERT INTO prescriptions (oid, url, status, created_ms) VALUES (?, ?, 'Pending', ?)"};
+static struct store_sql q_rx_status = {
+	.sql = "UPDATE prescriptions SET status = ? WHERE oid = ? AND status = 'Pending'"};
+
+enum apo_result order_payment_add(struct store_conn *c, int64_t oid, const char *transaction_id,
+				  int64_t amount, const char *status)
+{
+	struct store_val args[] = {SV_INT(oid), SV_TEXT(transaction_id), SV_INT(amount),
+				   SV_TEXT(status), SV_INT(now_epoch())};
+	return store_exec(c, &q_payment, args, 5, NULL);
+}
+
+enum apo_result order_refund_add(struct store_conn *c, int64_t oid, const char *refund_id,
+				 const char *transaction_id, int64_t amount, const char *type,
+				 const char *reason)
+{
+	struct store_val args[] = {SV_TEXT(refund_id), SV_INT(oid),	   SV_TEXT(transaction_id),
+				   SV_INT(amount),     SV_TEXT(type), SV_TEXT(reason),
+				   SV_INT(now_epoch())};
+	return store_exec(c, &q_refund, args, 7, NULL);
+}
+
+enum apo_result order_rx_add(struct store_conn *c, int64_t oid, const char *url)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	struct store_val args[] = {SV_INT(oid), SV_TEXT(url), SV_INT(ms)};
+	return store_exec(c, &q_rx_add, args, 3, NULL);
+}
+
+enum apo_result order_rx_set_status(struct store_conn *c, int64_t oid, const char *status)
+{
+	struct store_val args[] = {SV_TEXT(status), SV_INT(oid)};
+	return store_exec(c, &q_rx_status, args, 2, NULL);
+}
+
+static struct store_sql q_x_history = {
+	.sql = "SELECT from_status, to_status, actor, note, at FROM order_history WHERE oid = ? "
+	       "ORDER BY id"};
+static struct store_sql q_x_payments = {
+	.sql = "SELECT transaction_id, status, amount, at FROM payments WHERE oid = ? ORDER BY id"};
+static struct store_sql q_x_refunds = {
+	.sql = "SELECT refund_id, transaction_id, type, reason, state, amount, created, completed "
+	       "FROM refunds WHERE oid = ? ORDER BY created, refund_id"};
+static struct store_sql q_x_rx = {
+	.sql = "SELECT id, url, status, created_ms FROM prescriptions WHERE oid = ? ORDER BY id"};
+
+/* Grows *arr (of elem bytes) to hold one more; returns the new slot. */
+static void *push(void *arr_ptr, size_t *n, size_t elem)
+{
+	void **arr = arr_ptr;
+	*arr = xrealloc(*arr, (*n + 1) * elem);
+	void *slot = (char *)*arr + *n * elem;
+	memset(slot, 0, elem);
+	(*n)++;
+	return slot;
+}
+
+enum apo_result order_extras_load(struct store_conn *c, int64_t oid, struct order_extras *x)
+{
+	struct store_rows *rows;
+	struct store_val arg = SV_INT(oid);
+	enum apo_result rc;
+
+	memset(x, 0, sizeof(*x));
+	if ((rc = store_exec(c, &q_x_history, &arg, 1, &rows)) != APO_OK)
+		return rc;
+	while (store_next(rows)) {
+		struct order_event *e = push(&x->events, &x->nevents, sizeof(*e));
+		e->from = store_is_null(rows, 0) ? 0 : (int)store_int(rows, 0);
+		e->to = (int)store_int(rows, 1);
+		e->actor = dup_col(rows, 2);
+		e->note = dup_col(rows, 3);
+		e->at = store_int(rows, 4);
+	}
+	store_rows_free(rows);
+	if ((rc = store_exec(c, &q_x_payments, &arg, 1, &rows)) != APO_OK)
+		return rc;
+	while (store_next(rows)) {
+		struct order_payment *p = push(&x->payments, &x->npayments, sizeof(*p));
+		p->transaction_id = dup_col(rows, 0);
+		p->status = dup_col(rows, 1);
+		p->amount = store_int(rows, 2);
+		p->at = store_int(rows, 3);
+	}
+	store_rows_free(rows);
+	if ((rc = store_exec(c, &q_x_refunds, &arg, 1, &rows)) != APO_OK)
+		return rc;
+	while (store_next(rows)) {
+		struct order_refund *f = push(&x->refunds, &x->nrefunds, sizeof(*f));
+		f->refund_id = dup_col(rows, 0);
+		f->transaction_id = dup_col(rows, 1);
+		f->type = dup_col(rows, 2);
+		f->reason = dup_col(rows, 3);
+		f->state = dup_col(rows, 4);
+		f->amount = store_int(rows, 5);
+		f->created = store_int(rows, 6);
+		f->completed = store_is_null(rows, 7) ? 0 : store_int(rows, 7);
+	}
+	store_rows_free(rows);
+	if ((rc = store_exec(c, &q_x_rx, &arg, 1, &rows)) != APO_OK)
+		return rc;
+	while (store_next(rows)) {
+		struct order_rx *p = push(&x->rx, &x->nrx, sizeof(*p));
+		p->id = store_int(rows, 0);
+		p->url = dup_col(rows, 1);
+		p->status = dup_col(rows, 2);
+		p->created_ms = store_int(rows, 3);
+	}
+	store_rows_free(rows);
+	return APO_OK;
+}
+
+void order_extras_release(struct order_extras *x)
+{
+	for (size_t i = 0; i < x->nevents; i++) {
+		free(x->events[i].actor);
+		free(x->events[i].note);
+	}
+	for (size_t i = 0; i < x->npayments; i++) {
+		free(x->payments[i].transaction_id);
+		free(x->payments[i].status);
+	}
+	for (size_t i = 0; i < x->nrefunds; i++) {
+		struct order_refund *f = &x->refunds[i];
+		free(f->refund_id);
+		free(f->transaction_id);
+		free(f->type);
+		free(f->reason);
+		free(f->state);
+	}
+	for (size_t i = 0; i < x->nrx; i++) {
+		free(x->rx[i].url);
+		free(x->rx[i].status);
+	}
+	free(x->events);
+	free(x->payments);
+	free(x->refunds);
+	free(x->rx);
+	memset(x, 0, sizeof(*x));
+}
+
+static struct store_sql q_paid = {
+	.sql = "SELECT COALESCE(SUM(amount), 0), MAX(transaction_id) FROM payments "
+	       "WHERE oid = ? AND status = 'SUCCESS'"};
+static struct store_sql q_refunded = {
+	.sql = "SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE oid = ?"};
+
+enum apo_result order_money(struct store_conn *c, int64_t oid, int64_t *paid, int64_t *refunded,
+			    char *txn_id, size_t cap)
+{
+	struct store_rows *rows;
+	struct store_val arg = SV_INT(oid);
+	enum apo_result rc = store_exec(c, &q_paid, &arg, 1, &rows);
+	if (rc != APO_OK)
+		return rc;
+	*paid = 0;
+	if (txn_id && cap)
+		txn_id[0] = '\0';
+	if (store_next(rows)) {
+		*paid = store_int(rows, 0);
+		if (txn_id && store_text(rows, 1))
+			fmt_into(txn_id, cap, "%s", store_text(rows, 1));
+	}
+	store_rows_free(rows);
+	return store_query_int(c, &q_refunded, &arg, 1, refunded);
+}
+
+static struct store_sql q_list = {
+	.sql = "SELECT " ORDER_COLS " FROM orders WHERE (CAST(? AS TEXT) IS NULL OR merchant_id = ?) AND "
+	       "(? < 0 OR status_id = ?) AND (? = 0 OR oid < ?) ORDER BY oid DESC LIMIT ?"};
+
+enum apo_result order_list(struct store_conn *c, const char *merchant_id, int status,
+			   int64_t before_oid, size_t limit,
+			   void (*fn)(const struct order *o, void *ctx), void *ctx)
+{
+	struct store_rows *rows;
+	struct store_val args[] = {SV_TEXT(merchant_id), SV_TEXT(merchant_id), SV_INT(status),
+				   SV_INT(status),	 SV_INT(before_oid),   SV_INT(before_oid),
+				   SV_INT(limit)};
+	enum apo_result rc = store_exec(c, &q_list, args, 7, &rows);
+	if (rc != APO_OK)
+		return rc;
+	struct order *o = xmalloc(sizeof(*o));
+	order_init(o);
+	while (store_next(rows)) {
+		read_order(rows, o);
+		fn(o, ctx);
+		order_release(o);
+	}
+	free(o);
+	store_rows_free(rows);
+	return APO_OK;
+}
+
+static struct store_sql q_expired = {
+	.sql = "SELECT oid FROM orders WHERE status_id = 180 AND pay_deadline IS NOT NULL AND "
+	       "pay_deadline < ? ORDER BY pay_deadline LIMIT ?"};
+
+enum apo_result order_expired(struct store_conn *c, int64_t now, int64_t *oids, size_t max,
+			      size_t *n)
+{
+	struct store_rows *rows;
+	struct store_val args[] = {SV_INT(now), SV_INT(max)};
+	enum apo_result rc = store_exec(c, &q_expired, args, 2, &rows);
+	*n = 0;
+	if (rc != APO_OK)
+		return rc;
+	while (*n < max && store_next(rows))
+		oids[(*n)++] = store_int(rows, 0);
+	store_rows_free(rows);
+	return APO_OK;
+}
+
+static struct store_sql q_count = {
+	.sql = "SELECT status_id, count(*) FROM orders GROUP BY status_id ORDER BY status_id"};
+
+enum apo_result order_count_by_status(struct store_conn *c,
+				      void (*fn)(int status, int64_t count, void *ctx), void *ctx)
+{
+	struct store_rows *rows;
+	enum apo_result rc = store_exec(c, &q_count, NULL, 0, &rows);
+	if (rc != APO_OK)
+		return rc;
+	while (store_next(rows))
+		fn((int)store_int(rows, 0), store_int(rows, 1), ctx);
+	store_rows_free(rows);
+	return APO_OK;
+}

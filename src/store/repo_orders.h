@@ -1,0 +1,155 @@
+/*
+ * Orders in storage: the order row with its lines and charges, status
+ * moves with their history and stock effects, payments, refunds and
+ * prescriptions. Functions marked "in the caller's transaction" expect a
+ * write transaction to be open (store_begin(c, STORE_TX_WRITE)) and leave
+ * committing or rolling back to the caller, so one business action is one
+ * transaction.
+ *
+ * Which lock protects what:
+ * - one order per (merchant, merchant_order_id): the partial unique index
+ *   orders_merchant_ref; a concurrent duplicate fails its INSERT.
+ * - a status move happens once: order_move() is a compare-and-set
+ *   (UPDATE ... WHERE oid = ? AND status_id = <expected>); on PostgreSQL the
+ *   row lock taken by that UPDATE serializes racing movers until commit.
+ * - stock never oversells: repo_catalog's conditional UPDATEs.
+ */
+#ifndef APO_REPO_ORDERS_H
+#define APO_REPO_ORDERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/result.h"
+#include "core/order.h"
+
+struct store_conn;
+
+enum order_key {
+	ORDER_BY_ORDER_ID, /* "PO..." */
+	ORDER_BY_HEX_ID,   /* 24 hex */
+	ORDER_BY_ANY_ID,   /* either of the two, told apart by shape */
+	ORDER_BY_REF,	   /* the merchant's merchant_order_id (pharmacy orders) */
+};
+
+/*
+ * Loads one order with its lines and charges into o (order_init'ed).
+ * merchant_id limits the search to that merchant's orders (NULL: any).
+ * APO_ERR_NOT_FOUND when there is none — also when it belongs to another
+ * merchant, so tenants cannot probe each other's ids.
+ */
+enum apo_result order_load(struct store_conn *c, enum order_key by, const char *merchant_id,
+			   const char *key, struct order *o);
+
+/* Reloads o from storage by its oid (after a concurrent change). */
+enum apo_result order_reload(struct store_conn *c, struct order *o);
+
+/*
+ * In the caller's transaction: inserts o with its lines and charges and
+ * sets o->oid, o->created, o->updated. Records the first history entry
+ * (NULL -> o->status_id) by actor. APO_ERR_CONFLICT on a duplicate
+ * (merchant, merchant_order_id) or id.
+ */
+enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor);
+
+/* In the caller's transaction: stores the create answer and payment id. */
+enum apo_result order_set_response(struct store_conn *c, struct order *o, int64_t payment_id,
+				   const char *response);
+
+/*
+ * In the caller's transaction: moves o to status `to` if SPEC §5 allows it
+ * and o is still in the status it was loaded with. Applies stock effects:
+ * to 99 or 20 releases what the lines hold; 130 -> 25 ships it; a move into
+ * a confirmed status reserves what the lines do not hold yet (refused with
+ * APO_ERR_INSUFFICIENT when stock is short). Records history (actor, note)
+ * and updates o. subtitle NULL keeps none. APO_ERR_STATE when the move is
+ * not allowed, APO_ERR_BUSY when another request moved the order first.
+ */
+enum apo_result order_move(struct store_conn *c, struct order *o, int to, const char *subtitle,
+			   const char *actor, const char *note);
+
+/*
+ * In the caller's transaction: reserves stock for every open unit of o's
+ * lines that is not reserved yet (APO_ERR_INSUFFICIENT naming nothing;
+ * the caller names the SKU via *short_line when not NULL).
+ */
+enum apo_result order_reserve_lines(struct store_conn *c, struct order *o, size_t *short_line);
+
+/*
+ * In the caller's transaction: cancels qty units of line i (<= its open
+ * quantity), giving their reservation back.
+ */
+enum apo_result order_cancel_units(struct store_conn *c, struct order *o, size_t i, int64_t qty);
+
+/* In the caller's transaction: small updates of one column each. */
+enum apo_result order_set_flag(struct store_conn *c, int64_t oid, const char *flag);
+enum apo_result order_set_tracking_code(struct store_conn *c, struct order *o, const char *code);
+enum apo_result order_set_shipment(struct store_conn *c, struct order *o, const char *partner,
+				   const char *carrier_code);
+
+/* Payments, refunds, prescriptions (in the caller's transaction). */
+enum apo_result order_payment_add(struct store_conn *c, int64_t oid, const char *transaction_id,
+				  int64_t amount, const char *status);
+enum apo_result order_refund_add(struct store_conn *c, int64_t oid, const char *refund_id,
+				 const char *transaction_id, int64_t amount, const char *type,
+				 const char *reason);
+enum apo_result order_rx_add(struct store_conn *c, int64_t oid, const char *url);
+enum apo_result order_rx_set_status(struct store_conn *c, int64_t oid, const char *status);
+
+/* What an order has gathered besides itself, for the admin and track views. */
+struct order_event {
+	int from; /* 0 for the creation entry */
+	int to;
+	char *actor, *note;
+	int64_t at;
+};
+struct order_payment {
+	char *transaction_id, *status;
+	int64_t amount, at;
+};
+struct order_refund {
+	char *refund_id, *transaction_id, *type, *reason, *state;
+	int64_t amount, created, completed; /* completed 0 while pending */
+};
+struct order_rx {
+	int64_t id;
+	char *url, *status;
+	int64_t created_ms;
+};
+struct order_extras {
+	struct order_event *events;
+	size_t nevents;
+	struct order_payment *payments;
+	size_t npayments;
+	struct order_refund *refunds;
+	size_t nrefunds;
+	struct order_rx *rx;
+	size_t nrx;
+};
+
+/* Loads history, payments, refunds and prescriptions of order oid. */
+enum apo_result order_extras_load(struct store_conn *c, int64_t oid, struct order_extras *x);
+void order_extras_release(struct order_extras *x);
+
+/* Sum of successful payments and of refunds (pending or done) of an order. */
+enum apo_result order_money(struct store_conn *c, int64_t oid, int64_t *paid, int64_t *refunded,
+			    char *txn_id, size_t cap);
+
+/*
+ * Lists orders (without lines) newest first: merchant_id NULL for all,
+ * status < 0 for any, before_oid 0 to start (else only oid < before_oid).
+ * Calls fn for each; stops after limit.
+ */
+enum apo_result order_list(struct store_conn *c, const char *merchant_id, int status,
+			   int64_t before_oid, size_t limit,
+			   void (*fn)(const struct order *o, void *ctx), void *ctx);
+
+/* Up to max oids of ONLINE orders still awaiting payment past their deadline. */
+enum apo_result order_expired(struct store_conn *c, int64_t now, int64_t *oids, size_t max,
+			      size_t *n);
+
+/* Counts orders by status for /metrics: fn(status, count) per status. */
+enum apo_result order_count_by_status(struct store_conn *c,
+				      void (*fn)(int status, int64_t count, void *ctx), void *ctx);
+
+#endif
