@@ -1,20 +1,534 @@
 /*
- * The PostgreSQL backend.
+ * The PostgreSQL backend: the scale-out store, where any number of apotheca
+ * processes share one database. Each thread holds one libpq connection;
+ * statements are prepared once per connection (named "s<id>") and then only
+ * executed, with every parameter sent as text. Correctness across processes
+ * comes from PostgreSQL itself — READ COMMITTED transactions, the row locks
+ * and conditional UPDATEs the repositories write, unique indexes — never
+ * from a lock in this file, which has no shared mutable state at all.
+ *
+ * Not for reconnecting by itself: a connection that lost its server reports
+ * itself broken and store.c replaces it on the thread's next
+ * store_thread_conn(). The check is cheap (one poll(2) with no timeout), so
+ * a PostgreSQL restart is noticed before the next request's first query
+ * rather than by failing it.
+ *
+ * Parameter types are fixed when a statement is first prepared on a
+ * connection: an integer is declared bigint, text is declared text, and a
+ * NULL is left for PostgreSQL to infer from the surrounding SQL.
  */
-#include <stddef.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "store/store_backend.h"
+#include "base/buf.h"
 #include "base/log.h"
+#include "base/strnum.h"
+#include "base/xalloc.h"
 #include "base/banned.h"
+
+/* Type oids from PostgreSQL's catalog (pg_type.dat); stable since forever. */
+#define PG_OID_INT8 20
+#define PG_OID_TEXT 25
+
+/* How long a statement waits for a row lock before giving up (BUSY). */
+#define PG_LOCK_TIMEOUT_MS 10000
+
+/* Seconds a connection attempt may take, unless the URL says otherwise. */
+#define PG_CONNECT_TIMEOUT_S "5"
+
+/* Parameters formatted on the stack; more than this are allocated. */
+#define PG_STACK_PARAMS 32
+
+/* Room for an int64 in decimal with its sign and terminator. */
+#define PG_INT_TEXT 24
+
+/* Longest statement name: "s" and a statement id. */
+#define PG_NAME_MAX 16
+
+/* Connection failures logged at most this often (seconds), so a database
+ * outage does not turn every request into a log line. */
+#define PG_CONNECT_LOG_EVERY_S 5
+
+/* The key of the advisory lock that serializes migrations ("apot"). */
+#define PG_MIGRATION_LOCK_KEY "1634758516"
+
+/* Input left unread on an idle connection is drained at most this often per
+ * health check; a closed connection shows up within two reads. */
+#define PG_IDLE_READS 4
+
+struct store_conn {
+	struct store_conn_base base;
+	PGconn *pg;
+	int dead;	  /* a query failed because the connection is gone */
+	int64_t changes; /* rows touched by the last command */
+	unsigned char prepared[STORE_MAX_STATEMENTS];
+};
+
+struct store_rows {
+	const struct store_ops *ops;
+	PGresult *res;
+	int row; /* the current row; -1 before the first store_next() */
+	int nrows;
+};
+
+static atomic_llong last_connect_log;
+
+static void log_pg(int warn, const char *msg, const char *sqlstate, const char *error,
+		   const char *sql)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_adds(&b, "\"sqlstate\":");
+	json_quote(&b, sqlstate ? sqlstate : "");
+	buf_adds(&b, ",\"error\":");
+	json_quote(&b, error ? error : "");
+	if (sql) {
+		char head[121];
+		fmt_into(head, sizeof(head), "%s", sql);
+		buf_adds(&b, ",\"sql\":");
+		json_quote(&b, head);
+	}
+	if (warn)
+		log_warn(msg, "%s", b.data);
+	else
+		log_error(msg, "%s", b.data);
+	buf_release(&b);
+}
+
+/* Server notices and warnings go to the JSON log, not raw to stderr. */
+static void notice_to_log(void *arg, const PGresult *res)
+{
+	(void)arg;
+	log_pg(1, "postgres notice", PQresultErrorField(res, PG_DIAG_SQLSTATE),
+	       PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), NULL);
+}
+
+static int sqlstate_is(const char *state, const char *want)
+{
+	return state && strcmp(state, want) == 0;
+}
+
+/* Connection-level failures: the server went away or the link broke. */
+static int connection_lost(PGconn *pg, const char *state)
+{
+	if (PQstatus(pg) != CONNECTION_OK)
+		return 1;
+	if (!state)
+		return 0;
+	/* 08P01 is a protocol violation in what we sent, not a lost link. */
+	if (strncmp(state, "08", 2) == 0 && strcmp(state, "08P01") != 0)
+		return 1;
+	/* admin_shutdown, crash_shutdown, cannot_connect_now */
+	return sqlstate_is(state, "57P01") || sqlstate_is(state, "57P02") ||
+	       sqlstate_is(state, "57P03");
+}
+
+/*
+ * Maps a failed result (res may be NULL when libpq could not even make one)
+ * to the program's result code, marking the connection broken when the
+ * failure was the connection's.
+ */
+static enum apo_result map_error(struct store_conn *c, const PGresult *res, const char *what,
+				 const char *sql)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (!msg)
+		msg = PQerrorMessage(c->pg);
+
+	if (connection_lost(c->pg, state)) {
+		c->dead = 1;
+		log_pg(1, "postgres connection lost", state, msg, NULL);
+		return APO_ERR_UNAVAILABLE;
+	}
+	if (state && strncmp(state, "23", 2) == 0)
+		return APO_ERR_CONFLICT;
+	/* serialization_failure, deadlock_detected, lock_not_available,
+	 * query_canceled (a statement timeout) */
+	if (sqlstate_is(state, "40001") || sqlstate_is(state, "40P01") ||
+	    sqlstate_is(state, "55P03") || sqlstate_is(state, "57014")) {
+		log_pg(1, "postgres busy", state, msg, NULL);
+		return APO_ERR_BUSY;
+	}
+	log_pg(0, what, state, msg, sql);
+	return APO_ERR_INTERNAL;
+}
+
+/* Checks a result for success, clears it, and maps a failure. */
+static enum apo_result check_clear(struct store_conn *c, PGresult *res, const char *what,
+				   const char *sql)
+{
+	ExecStatusType st = PQresultStatus(res);
+	enum apo_result rc = APO_OK;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		rc = map_error(c, res, what, sql);
+	PQclear(res);
+	return rc;
+}
+
+static void log_connect_failure(PGconn *pg)
+{
+	long long now = (long long)time(NULL);
+	long long last = atomic_load(&last_connect_log);
+	if (now - last < PG_CONNECT_LOG_EVERY_S ||
+	    !atomic_compare_exchange_strong(&last_connect_log, &last, now))
+		return;
+	log_pg(1, "cannot connect to postgres", NULL, pg ? PQerrorMessage(pg) : "out of memory",
+	       NULL);
+}
 
 static struct store_conn *pg_connect(const char *url)
 {
-	(void)url;
-	log_error("postgres backend unavailable", NULL);
-	return NULL;
+	/* Defaults first: values in the URL (expanded from dbname) win. */
+	const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+	const char *vals[] = {PG_CONNECT_TIMEOUT_S, "apotheca", url, NULL};
+	PGconn *pg = PQconnectdbParams(keys, vals, 1);
+	if (!pg || PQstatus(pg) != CONNECTION_OK) {
+		log_connect_failure(pg);
+		PQfinish(pg);
+		return NULL;
+	}
+	PQsetNoticeReceiver(pg, notice_to_log, NULL);
+
+	struct store_conn *c = xcalloc(1, sizeof(*c));
+	c->base.ops = &store_pg_ops;
+	c->pg = pg;
+	/* Statements wait for row locks about as long as SQLite's writers wait
+	 * for the database lock, then fail as BUSY instead of hanging. */
+	char setup[128];
+	fmt_into(setup, sizeof(setup),
+		 "SET client_min_messages = warning; SET lock_timeout = %d", PG_LOCK_TIMEOUT_MS);
+	if (check_clear(c, PQexec(pg, setup), "postgres session setup failed", setup) != APO_OK) {
+		PQfinish(pg);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void pg_disconnect(struct store_conn *c)
+{
+	PQfinish(c->pg);
+	free(c);
+}
+
+/*
+ * An idle connection should have nothing to read. If the socket is readable
+ * the server either sent something unasked (a notice, or the FATAL message
+ * it sends before closing on shutdown) or closed it: read what is there, let
+ * libpq handle it, and see whether the connection survived.
+ */
+static int pg_broken(struct store_conn *c)
+{
+	if (c->dead || PQstatus(c->pg) != CONNECTION_OK)
+		return 1;
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		return 0;
+	for (int i = 0; i < PG_IDLE_READS; i++) {
+		struct pollfd p = {.fd = PQsocket(c->pg), .events = POLLIN};
+		if (p.fd < 0)
+			return 1;
+		if (poll(&p, 1, 0) <= 0)
+			return 0;
+		if (!PQconsumeInput(c->pg) || PQstatus(c->pg) != CONNECTION_OK)
+			return 1;
+		/* Parses what arrived (notices go to notice_to_log). */
+		PQisBusy(c->pg);
+		PGnotify *n;
+		while ((n = PQnotifies(c->pg)))
+			PQfreemem(n);
+	}
+	return PQstatus(c->pg) != CONNECTION_OK;
+}
+
+/*
+ * Rewrites '?' placeholders to $1..$n, leaving quoted literals, quoted
+ * identifiers and comments alone. Returns the new text (free() it) and the
+ * number of placeholders in *count.
+ */
+static char *rewrite_placeholders(const char *sql, size_t *count)
+{
+	struct buf b;
+	size_t n = 0;
+	buf_init(&b);
+	for (const char *p = sql; *p; p++) {
+		if (*p == '\'' || *p == '"') {
+			const char *end = strchr(p + 1, *p);
+			if (!end)
+				end = p + strlen(p) - 1;
+			buf_add(&b, p, (size_t)(end - p) + 1);
+			p = end;
+		} else if (p[0] == '-' && p[1] == '-') {
+			size_t len = strcspn(p, "\n");
+			buf_add(&b, p, len);
+			p += len;
+			if (!*p)
+				break;
+			buf_addch(&b, '\n');
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *end = strstr(p + 2, "*/");
+			size_t len = end ? (size_t)(end - p) + 2 : strlen(p);
+			buf_add(&b, p, len);
+			p += len - 1;
+		} else if (*p == '?') {
+			buf_addf(&b, "$%zu", ++n);
+		} else {
+			buf_addch(&b, *p);
+		}
+	}
+	*count = n;
+	return buf_detach(&b, NULL);
+}
+
+static void statement_name(char *name, unsigned id)
+{
+	fmt_into(name, PG_NAME_MAX, "s%u", id);
+}
+
+static Oid param_type(const struct store_val *v, Oid if_null)
+{
+	return v->kind == STORE_INT ? PG_OID_INT8 : v->kind == STORE_TEXT ? PG_OID_TEXT : if_null;
+}
+
+static enum apo_result prepare(struct store_conn *c, struct store_sql *q,
+			       const struct store_val *args, size_t n)
+{
+	const char *src = q->pg_sql ? q->pg_sql : q->sql;
+	char name[PG_NAME_MAX];
+	size_t count;
+	Oid stack_types[PG_STACK_PARAMS];
+	Oid *types = n <= PG_STACK_PARAMS ? stack_types : xmalloc(n * sizeof(*types));
+	char *sql = rewrite_placeholders(src, &count);
+	int idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+	PGresult *res;
+	enum apo_result rc;
+
+	if (count && count != n) {
+		log_pg(0, "statement parameter count mismatch", NULL, "placeholders != arguments",
+		       src);
+		rc = APO_ERR_INTERNAL;
+		goto out_free;
+	}
+	for (size_t i = 0; i < n; i++)
+		types[i] = param_type(&args[i], 0);
+	statement_name(name, q->id);
+	res = PQprepare(c->pg, name, sql, (int)n, types);
+	/*
+	 * A NULL argument leaves its parameter's type to the SQL around it;
+	 * alone (as in "? IS NULL") it has none. Outside a transaction the
+	 * failed attempt did no harm, so try again with those typed as text.
+	 */
+	if (idle && sqlstate_is(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42P18")) {
+		PQclear(res);
+		for (size_t i = 0; i < n; i++)
+			types[i] = param_type(&args[i], PG_OID_TEXT);
+		res = PQprepare(c->pg, name, sql, (int)n, types);
+	}
+	rc = check_clear(c, res, "postgres prepare failed", sql);
+	if (rc == APO_OK)
+		c->prepared[q->id] = 1;
+out_free:
+	free(sql);
+	if (types != stack_types)
+		free(types);
+	return rc;
+}
+
+static int64_t parse_count(const char *s)
+{
+	int64_t v;
+	return s && *s && strnum_i64z(s, 0, INT64_MAX, &v) == 0 ? v : 0;
+}
+
+static enum apo_result pg_exec(struct store_conn *c, struct store_sql *q,
+			       const struct store_val *args, size_t n, struct store_rows **rows)
+{
+	char stack_ints[PG_STACK_PARAMS][PG_INT_TEXT];
+	const char *stack_vals[PG_STACK_PARAMS];
+	char(*ints)[PG_INT_TEXT] = stack_ints;
+	const char **vals = stack_vals;
+	char name[PG_NAME_MAX];
+	enum apo_result rc;
+
+	if (rows)
+		*rows = NULL;
+	if (c->dead)
+		return APO_ERR_UNAVAILABLE;
+	if (!c->prepared[q->id] && (rc = prepare(c, q, args, n)) != APO_OK)
+		return rc;
+	if (n > PG_STACK_PARAMS) {
+		ints = xmalloc(n * sizeof(*ints));
+		vals = xmalloc(n * sizeof(*vals));
+	}
+	for (size_t i = 0; i < n; i++) {
+		switch (args[i].kind) {
+		case STORE_INT:
+			fmt_into(ints[i], PG_INT_TEXT, "%lld", (long long)args[i].i);
+			vals[i] = ints[i];
+			break;
+		case STORE_TEXT:
+			vals[i] = args[i].s;
+			break;
+		default:
+			vals[i] = NULL;
+		}
+	}
+	statement_name(name, q->id);
+	PGresult *res = PQexecPrepared(c->pg, name, (int)n, vals, NULL, NULL, 0);
+	if (ints != stack_ints) {
+		free(ints);
+		free(vals);
+	}
+
+	ExecStatusType st = PQresultStatus(res);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		rc = map_error(c, res, "postgres statement failed", q->pg_sql ? q->pg_sql : q->sql);
+		PQclear(res);
+		return rc;
+	}
+	c->changes = parse_count(PQcmdTuples(res));
+	if (!rows) {
+		PQclear(res);
+		return APO_OK;
+	}
+	struct store_rows *r = xmalloc(sizeof(*r));
+	r->ops = &store_pg_ops;
+	r->res = res;
+	r->row = -1;
+	r->nrows = PQntuples(res);
+	*rows = r;
+	return APO_OK;
+}
+
+static int pg_next(struct store_rows *r)
+{
+	if (r->row + 1 >= r->nrows) {
+		r->row = r->nrows;
+		return 0;
+	}
+	r->row++;
+	return 1;
+}
+
+static int row_ok(const struct store_rows *r, int col)
+{
+	return r->row >= 0 && r->row < r->nrows && col >= 0 && col < PQnfields(r->res);
+}
+
+static int pg_col_null(struct store_rows *r, int col)
+{
+	return !row_ok(r, col) || PQgetisnull(r->res, r->row, col);
+}
+
+static int64_t pg_col_int(struct store_rows *r, int col)
+{
+	int64_t v;
+	if (pg_col_null(r, col))
+		return 0;
+	const char *s = PQgetvalue(r->res, r->row, col);
+	size_t len = (size_t)PQgetlength(r->res, r->row, col);
+	if (strnum_i64(s, len, INT64_MIN, INT64_MAX, &v) == 0)
+		return v;
+	/* A boolean expression (EXISTS, a comparison) reads as 0/1. */
+	if (len == 1 && (s[0] == 't' || s[0] == 'f'))
+		return s[0] == 't';
+	log_pg(1, "postgres column is not an integer", NULL, s, PQfname(r->res, col));
+	return 0;
+}
+
+static const char *pg_col_text(struct store_rows *r, int col)
+{
+	if (pg_col_null(r, col))
+		return NULL;
+	return PQgetvalue(r->res, r->row, col);
+}
+
+static void pg_rows_free(struct store_rows *r)
+{
+	PQclear(r->res);
+	free(r);
+}
+
+static int64_t pg_changes(struct store_conn *c)
+{
+	return c->changes;
+}
+
+static enum apo_result simple(struct store_conn *c, const char *sql, const char *what)
+{
+	if (c->dead)
+		return APO_ERR_UNAVAILABLE;
+	return check_clear(c, PQexec(c->pg, sql), what, sql);
+}
+
+/* Both kinds are READ COMMITTED: writers take their row locks explicitly. */
+static enum apo_result pg_begin(struct store_conn *c, enum store_tx tx)
+{
+	(void)tx;
+	return simple(c, "BEGIN", "postgres begin failed");
+}
+
+static enum apo_result pg_commit(struct store_conn *c)
+{
+	if (c->dead)
+		return APO_ERR_UNAVAILABLE;
+	PGresult *res = PQexec(c->pg, "COMMIT");
+	ExecStatusType st = PQresultStatus(res);
+	if (st != PGRES_COMMAND_OK) {
+		enum apo_result rc = map_error(c, res, "postgres commit failed", NULL);
+		PQclear(res);
+		return rc;
+	}
+	/* COMMIT of a transaction that already failed answers ROLLBACK. */
+	int rolled_back = strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
+	PQclear(res);
+	if (rolled_back) {
+		log_error("postgres commit rolled back a failed transaction", NULL);
+		return APO_ERR_INTERNAL;
+	}
+	return APO_OK;
+}
+
+static void pg_rollback(struct store_conn *c)
+{
+	PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+	if (c->dead || (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR))
+		return;
+	simple(c, "ROLLBACK", "postgres rollback failed");
+}
+
+static enum apo_result pg_script(struct store_conn *c, const char *sql)
+{
+	return simple(c, sql, "postgres script failed");
+}
+
+static enum apo_result pg_migration_lock(struct store_conn *c)
+{
+	return simple(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATION_LOCK_KEY ")",
+		      "postgres migration lock failed");
 }
 
 const struct store_ops store_pg_ops = {
 	.name = "postgres",
 	.connect = pg_connect,
+	.disconnect = pg_disconnect,
+	.broken = pg_broken,
+	.exec = pg_exec,
+	.next = pg_next,
+	.col_int = pg_col_int,
+	.col_text = pg_col_text,
+	.col_null = pg_col_null,
+	.rows_free = pg_rows_free,
+	.changes = pg_changes,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.script = pg_script,
+	.migration_lock = pg_migration_lock,
+	.id_column = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
 };
