@@ -7,6 +7,7 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "base/banned.h"
 
 /* Shared terminator for empty buffers, so buf_init() never allocates. */
 static char buf_slop[1];

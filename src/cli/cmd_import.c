@@ -1,25 +1,119 @@
 /*
- * `apotheca import skus|pincodes FILE` and `apotheca demo`.
+ * `apotheca import skus|pincodes FILE`: loads a catalog CSV file into the
+ * configured database, all or nothing, with the same parser, rules and
+ * line-numbered errors as the admin API's import routes
+ * (catalog_import_*_csv in store/repo_catalog.h). FILE "-" reads stdin.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "config.h"
+#include "store/repo_catalog.h"
+#include "store/store.h"
+#include "base/buf.h"
 #include "base/banned.h"
+
+/* The largest file an import reads (CATALOG_MAX_IMPORT_ROWS rows fit easily). */
+#define IMPORT_MAX_BYTES (64u * 1024 * 1024)
+
+static const char usage[] =
+    "usage: apotheca import skus|pincodes FILE [--db PATH|URL]\n"
+    "Loads a CSV file (\"-\" for stdin) into the catalog, all rows or none.\n"
+    "  skus:     sku_id,name,mrp,price,pack_size_label,sku_type,prescription_required,stock\n"
+    "  pincodes: pincode,serviceable,eta_min_days,eta_max_days\n";
+
+/* Reads all of path (or stdin for "-") into b; -1 with a message on failure. */
+static int read_input(const char *path, struct buf *b)
+{
+	int is_stdin = strcmp(path, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+	if (!f) {
+		fprintf(stderr, "apotheca: cannot open %s\n", path);
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b->len + n > IMPORT_MAX_BYTES) {
+			fprintf(stderr, "apotheca: %s is larger than %u bytes\n", path,
+				IMPORT_MAX_BYTES);
+			rc = -1;
+			break;
+		}
+		buf_add(b, chunk, n);
+	}
+	if (rc == 0 && ferror(f)) {
+		fprintf(stderr, "apotheca: cannot read %s\n", path);
+		rc = -1;
+	}
+	if (!is_stdin)
+		fclose(f);
+	return rc;
+}
 
 int cmd_import(int argc, char **argv, struct config *cfg)
 {
-	(void)argc;
-	(void)argv;
-	(void)cfg;
-	fprintf(stderr, "apotheca: import is not available yet\n");
-	return 2;
-}
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	char err[320] = "";
+	size_t imported = 0, created = 0;
+	struct buf data;
+	int c, skus;
 
-int cmd_demo(int argc, char **argv, struct config *cfg)
-{
-	(void)argc;
-	(void)argv;
-	(void)cfg;
-	fprintf(stderr, "apotheca: demo is not available yet\n");
-	return 2;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			config_set(&cfg->db, optarg);
+			break;
+		case 'h':
+			printf("%s", usage);
+			return 0;
+		default:
+			fprintf(stderr, "%s", usage);
+			return 2;
+		}
+	}
+	if (argc - optind != 2 ||
+	    (strcmp(argv[optind], "skus") != 0 && strcmp(argv[optind], "pincodes") != 0)) {
+		fprintf(stderr, "%s", usage);
+		return 2;
+	}
+	skus = strcmp(argv[optind], "skus") == 0;
+	const char *path = argv[optind + 1];
+	buf_init(&data);
+	if (read_input(path, &data)) {
+		buf_release(&data);
+		return 1;
+	}
+	struct store *s = cli_open_store(cfg);
+	if (!s) {
+		buf_release(&data);
+		return 1;
+	}
+	struct store_conn *conn = store_thread_conn(s);
+	enum apo_result rc = APO_ERR_UNAVAILABLE;
+	if (!conn)
+		fmt_into(err, sizeof(err), "cannot connect to the database");
+	else if (skus)
+		rc = catalog_import_skus_csv(conn, data.data, data.len, &imported, &created, err,
+					     sizeof(err));
+	else
+		rc = catalog_import_pincodes_csv(conn, data.data, data.len, &imported, &created,
+						 err, sizeof(err));
+	store_close(s);
+	buf_release(&data);
+	if (rc != APO_OK) {
+		fprintf(stderr, "apotheca: %s: %s\n", path, err[0] ? err : apo_result_name(rc));
+		return 1;
+	}
+	printf("imported %zu %s from %s (%zu new, %zu updated)\n", imported,
+	       skus ? "skus" : "pincodes", path, created, imported - created);
+	return 0;
 }

@@ -15,11 +15,9 @@
 
 #include "base/result.h"
 #include "core/catalog.h"
+#include "core/catalog_csv.h"
 
 struct store_conn;
-
-/* Limits on bulk operations. */
-#define CATALOG_MAX_IMPORT_ROWS 100000
 
 /*
  * Loads one product (product_init'ed by the caller). APO_ERR_NOT_FOUND when
@@ -44,6 +42,12 @@ enum apo_result product_load_many(struct store_conn *c, const char *merchant_id,
  * Inserts or updates a product's descriptive fields (not its stock unless
  * set_stock, which sets on_hand and records a ledger movement). *created is
  * 1 when a new row was made. Runs in its own transaction.
+ *
+ * Descriptive fields are name, mrp, price, pack_size_label, sku_type,
+ * rx_required, active, gtin, weight and dimensions; inbound and on_hold are
+ * written only when the row is new. A new product keeps p->hex_id when set,
+ * else gets a fresh one. Setting on_hand below the reserved units is
+ * refused with APO_ERR_INSUFFICIENT and changes nothing.
  */
 enum apo_result product_upsert(struct store_conn *c, const struct product *p, int set_stock,
 			       int *created);
@@ -53,6 +57,8 @@ enum apo_result product_upsert(struct store_conn *c, const struct product *p, in
  * records a ledger row with reason. Refuses (APO_ERR_INSUFFICIENT) a change
  * that would take on_hand below reserved or below zero. On success fills
  * *on_hand and *reserved with the new values. Own transaction.
+ * APO_ERR_NOT_FOUND for an unknown product; APO_ERR_INVALID when on_hand
+ * would exceed CATALOG_MAX_STOCK. A change of 0 records no ledger row.
  */
 enum apo_result stock_adjust(struct store_conn *c, const char *merchant_id, const char *sku_id,
 			     int64_t delta, const int64_t *set, const char *reason,
@@ -68,11 +74,14 @@ enum apo_result stock_reserve(struct store_conn *c, int64_t pid, int64_t qty, co
 /*
  * Within the caller's write transaction: gives back qty reserved units
  * (cancel) — or, with ship != 0, removes them from on_hand too (dispatch).
+ * APO_ERR_CONFLICT when fewer than qty units are reserved (a caller's bug:
+ * nothing changes).
  */
 enum apo_result stock_release(struct store_conn *c, int64_t pid, int64_t qty, const char *order_id,
 			      int ship);
 
-/* Coupons: load by code, insert or replace. */
+/* Coupons: load by code, insert or replace (keeping used_count). Codes
+ * are case-insensitive (see coupon_code_upper()). */
 enum apo_result coupon_load(struct store_conn *c, const char *code, struct coupon *out);
 enum apo_result coupon_save(struct store_conn *c, const struct coupon *cp, int *created);
 
@@ -83,5 +92,31 @@ enum apo_result coupon_use(struct store_conn *c, const char *code);
 /* Pincodes: load (APO_ERR_NOT_FOUND when no entry), insert or replace. */
 enum apo_result pincode_load(struct store_conn *c, const char *pincode, struct pincode_entry *out);
 enum apo_result pincode_save(struct store_conn *c, const struct pincode_entry *p, int *created);
+
+/*
+ * Imports, all or nothing: every row is written in one write transaction,
+ * or none is. SKU rows are upserted into the platform catalog like
+ * product_upsert() (stock set only where the row sets it, with a ledger
+ * movement "import"); pincode rows like pincode_save(). *created counts the
+ * new rows. A row that cannot be stored (stock below what open orders have
+ * reserved: APO_ERR_INSUFFICIENT) fails the import with a message naming
+ * its line in err (cap bytes).
+ */
+enum apo_result product_import(struct store_conn *c, const struct sku_row *rows, size_t n,
+			       size_t *created, char *err, size_t cap);
+enum apo_result pincode_import(struct store_conn *c, const struct pincode_row *rows, size_t n,
+			       size_t *created, char *err, size_t cap);
+
+/*
+ * The whole import of a CSV file's bytes (core/catalog_csv.h's formats),
+ * shared by the admin API and the CLI: parse and validate every line, then
+ * product_import()/pincode_import(). APO_ERR_INVALID with the bad line in
+ * err when the file is refused; *imported and *created count the rows.
+ */
+enum apo_result catalog_import_skus_csv(struct store_conn *c, const char *data, size_t len,
+					size_t *imported, size_t *created, char *err, size_t cap);
+enum apo_result catalog_import_pincodes_csv(struct store_conn *c, const char *data, size_t len,
+					    size_t *imported, size_t *created, char *err,
+					    size_t cap);
 
 #endif

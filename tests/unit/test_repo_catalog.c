@@ -1,0 +1,286 @@
+/*
+ * The catalog repository on a scratch SQLite database: upserts tell new
+ * from old, stock movements keep 0 <= reserved <= on_hand and leave a
+ * ledger, imports are all or nothing, coupons count their uses, and
+ * threads racing to reserve the last units never sell one twice.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/ids.h"
+#include "store/repo_catalog.h"
+#include "store/store.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "t.h"
+
+#define RACERS 8
+#define RACE_STOCK 50
+
+static struct store *db;
+
+static void make_product(const char *sku, int64_t stock)
+{
+	struct product p;
+	int created = -1;
+	product_init(&p);
+	p.merchant_id = xstrdup("");
+	p.sku_id = xstrdup(sku);
+	p.name = xstrdup("Test product");
+	p.mrp = 15700;
+	p.price = 15000;
+	p.on_hand = stock;
+	CHECK_INT(product_upsert(store_thread_conn(db), &p, 1, &created), APO_OK);
+	CHECK_INT(created, 1);
+	product_release(&p);
+}
+
+static int64_t pid_of(const char *sku)
+{
+	struct product p;
+	product_init(&p);
+	CHECK_INT(product_load(store_thread_conn(db), "", sku, &p), APO_OK);
+	int64_t pid = p.pid;
+	product_release(&p);
+	return pid;
+}
+
+static int64_t ledger_sum(int64_t pid, int reserved)
+{
+	static struct store_sql q_on_hand = {
+	    .sql = "SELECT COALESCE(SUM(delta_on_hand), 0) FROM stock_ledger WHERE pid = ?"};
+	static struct store_sql q_reserved = {
+	    .sql = "SELECT COALESCE(SUM(delta_reserved), 0) FROM stock_ledger WHERE pid = ?"};
+	struct store_val arg = SV_INT(pid);
+	int64_t v = -1;
+	store_query_int(store_thread_conn(db), reserved ? &q_reserved : &q_on_hand, &arg, 1, &v);
+	return v;
+}
+
+static void test_upsert_and_load(void)
+{
+	struct store_conn *c = store_thread_conn(db);
+	struct product p, many[3];
+	int created = -1, found[3];
+	make_product("u-1", 5);
+	product_init(&p);
+	CHECK_INT(product_load(c, "", "u-1", &p), APO_OK);
+	CHECK_INT(p.on_hand, 5);
+	CHECK(ids_is_hex_id(p.hex_id));
+	free(p.name);
+	p.name = xstrdup("Renamed");
+	p.price = 14000;
+	CHECK_INT(product_upsert(c, &p, 0, &created), APO_OK);
+	CHECK_INT(created, 0);
+	struct product again;
+	product_init(&again);
+	CHECK_INT(product_load_by_hex(c, p.hex_id, &again), APO_OK);
+	CHECK_STR(again.name, "Renamed");
+	CHECK_INT(again.price, 14000);
+	CHECK_INT(again.on_hand, 5);
+	product_release(&again);
+	product_release(&p);
+
+	const char *ids[] = {"u-1", "missing", "u-1"};
+	for (int i = 0; i < 3; i++)
+		product_init(&many[i]);
+	CHECK_INT(product_load_many(c, "", ids, 3, many, found), APO_OK);
+	CHECK(found[0] == 1 && found[1] == 0 && found[2] == 1);
+	CHECK_STR(many[2].sku_id, "u-1");
+	for (int i = 0; i < 3; i++)
+		product_release(&many[i]);
+	CHECK_INT(product_load(c, "merchant-x", "u-1", &p), APO_ERR_NOT_FOUND);
+}
+
+static void test_stock_rules(void)
+{
+	struct store_conn *c = store_thread_conn(db);
+	int64_t on_hand = -1, reserved = -1, set;
+	make_product("s-1", 10);
+	int64_t pid = pid_of("s-1");
+
+	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+	CHECK_INT(stock_reserve(c, pid, 7, "PO00000000000001"), APO_OK);
+	CHECK_INT(stock_reserve(c, pid, 4, "PO00000000000002"), APO_ERR_INSUFFICIENT);
+	CHECK_INT(store_commit(c), APO_OK);
+
+	/* Not below what is reserved, by delta or by set. */
+	CHECK_INT(stock_adjust(c, "", "s-1", -4, NULL, "test", &on_hand, &reserved),
+		  APO_ERR_INSUFFICIENT);
+	set = 6;
+	CHECK_INT(stock_adjust(c, "", "s-1", 0, &set, "test", &on_hand, &reserved),
+		  APO_ERR_INSUFFICIENT);
+	set = 7;
+	CHECK_INT(stock_adjust(c, "", "s-1", 0, &set, "test", &on_hand, &reserved), APO_OK);
+	CHECK(on_hand == 7 && reserved == 7);
+	CHECK_INT(stock_adjust(c, "", "s-1", 5, NULL, "test", &on_hand, &reserved), APO_OK);
+	CHECK(on_hand == 12 && reserved == 7);
+	CHECK_INT(stock_adjust(c, "", "s-1", CATALOG_MAX_STOCK, NULL, "test", &on_hand, &reserved),
+		  APO_ERR_INVALID);
+	CHECK_INT(stock_adjust(c, "", "nope", 1, NULL, "test", &on_hand, &reserved),
+		  APO_ERR_NOT_FOUND);
+
+	/* Cancel 2, ship 5: reserved back to 0, on_hand down by what shipped. */
+	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+	CHECK_INT(stock_release(c, pid, 2, "PO00000000000001", 0), APO_OK);
+	CHECK_INT(stock_release(c, pid, 5, "PO00000000000001", 1), APO_OK);
+	CHECK_INT(stock_release(c, pid, 1, "PO00000000000001", 0), APO_ERR_CONFLICT);
+	CHECK_INT(store_commit(c), APO_OK);
+	CHECK_INT(stock_adjust(c, "", "s-1", 0, NULL, "noop", &on_hand, &reserved), APO_OK);
+	CHECK(on_hand == 7 && reserved == 0);
+
+	/* The ledger accounts for every unit. */
+	CHECK_INT(ledger_sum(pid, 0), 7);
+	CHECK_INT(ledger_sum(pid, 1), 0);
+
+	/* product_upsert's stock set obeys the same rule. */
+	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+	CHECK_INT(stock_reserve(c, pid, 3, "PO00000000000003"), APO_OK);
+	CHECK_INT(store_commit(c), APO_OK);
+	struct product p;
+	int created;
+	product_init(&p);
+	CHECK_INT(product_load(c, "", "s-1", &p), APO_OK);
+	p.on_hand = 2;
+	CHECK_INT(product_upsert(c, &p, 1, &created), APO_ERR_INSUFFICIENT);
+	p.on_hand = 3;
+	CHECK_INT(product_upsert(c, &p, 1, &created), APO_OK);
+	product_release(&p);
+	CHECK_INT(ledger_sum(pid, 0), 3);
+}
+
+static void test_import_all_or_nothing(void)
+{
+	struct store_conn *c = store_thread_conn(db);
+	size_t n, created;
+	char err[320];
+	const char *bad =
+	    "sku_id,name,mrp,price,pack_size_label,sku_type,prescription_required,stock\n"
+	    "i-1,One,10,9,p,t,false,5\n"
+	    "s-1,Reserved below,10,9,p,t,false,1\n";
+	/* s-1 has 3 reserved: stock 1 fails line 3, and i-1 must not stay. */
+	CHECK_INT(catalog_import_skus_csv(c, bad, strlen(bad), &n, &created, err, sizeof(err)),
+		  APO_ERR_INSUFFICIENT);
+	CHECK(strncmp(err, "line 3: ", 8) == 0);
+	struct product p;
+	product_init(&p);
+	CHECK_INT(product_load(c, "", "i-1", &p), APO_ERR_NOT_FOUND);
+	const char *good =
+	    "sku_id,name,mrp,price,pack_size_label,sku_type,prescription_required,stock\n"
+	    "i-1,One,10,9,p,t,false,5\n"
+	    "s-1,Still reserved,10,9,p,t,false,\n";
+	CHECK_INT(catalog_import_skus_csv(c, good, strlen(good), &n, &created, err, sizeof(err)),
+		  APO_OK);
+	CHECK(n == 2 && created == 1);
+	CHECK_INT(product_load(c, "", "s-1", &p), APO_OK);
+	CHECK_STR(p.name, "Still reserved");
+	CHECK_INT(p.on_hand, 3);
+	product_release(&p);
+}
+
+static void test_coupons_and_pincodes(void)
+{
+	struct store_conn *c = store_thread_conn(db);
+	struct coupon cp, got;
+	int created = -1;
+	coupon_init(&cp);
+	cp.code = xstrdup("Once");
+	cp.kind = COUPON_FLAT;
+	cp.value = 5000;
+	cp.usage_limit = 1;
+	CHECK_INT(coupon_save(c, &cp, &created), APO_OK);
+	CHECK_INT(created, 1);
+	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+	CHECK_INT(coupon_use(c, "once"), APO_OK);
+	CHECK_INT(coupon_use(c, "ONCE"), APO_ERR_CONFLICT);
+	CHECK_INT(coupon_use(c, "never"), APO_ERR_NOT_FOUND);
+	CHECK_INT(store_commit(c), APO_OK);
+	/* Saving again keeps the count of uses. */
+	cp.usage_limit = 5;
+	CHECK_INT(coupon_save(c, &cp, &created), APO_OK);
+	CHECK_INT(created, 0);
+	coupon_init(&got);
+	CHECK_INT(coupon_load(c, "ONCE", &got), APO_OK);
+	CHECK_STR(got.code, "ONCE");
+	CHECK(got.kind == COUPON_FLAT && got.value == 5000 && got.used_count == 1 &&
+	      got.usage_limit == 5 && got.max_discount == CATALOG_NONE && !got.merchant_id);
+	coupon_release(&got);
+	coupon_release(&cp);
+
+	struct pincode_entry pe = {"560103", 1, 2, CATALOG_NONE}, out;
+	CHECK_INT(pincode_save(c, &pe, &created), APO_OK);
+	CHECK_INT(created, 1);
+	CHECK_INT(pincode_load(c, "560103", &out), APO_OK);
+	CHECK(out.serviceable == 1 && out.eta_min_days == 2 && out.eta_max_days == CATALOG_NONE);
+	CHECK_INT(pincode_load(c, "110001", &out), APO_ERR_NOT_FOUND);
+}
+
+static int64_t race_pid;
+
+static void *racer(void *arg)
+{
+	int *won = arg;
+	struct store_conn *c = store_thread_conn(db);
+	for (;;) {
+		if (store_begin(c, STORE_TX_WRITE) != APO_OK)
+			continue;
+		enum apo_result rc = stock_reserve(c, race_pid, 1, "PO00000000000009");
+		if (rc != APO_OK) {
+			store_rollback(c);
+			return NULL;
+		}
+		if (store_commit(c) == APO_OK)
+			(*won)++;
+		else
+			store_rollback(c);
+	}
+}
+
+static void test_race(void)
+{
+	pthread_t th[RACERS];
+	int won[RACERS] = {0}, total = 0;
+	int64_t on_hand, reserved;
+	make_product("race", RACE_STOCK);
+	race_pid = pid_of("race");
+	for (int i = 0; i < RACERS; i++)
+		pthread_create(&th[i], NULL, racer, &won[i]);
+	for (int i = 0; i < RACERS; i++) {
+		pthread_join(th[i], NULL);
+		total += won[i];
+	}
+	CHECK_INT(total, RACE_STOCK);
+	CHECK_INT(
+	    stock_adjust(store_thread_conn(db), "", "race", 0, NULL, "noop", &on_hand, &reserved),
+	    APO_OK);
+	CHECK(on_hand == RACE_STOCK && reserved == RACE_STOCK);
+	CHECK_INT(ledger_sum(race_pid, 1), RACE_STOCK);
+}
+
+int main(void)
+{
+	char path[] = "/tmp/apotheca-test-repo-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	log_set_level(LOG_ERROR);
+	db = store_open(path);
+	CHECK(db != NULL);
+	CHECK_INT(store_migrate(db), APO_OK);
+	test_upsert_and_load();
+	test_stock_rules();
+	test_import_all_or_nothing();
+	test_coupons_and_pincodes();
+	test_race();
+	store_close(db);
+	unlink(path);
+	char side[sizeof(path) + 8];
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+	T_DONE();
+}
