@@ -14,6 +14,7 @@ void app_routes(struct app *app)
 	health_routes(rt);
 	admin_merchant_routes(rt);
 	admin_catalog_routes(rt);
+	admin_delivery_routes(rt);
 	admin_pricing_routes(rt);
 }
 

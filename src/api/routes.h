@@ -10,6 +10,7 @@ struct router;
 void health_routes(struct router *rt);
 void admin_merchant_routes(struct router *rt);
 void admin_catalog_routes(struct router *rt);
+void admin_delivery_routes(struct router *rt);
 void admin_pricing_routes(struct router *rt);
 
 #endif
