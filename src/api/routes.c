@@ -17,6 +17,7 @@ void app_routes(struct app *app)
 	admin_catalog_routes(rt);
 	admin_order_routes(rt);
 	pharmacy_order_routes(rt);
+	admin_delivery_routes(rt);
 	admin_pricing_routes(rt);
 }
 

@@ -12,6 +12,7 @@ void admin_merchant_routes(struct router *rt);
 void admin_catalog_routes(struct router *rt);
 void admin_order_routes(struct router *rt);
 void pharmacy_order_routes(struct router *rt);
+void admin_delivery_routes(struct router *rt);
 void admin_pricing_routes(struct router *rt);
 
 #endif

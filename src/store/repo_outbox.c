@@ -1,0 +1,300 @@
+/*
+ * Outbox rows: queueing, claiming with a lease, and the outcomes of a
+ * delivery (see repo_outbox.h). Delivery itself is out/outbox.c's job.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/repo_outbox.h"
+#include "store/store.h"
+#include "base/xalloc.h"
+#include "base/banned.h"
+
+#define OUTBOX_COLS                                                                                \
+	"id, kind, merchant_id, order_key, event_type, payload, state, attempts, next_at, "        \
+	"lease_until, first_at, last_error, delivered_at"
+
+static struct store_sql q_add = {
+    .sql = "INSERT INTO outbox (kind, merchant_id, order_key, event_type, payload, state, "
+	   "next_at, lease_until, first_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, ?)"};
+static struct store_sql q_get = {.sql = "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?"};
+
+/*
+ * Due candidates: pending, due, unleased, first pending of their order_key,
+ * and of a merchant with nothing leased right now. The claim re-checks all
+ * of it atomically; this query only keeps the claim from trying blindly.
+ */
+static struct store_sql q_candidates = {
+    .sql = "SELECT o.id FROM outbox o WHERE o.state = 'pending' AND o.next_at <= ? "
+	   "AND o.lease_until < ? "
+	   "AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.order_key = o.order_key "
+	   "AND e.state = 'pending' AND e.id < o.id) "
+	   "AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.merchant_id = o.merchant_id "
+	   "AND b.state = 'pending' AND b.lease_until >= ?) "
+	   "ORDER BY o.next_at, o.id LIMIT ?"};
+
+/*
+ * The claim: one conditional UPDATE. Whoever changes the row owns it until
+ * lease_until; on PostgreSQL a racing UPDATE waits for the row lock and then
+ * re-checks lease_until, finding it taken.
+ */
+static struct store_sql q_claim = {
+    .sql = "UPDATE outbox SET lease_until = ? WHERE id = ? AND state = 'pending' "
+	   "AND next_at <= ? AND lease_until < ? "
+	   "AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.order_key = outbox.order_key "
+	   "AND e.state = 'pending' AND e.id < outbox.id) "
+	   "AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.merchant_id = outbox.merchant_id "
+	   "AND b.state = 'pending' AND b.lease_until >= ?)"};
+
+static struct store_sql q_complete = {
+    .sql = "UPDATE outbox SET state = 'done', delivered_at = ?, lease_until = 0, "
+	   "last_error = ? WHERE id = ? AND state = 'pending'"};
+static struct store_sql q_refund_done = {
+    .sql = "UPDATE refunds SET state = 'done', completed = ? WHERE refund_id = ?"};
+static struct store_sql q_reschedule = {
+    .sql = "UPDATE outbox SET attempts = attempts + 1, next_at = ?, lease_until = 0, "
+	   "last_error = ? WHERE id = ? AND state = 'pending'"};
+static struct store_sql q_park = {
+    .sql = "UPDATE outbox SET attempts = attempts + 1, state = 'failed', lease_until = 0, "
+	   "last_error = ? WHERE id = ? AND state = 'pending'"};
+static struct store_sql q_retry = {
+    .sql = "UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?, first_at = ?, "
+	   "lease_until = 0 WHERE id = ? AND state = 'failed'"};
+static struct store_sql q_list_state = {
+    .sql = "SELECT " OUTBOX_COLS " FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?"};
+static struct store_sql q_list_all = {.sql = "SELECT " OUTBOX_COLS
+					     " FROM outbox ORDER BY id DESC LIMIT ?"};
+static struct store_sql q_count = {.sql = "SELECT COUNT(*) FROM outbox WHERE state = ?"};
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum apo_result outbox_add(struct store_conn *c, const char *kind, const char *merchant_id,
+			   const char *order_key, const char *event_type, const char *payload)
+{
+	int64_t now = wall_ms();
+	struct store_val args[] = {SV_TEXT(kind),	SV_TEXT(merchant_id), SV_TEXT(order_key),
+				   SV_TEXT(event_type), SV_TEXT(payload),     SV_INT(now),
+				   SV_INT(now)};
+	return store_exec(c, &q_add, args, 7, NULL);
+}
+
+void outbox_row_init(struct outbox_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->delivered_at = -1;
+}
+
+void outbox_row_release(struct outbox_row *r)
+{
+	free(r->kind);
+	free(r->merchant_id);
+	free(r->order_key);
+	free(r->event_type);
+	free(r->payload);
+	free(r->state);
+	free(r->last_error);
+	outbox_row_init(r);
+}
+
+static char *dup_col(struct store_rows *rows, int col)
+{
+	const char *s = store_text(rows, col);
+	return s ? xstrdup(s) : NULL;
+}
+
+/* Reads the current row of an OUTBOX_COLS query into r. */
+static void read_row(struct store_rows *rows, struct outbox_row *r)
+{
+	outbox_row_init(r);
+	r->id = store_int(rows, 0);
+	r->kind = dup_col(rows, 1);
+	r->merchant_id = dup_col(rows, 2);
+	r->order_key = dup_col(rows, 3);
+	r->event_type = dup_col(rows, 4);
+	r->payload = dup_col(rows, 5);
+	r->state = dup_col(rows, 6);
+	r->attempts = store_int(rows, 7);
+	r->next_at = store_int(rows, 8);
+	r->lease_until = store_int(rows, 9);
+	r->first_at = store_int(rows, 10);
+	r->last_error = dup_col(rows, 11);
+	r->delivered_at = store_is_null(rows, 12) ? -1 : store_int(rows, 12);
+}
+
+enum apo_result outbox_get(struct store_conn *c, int64_t id, struct outbox_row *out)
+{
+	struct store_rows *rows;
+	struct store_val arg = SV_INT(id);
+	enum apo_result rc = store_exec(c, &q_get, &arg, 1, &rows);
+	if (rc != APO_OK)
+		return rc;
+	if (store_next(rows))
+		read_row(rows, out);
+	else
+		rc = APO_ERR_NOT_FOUND;
+	store_rows_free(rows);
+	return rc;
+}
+
+enum apo_result outbox_claim(struct store_conn *c, int64_t now_ms, int64_t lease_ms,
+			     struct outbox_row *out)
+{
+	int64_t ids[OUTBOX_CLAIM_SCAN];
+	size_t n = 0;
+	struct store_rows *rows;
+	struct store_val cargs[] = {SV_INT(now_ms), SV_INT(now_ms), SV_INT(now_ms),
+				    SV_INT(OUTBOX_CLAIM_SCAN)};
+	enum apo_result rc = store_exec(c, &q_candidates, cargs, 4, &rows);
+	if (rc != APO_OK)
+		return rc;
+	while (n < OUTBOX_CLAIM_SCAN && store_next(rows))
+		ids[n++] = store_int(rows, 0);
+	/* The cursor must be gone before the UPDATEs run on this connection. */
+	store_rows_free(rows);
+
+	for (size_t i = 0; i < n; i++) {
+		struct store_val args[] = {SV_INT(now_ms + lease_ms), SV_INT(ids[i]),
+					   SV_INT(now_ms), SV_INT(now_ms), SV_INT(now_ms)};
+		rc = store_exec(c, &q_claim, args, 5, NULL);
+		if (rc == APO_ERR_BUSY)
+			continue;
+		if (rc != APO_OK)
+			return rc;
+		if (store_changes(c) != 1)
+			continue;
+		rc = outbox_get(c, ids[i], out);
+		return rc;
+	}
+	return APO_ERR_NOT_FOUND;
+}
+
+/* Runs a pending row's outcome UPDATE; NOT_FOUND when it was not pending. */
+static enum apo_result update_one(struct store_conn *c, struct store_sql *q,
+				  const struct store_val *args, size_t n)
+{
+	enum apo_result rc = store_exec(c, q, args, n, NULL);
+	if (rc == APO_OK && store_changes(c) != 1)
+		rc = APO_ERR_NOT_FOUND;
+	return rc;
+}
+
+enum apo_result outbox_complete(struct store_conn *c, int64_t id, int64_t now_ms, const char *note)
+{
+	struct store_val args[] = {SV_INT(now_ms), SV_TEXT(note), SV_INT(id)};
+	return update_one(c, &q_complete, args, 3);
+}
+
+enum apo_result outbox_complete_refund(struct store_conn *c, int64_t id, const char *refund_id,
+				       int64_t now_ms)
+{
+	struct store_val done[] = {SV_INT(now_ms), SV_NULL, SV_INT(id)};
+	struct store_val refund[] = {SV_INT(now_ms / 1000), SV_TEXT(refund_id)};
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	if (rc != APO_OK)
+		return rc;
+	rc = update_one(c, &q_complete, done, 3);
+	if (rc == APO_OK)
+		rc = store_exec(c, &q_refund_done, refund, 2, NULL);
+	if (rc == APO_OK)
+		rc = store_commit(c);
+	if (rc != APO_OK)
+		store_rollback(c);
+	return rc;
+}
+
+enum apo_result outbox_reschedule(struct store_conn *c, int64_t id, int64_t next_at_ms,
+				  const char *error)
+{
+	struct store_val args[] = {SV_INT(next_at_ms), SV_TEXT(error), SV_INT(id)};
+	return update_one(c, &q_reschedule, args, 3);
+}
+
+enum apo_result outbox_park(struct store_conn *c, int64_t id, const char *error)
+{
+	struct store_val args[] = {SV_TEXT(error), SV_INT(id)};
+	return update_one(c, &q_park, args, 2);
+}
+
+int64_t outbox_backoff_ms(int64_t base_ms, int64_t attempts, uint64_t rnd)
+{
+	int64_t delay = base_ms > 0 ? base_ms : 1;
+	if (delay > OUTBOX_MAX_DELAY_MS)
+		delay = OUTBOX_MAX_DELAY_MS;
+	for (int64_t i = 0; i < attempts && delay < OUTBOX_MAX_DELAY_MS; i++)
+		delay *= 2;
+	if (delay > OUTBOX_MAX_DELAY_MS)
+		delay = OUTBOX_MAX_DELAY_MS;
+	int64_t half = delay / 2;
+	int64_t wait = delay - half + (int64_t)(rnd % (uint64_t)(half + 1));
+	return wait > 0 ? wait : 1;
+}
+
+enum apo_result outbox_list(struct store_conn *c, const char *state, int64_t limit,
+			    struct outbox_row **out, size_t *n)
+{
+	struct store_rows *rows;
+	size_t cap = 16;
+	enum apo_result rc;
+
+	*out = NULL;
+	*n = 0;
+	if (limit < 1)
+		limit = 1;
+	if (limit > OUTBOX_LIST_MAX)
+		limit = OUTBOX_LIST_MAX;
+	if (state) {
+		struct store_val args[] = {SV_TEXT(state), SV_INT(limit)};
+		rc = store_exec(c, &q_list_state, args, 2, &rows);
+	} else {
+		struct store_val args[] = {SV_INT(limit)};
+		rc = store_exec(c, &q_list_all, args, 1, &rows);
+	}
+	if (rc != APO_OK)
+		return rc;
+	struct outbox_row *list = xcalloc(cap, sizeof(*list));
+	while (store_next(rows)) {
+		if (*n == cap) {
+			cap *= 2;
+			list = xrealloc(list, cap * sizeof(*list));
+		}
+		read_row(rows, &list[(*n)++]);
+	}
+	store_rows_free(rows);
+	*out = list;
+	return APO_OK;
+}
+
+void outbox_rows_free(struct outbox_row *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		outbox_row_release(&rows[i]);
+	free(rows);
+}
+
+enum apo_result outbox_count(struct store_conn *c, const char *state, int64_t *out)
+{
+	struct store_val arg = SV_TEXT(state);
+	return store_query_int(c, &q_count, &arg, 1, out);
+}
+
+enum apo_result outbox_retry(struct store_conn *c, int64_t id, int64_t now_ms,
+			     struct outbox_row *out)
+{
+	struct store_val args[] = {SV_INT(now_ms), SV_INT(now_ms), SV_INT(id)};
+	enum apo_result rc = store_exec(c, &q_retry, args, 3, NULL);
+	if (rc != APO_OK)
+		return rc;
+	int changed = store_changes(c) == 1;
+	rc = outbox_get(c, id, out);
+	if (rc == APO_OK && !changed) {
+		outbox_row_release(out);
+		rc = APO_ERR_STATE;
+	}
+	return rc;
+}

@@ -1,0 +1,219 @@
+/*
+ * The outbox repository on a real SQLite database: which row a claim
+ * picks (order per order_key, one leased row per merchant, leases that
+ * expire), the outcomes of a delivery, operator retries, and the backoff.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/merchant.h"
+#include "store/repo_merchants.h"
+#include "store/repo_outbox.h"
+#include "store/store.h"
+#include "t.h"
+
+static struct store_sql q_order = {
+    .sql = "INSERT INTO orders (order_id, hex_id, merchant_id, merchant_order_id, dialect, "
+	   "status_id, created, updated, status_changed) "
+	   "VALUES ('PO00000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaa', 'm1', 'MO1', 'pharmacy', "
+	   "99, 1, 1, 1)"};
+static struct store_sql q_refund = {
+    .sql = "INSERT INTO refunds (refund_id, oid, transaction_id, amount, type, state, created) "
+	   "SELECT 'RF1', oid, 'T1', 63280, 'FULL', 'pending', 1 FROM orders"};
+static struct store_sql q_refund_state = {
+    .sql = "SELECT completed FROM refunds WHERE refund_id = 'RF1' AND state = 'done'"};
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void add_merchant(struct store_conn *c, const char *id)
+{
+	struct merchant m;
+	merchant_init(&m);
+	m.id = strdup(id);
+	m.name = strdup(id);
+	CHECK_INT(merchant_save(c, &m, 0), APO_OK);
+	merchant_release(&m);
+}
+
+static int64_t add(struct store_conn *c, const char *merchant, const char *key, const char *kind)
+{
+	static int64_t n;
+	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+	CHECK_INT(outbox_add(c, kind, merchant, key, "order.status", "{\"x\":1}"), APO_OK);
+	CHECK_INT(store_commit(c), APO_OK);
+	return ++n; /* ids of a fresh table count from 1 */
+}
+
+/* Claims at now and returns the row id, or 0 when nothing was claimed. */
+static int64_t claim(struct store_conn *c, int64_t now)
+{
+	struct outbox_row r;
+	outbox_row_init(&r);
+	enum apo_result rc = outbox_claim(c, now, 30000, &r);
+	int64_t id = rc == APO_OK ? r.id : 0;
+	if (rc == APO_OK)
+		CHECK(r.lease_until == now + 30000);
+	else
+		CHECK_INT(rc, APO_ERR_NOT_FOUND);
+	outbox_row_release(&r);
+	return id;
+}
+
+static void test_claims(struct store_conn *c)
+{
+	int64_t a1 = add(c, "m1", "O1", OUTBOX_WEBHOOK);
+	int64_t a2 = add(c, "m1", "O1", OUTBOX_WEBHOOK);
+	int64_t b1 = add(c, "m2", "O2", OUTBOX_WEBHOOK);
+	int64_t c1 = add(c, "m1", "O3", OUTBOX_WEBHOOK);
+	int64_t now = wall_ms() + 10;
+	struct outbox_row r;
+
+	/* Oldest first; then m1 is busy, so the next claim goes to m2. */
+	CHECK_INT(claim(c, now), a1);
+	CHECK_INT(claim(c, now), b1);
+	CHECK_INT(claim(c, now), 0);
+
+	/* a1 fails: a2 (same order) waits for it, c1 (another order) does not. */
+	CHECK_INT(outbox_reschedule(c, a1, now + 1000, "receiver answered 500"), APO_OK);
+	outbox_row_init(&r);
+	CHECK_INT(outbox_get(c, a1, &r), APO_OK);
+	CHECK_INT(r.attempts, 1);
+	CHECK_INT(r.lease_until, 0);
+	CHECK_STR(r.last_error, "receiver answered 500");
+	CHECK_STR(r.state, OUTBOX_PENDING);
+	outbox_row_release(&r);
+	CHECK_INT(claim(c, now), c1);
+	CHECK_INT(outbox_complete(c, c1, now, NULL), APO_OK);
+	CHECK_INT(outbox_complete(c, b1, now, NULL), APO_OK);
+	CHECK_INT(outbox_complete(c, b1, now, NULL), APO_ERR_NOT_FOUND);
+	CHECK_INT(claim(c, now), 0);
+
+	/* Once a1 is due again it goes first, and a2 only after it is done. */
+	CHECK_INT(claim(c, now + 1000), a1);
+	CHECK_INT(claim(c, now + 1000), 0);
+	CHECK_INT(outbox_complete(c, a1, now + 1000, NULL), APO_OK);
+	CHECK_INT(claim(c, now + 1000), a2);
+
+	/* A lease that ran out (a crashed worker) lets the row be claimed again. */
+	CHECK_INT(claim(c, now + 1000 + 29999), 0);
+	CHECK_INT(claim(c, now + 1000 + 30001), a2);
+
+	outbox_row_init(&r);
+	CHECK_INT(outbox_get(c, a1, &r), APO_OK);
+	CHECK_STR(r.state, OUTBOX_DONE);
+	CHECK_INT(r.delivered_at, now + 1000);
+	CHECK(r.last_error == NULL);
+	outbox_row_release(&r);
+
+	int64_t pending = -1;
+	CHECK_INT(outbox_count(c, OUTBOX_PENDING, &pending), APO_OK);
+	CHECK_INT(pending, 1);
+}
+
+static void test_park_and_retry(struct store_conn *c)
+{
+	struct outbox_row r, *rows;
+	size_t n;
+	int64_t a2 = 2, now = wall_ms();
+
+	CHECK_INT(outbox_park(c, a2, "gave up"), APO_OK);
+	CHECK_INT(outbox_list(c, OUTBOX_FAILED, 10, &rows, &n), APO_OK);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK_INT(rows[0].id, a2);
+		CHECK_STR(rows[0].last_error, "gave up");
+		CHECK_STR(rows[0].order_key, "O1");
+		CHECK_STR(rows[0].payload, "{\"x\":1}");
+	}
+	outbox_rows_free(rows, n);
+	CHECK_INT(outbox_list(c, NULL, 2, &rows, &n), APO_OK);
+	CHECK_INT(n, 2);
+	if (n == 2)
+		CHECK(rows[0].id > rows[1].id);
+	outbox_rows_free(rows, n);
+
+	/* A parked row is not claimed; a retry makes it due with a fresh 24 h. */
+	CHECK_INT(claim(c, now + 100000), 0);
+	outbox_row_init(&r);
+	CHECK_INT(outbox_retry(c, a2, now, &r), APO_OK);
+	CHECK_STR(r.state, OUTBOX_PENDING);
+	CHECK_INT(r.attempts, 0);
+	CHECK_INT(r.first_at, now);
+	CHECK_INT(r.next_at, now);
+	outbox_row_release(&r);
+	CHECK_INT(outbox_retry(c, a2, now, &r), APO_ERR_STATE);
+	CHECK_INT(outbox_retry(c, 9999, now, &r), APO_ERR_NOT_FOUND);
+	CHECK_INT(claim(c, now), a2);
+	CHECK_INT(outbox_complete(c, a2, now, NULL), APO_OK);
+}
+
+static void test_refund_completion(struct store_conn *c)
+{
+	int64_t completed = 0;
+	CHECK_INT(store_exec(c, &q_order, NULL, 0, NULL), APO_OK);
+	CHECK_INT(store_exec(c, &q_refund, NULL, 0, NULL), APO_OK);
+	int64_t id = add(c, "m1", "PO00000000000001", OUTBOX_REFUND);
+	int64_t now = wall_ms() + 10;
+	CHECK_INT(claim(c, now), id);
+	CHECK_INT(store_query_int(c, &q_refund_state, NULL, 0, &completed), APO_ERR_NOT_FOUND);
+	CHECK_INT(outbox_complete_refund(c, id, "RF1", now), APO_OK);
+	CHECK_INT(store_query_int(c, &q_refund_state, NULL, 0, &completed), APO_OK);
+	CHECK_INT(completed, now / 1000);
+	/* Completing twice changes nothing and says so. */
+	CHECK_INT(outbox_complete_refund(c, id, "RF1", now), APO_ERR_NOT_FOUND);
+}
+
+static void test_backoff(void)
+{
+	for (uint64_t rnd = 0; rnd < 1000; rnd += 7) {
+		int64_t d0 = outbox_backoff_ms(100, 0, rnd);
+		int64_t d3 = outbox_backoff_ms(100, 3, rnd);
+		int64_t dbig = outbox_backoff_ms(100, 60, rnd);
+		CHECK(d0 >= 50 && d0 <= 100);
+		CHECK(d3 >= 400 && d3 <= 800);
+		CHECK(dbig >= OUTBOX_MAX_DELAY_MS / 2 && dbig <= OUTBOX_MAX_DELAY_MS);
+	}
+	CHECK(outbox_backoff_ms(100, 0, 0) != outbox_backoff_ms(100, 0, 31));
+	CHECK(outbox_backoff_ms(30000, 1000000, 5) <= OUTBOX_MAX_DELAY_MS);
+	CHECK(outbox_backoff_ms(0, 0, 0) >= 1);
+}
+
+int main(void)
+{
+	char path[] = "/tmp/apotheca-test-outbox-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		perror("mkstemp");
+		return 1;
+	}
+	close(fd);
+	struct store *s = store_open(path);
+	CHECK(s != NULL);
+	CHECK_INT(store_migrate(s), APO_OK);
+	struct store_conn *c = store_thread_conn(s);
+	CHECK(c != NULL);
+	if (c) {
+		add_merchant(c, "m1");
+		add_merchant(c, "m2");
+		test_claims(c);
+		test_park_and_retry(c);
+		test_refund_completion(c);
+	}
+	test_backoff();
+	store_close(s);
+	unlink(path);
+	char side[sizeof(path) + 8];
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+	T_DONE();
+}
