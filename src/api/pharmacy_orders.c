@@ -267,6 +267,8 @@ static enum apo_result create_in_tx(struct req *r, const struct merchant *m,
 		pharm_quote_fail(r, rc, q);
 		return APO_ERR_INVALID;
 	}
+	if (availability_or_reply(r, &cr->cart, q))
+		return APO_ERR_INVALID;
 	if (q->result.payable != cr->payable) {
 		char want[MONEY_FMT_CAP], got[MONEY_FMT_CAP];
 		money_format_fixed(q->result.payable, want);
@@ -276,8 +278,6 @@ static enum apo_result create_in_tx(struct req *r, const struct merchant *m,
 		pharm_error(r, 400, msg);
 		return APO_ERR_INVALID;
 	}
-	if (availability_or_reply(r, &cr->cart, q))
-		return APO_ERR_INVALID;
 	if (q->result.coupon_applied && (rc = coupon_use(r->db, cr->cart.coupon_code)) != APO_OK) {
 		if (rc == APO_ERR_CONFLICT) {
 			fmt_into(msg, sizeof(msg), "Coupon %s has reached its usage limit",

@@ -111,7 +111,7 @@ static void dispatch(struct req *r)
 		}
 	}
 	r->match.route->fn(r);
-	if (!r->replied) {
+	if (!r->replied && !r->went_async) {
 		log_line(LOG_ERROR, r->request_id, "handler did not reply", "\"route\":\"%s\"",
 			 r->match.route->name);
 		req_fail(r, 500, "internal", "Internal error");

@@ -132,7 +132,7 @@ class CreateOrders(OrdersBase):
             (body("b1", {"C5": 1}, "199.001"), "payable_amount"),
             (body("b2", {"C5": 1}, -5), "payable_amount"),
             (body("b3", {"C5": 1}, 199, method="CARD"), "payment_method"),
-            (body("b4", {"C5": 0}, 199), "skus"),
+            (body("b4", {"C5": 0}, 199), "C5"),
             (body("b5", {"C5": 1}, 199, prescriptions=["http://insecure"]), "prescriptions"),
             (body("b6", {"C5": 1}, 199, prescriptions=["https://x/%d" % i for i in range(11)]), "prescriptions"),
             ({"merchant_order_id": "b7", "payable_amount": 199, "payment_method": "COD", "skus": {"C5": 1}},
