@@ -7,6 +7,8 @@
 #include "app.h"
 #include "http/metrics.h"
 #include "http/req.h"
+#include "store/repo_orders.h"
+#include "store/repo_outbox.h"
 #include "store/store.h"
 #include "base/banned.h"
 
@@ -30,11 +32,35 @@ static void readyz(struct req *r)
 				 store_backend_name(r->app->store)));
 }
 
+static void count_status(int status, int64_t count, void *ctx)
+{
+	buf_addf(ctx, "apotheca_orders{status_id=\"%d\"} %lld\n", status, (long long)count);
+}
+
+/* Gauges read from the database; skipped (not failed) while it is down. */
+static void render_db_gauges(struct req *r, struct buf *b)
+{
+	static const char *const states[] = {"pending", "failed"};
+	struct store_conn *c = store_thread_conn(r->app->store);
+	int64_t n;
+	if (!c)
+		return;
+	buf_adds(b, "# HELP apotheca_orders Orders by status.\n# TYPE apotheca_orders gauge\n");
+	order_count_by_status(c, count_status, b);
+	buf_adds(b, "# HELP apotheca_outbox_rows Outbox deliveries by state.\n"
+		    "# TYPE apotheca_outbox_rows gauge\n");
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (outbox_count(c, states[i], &n) == APO_OK)
+			buf_addf(b, "apotheca_outbox_rows{state=\"%s\"} %lld\n", states[i],
+				 (long long)n);
+}
+
 static void metrics(struct req *r)
 {
 	struct buf b;
 	buf_init(&b);
 	metrics_render(&b);
+	render_db_gauges(r, &b);
 	req_reply(r, 200, "text/plain; version=0.0.4", b.data, b.len);
 	buf_release(&b);
 }

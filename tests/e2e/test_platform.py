@@ -32,6 +32,8 @@ class HealthAndRouting(ServerTest):
         r = self.server.request("GET", "/metrics")
         self.assertStatus(r, 200)
         self.assertIn('apotheca_http_requests_total{route="healthz",status="200"}', r.body)
+        self.assertIn('apotheca_http_request_duration_seconds_bucket{route="healthz",le="+Inf"}', r.body)
+        self.assertIn('apotheca_outbox_rows{state="pending"} 0', r.body)
 
 
 class AdminMerchants(ServerTest):
