@@ -257,9 +257,7 @@ static enum apo_result status_move(struct req *r, struct order *o, const json_t 
 	}
 	if ((partner || carrier) && (rc = order_set_shipment(r->db, o, partner, carrier)) != APO_OK)
 		return rc;
-	if ((rc = flow_move(r->db, o, (int)to, subtitle, ACTOR_OPERATOR, note)) != APO_OK)
-		return rc;
-	return to == 15 || to == 100 || to == 120 ? flow_ensure_tracking(r->db, o) : APO_OK;
+	return flow_move(r->app, r->db, o, (int)to, subtitle, ACTOR_OPERATOR, note);
 }
 
 static void order_status(struct req *r)
@@ -284,7 +282,7 @@ static enum apo_result rx_verify(struct req *r, struct order *o, const json_t *b
 	}
 	if ((rc = order_rx_set_status(r->db, o->oid, approved ? "Completed" : "Rejected")) != APO_OK)
 		return rc;
-	return flow_move(r->db, o, approved ? ST_ALLOCATION : ST_RX_REQUIRED,
+	return flow_move(r->app, r->db, o, approved ? ST_ALLOCATION : ST_RX_REQUIRED,
 			 approved ? NULL : "Prescription rejected", ACTOR_OPERATOR,
 			 approved ? "prescription approved" : "prescription rejected");
 }

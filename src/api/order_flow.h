@@ -8,6 +8,8 @@
 #ifndef APO_ORDER_FLOW_H
 #define APO_ORDER_FLOW_H
 
+#include <stddef.h>
+
 #include "base/result.h"
 
 struct order;
@@ -20,11 +22,24 @@ struct app;
 #define ACTOR_SYSTEM "system"
 
 /*
- * In the caller's write transaction: order_move() plus the events that
- * announce the move. Same results as order_move().
+ * In the caller's write transaction: order_move() plus the webhook event
+ * that announces the move (an outbox row keyed by the order, so events of
+ * one order are delivered in order). Same results as order_move().
+ *
+ * The event's payload depends on the order's dialect. A pharmacy order's is
+ * the request body itself: {"event_id", "grouped_orders": [{order_id,
+ * merchant_order_id, order_status {status_id, title, subtitle},
+ * status_changed, updated, eta {eta_from, eta_to}, shipment_detail
+ * {delivery_partner_name, tracking_code, tracking_url}}]}. A logistics
+ * order's is one event {"event_id", "event_type", "ts", "payload"} that the
+ * delivery worker wraps in the logistics envelope (adding webhook_id and
+ * retry_count) and may batch with others.
  */
-enum apo_result flow_move(struct store_conn *c, struct order *o, int to, const char *subtitle,
-			  const char *actor, const char *note);
+enum apo_result flow_move(struct app *app, struct store_conn *c, struct order *o, int to,
+			  const char *subtitle, const char *actor, const char *note);
+
+/* The public tracking URL of a code into out (cap bytes). */
+void flow_tracking_url(const struct app *app, const char *code, char *out, size_t cap);
 
 /*
  * In the caller's write transaction: gives a confirmed order its public

@@ -420,13 +420,11 @@ static void confirm_commit(struct req *r, const struct merchant *m, struct order
 		struct buf note;
 		buf_init(&note);
 		buf_addf(&note, "payment %s", ts->transaction_id);
-		rc = flow_move(r->db, o, to, NULL, ACTOR_MERCHANT, note.data);
+		rc = flow_move(r->app, r->db, o, to, NULL, ACTOR_MERCHANT, note.data);
 		buf_release(&note);
 		if (rc == APO_OK)
 			rc = order_payment_add(r->db, o->oid, ts->transaction_id, ts->amount,
 					       "SUCCESS");
-		if (rc == APO_OK)
-			rc = flow_ensure_tracking(r->db, o);
 	}
 	if (rc == APO_OK)
 		rc = store_commit(r->db);
@@ -632,7 +630,7 @@ static enum apo_result cancel_in_tx(struct req *r, const struct merchant *m,
 	}
 	if (cq->skus && (rc = cancel_units(r, o, cq->skus, &value, &all)) != APO_OK)
 		return rc;
-	if (all && (rc = flow_move(r->db, o, ST_CANCELLED, "As per Your Request", ACTOR_MERCHANT,
+	if (all && (rc = flow_move(r->app, r->db, o, ST_CANCELLED, "As per Your Request", ACTOR_MERCHANT,
 				   cq->reason)) != APO_OK)
 		return rc;
 	if ((rc = order_money(r->db, o->oid, &paid, &refunded, txn, sizeof(txn))) != APO_OK)
@@ -717,7 +715,7 @@ static void order_prescriptions(struct req *r)
 			rc = order_rx_add(r->db, o->oid, json_string_value(u));
 	}
 	if (rc == APO_OK && o->status_id == ST_RX_REQUIRED)
-		rc = flow_move(r->db, o, ST_RX_REVIEW, NULL, ACTOR_MERCHANT, "prescriptions added");
+		rc = flow_move(r->app, r->db, o, ST_RX_REVIEW, NULL, ACTOR_MERCHANT, "prescriptions added");
 	if (rc == APO_OK)
 		rc = store_commit(r->db);
 	if (rc != APO_OK) {
