@@ -361,7 +361,7 @@ enum apo_result order_move(struct store_conn *c, struct order *o, int to, const 
 		rc = release_lines(c, o, 0);
 	else if (to == ST_SHIPPED)
 		rc = release_lines(c, o, 1);
-	else if (is_confirmed_status(to))
+	else if (from == ST_ALLOCATION_FAILED && to == ST_ALLOCATION)
 		rc = order_reserve_lines(c, o, NULL);
 	if (rc != APO_OK)
 		return rc;

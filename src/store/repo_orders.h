@@ -59,9 +59,11 @@ enum apo_result order_set_response(struct store_conn *c, struct order *o, int64_
 /*
  * In the caller's transaction: moves o to status `to` if SPEC §5 allows it
  * and o is still in the status it was loaded with. Applies stock effects:
- * to 99 or 20 releases what the lines hold; 130 -> 25 ships it; a move into
- * a confirmed status reserves what the lines do not hold yet (refused with
- * APO_ERR_INSUFFICIENT when stock is short). Records history (actor, note)
+ * to 99 or 20 releases what the lines hold; 130 -> 25 ships it; 20 -> 120
+ * (stock arrived) reserves what the lines need (refused with
+ * APO_ERR_INSUFFICIENT when it is still short). Every other reservation is
+ * explicit: order_reserve_lines() when an order takes stock (a pharmacy
+ * order at create, a logistics order at confirm). Records history (actor, note)
  * and updates o. subtitle NULL keeps none. APO_ERR_STATE when the move is
  * not allowed, APO_ERR_BUSY when another request moved the order first.
  */
