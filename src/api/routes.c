@@ -16,6 +16,7 @@ void app_routes(struct app *app)
 	admin_catalog_routes(rt);
 	admin_delivery_routes(rt);
 	admin_pricing_routes(rt);
+	pharmacy_inventory_routes(rt);
 }
 
 const app_task_fn app_tasks[] = {NULL};

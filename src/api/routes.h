@@ -12,5 +12,6 @@ void admin_merchant_routes(struct router *rt);
 void admin_catalog_routes(struct router *rt);
 void admin_delivery_routes(struct router *rt);
 void admin_pricing_routes(struct router *rt);
+void pharmacy_inventory_routes(struct router *rt);
 
 #endif
