@@ -19,6 +19,7 @@ void app_routes(struct app *app)
 	pharmacy_order_routes(rt);
 	admin_delivery_routes(rt);
 	admin_pricing_routes(rt);
+	pharmacy_inventory_routes(rt);
 }
 
 const app_task_fn app_tasks[] = {flow_expire_task, NULL};

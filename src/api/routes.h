@@ -14,5 +14,6 @@ void admin_order_routes(struct router *rt);
 void pharmacy_order_routes(struct router *rt);
 void admin_delivery_routes(struct router *rt);
 void admin_pricing_routes(struct router *rt);
+void pharmacy_inventory_routes(struct router *rt);
 
 #endif

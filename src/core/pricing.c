@@ -99,7 +99,8 @@ static enum pricing_status refuse(struct pricing_result *out, enum pricing_statu
 }
 
 /* The coupon rules other than existence, in the order pricing.h gives. */
-static enum pricing_status coupon_refusal(const struct pricing_input *in, struct pricing_result *out)
+static enum pricing_status coupon_refusal(const struct pricing_input *in,
+					  struct pricing_result *out)
 {
 	const struct coupon *c = in->coupon;
 	const char *code = in->coupon_code;
@@ -110,18 +111,19 @@ static enum pricing_status coupon_refusal(const struct pricing_input *in, struct
 		return refuse(out, PRICING_COUPON_WRONG_MERCHANT,
 			      "Coupon %s is not valid for this merchant", code);
 	if (c->valid_from >= 0 && in->now < c->valid_from)
-		return refuse(out, PRICING_COUPON_NOT_YET_VALID, "Coupon %s is not valid yet", code);
+		return refuse(out, PRICING_COUPON_NOT_YET_VALID, "Coupon %s is not valid yet",
+			      code);
 	if (c->valid_to >= 0 && in->now > c->valid_to)
 		return refuse(out, PRICING_COUPON_EXPIRED, "Coupon %s has expired", code);
 	if (c->usage_limit >= 0 && c->used_count >= c->usage_limit)
-		return refuse(out, PRICING_COUPON_EXHAUSTED, "Coupon %s has reached its usage limit",
-			      code);
+		return refuse(out, PRICING_COUPON_EXHAUSTED,
+			      "Coupon %s has reached its usage limit", code);
 	if (c->min_cart_value >= 0 && out->offered_total < c->min_cart_value) {
 		money_format_fixed(c->min_cart_value, min);
 		money_format_fixed(out->offered_total, have);
 		return refuse(out, PRICING_COUPON_MIN_CART,
-			      "Coupon %s needs a cart value of at least %s (cart value %s)", code, min,
-			      have);
+			      "Coupon %s needs a cart value of at least %s (cart value %s)", code,
+			      min, have);
 	}
 	return PRICING_OK;
 }
@@ -199,8 +201,7 @@ static void set_eta(const struct pricing_input *in, struct pricing_result *out)
 	out->eta_to = in->now + eta_days(hi) * SECONDS_PER_DAY;
 }
 
-static void add_charges(const struct pricing_input *in, struct pricing_result *out,
-			int64_t units)
+static void add_charges(const struct pricing_input *in, struct pricing_result *out, int64_t units)
 {
 	/* Nothing to deliver, nothing to handle. */
 	if (units == 0)
@@ -236,9 +237,9 @@ enum pricing_status pricing_compute(const struct pricing_input *in, struct prici
 		if (l->known) {
 			l->mrp = src->mrp;
 			l->offered = src->offered;
-			l->quantity = src->available < 0		 ? 0
+			l->quantity = src->available < 0		? 0
 				      : src->available < src->requested ? src->available
-									 : src->requested;
+									: src->requested;
 		}
 		if (l->quantity < l->requested)
 			out->partial = 1;

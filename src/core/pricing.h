@@ -103,14 +103,14 @@ struct pricing_result {
 	struct pricing_charge charges[PRICING_MAX_CHARGES];
 	size_t ncharges;
 
-	int64_t mrp_total;	   /* Σ quantity × mrp */
-	int64_t offered_total;	   /* S = Σ quantity × offered */
-	int64_t nominal_discount;  /* D, see above; 0 without a coupon */
-	int64_t discount;	   /* effective: Σ quantity × (offered - discounted) */
-	int64_t discounted_total;  /* Σ quantity × discounted = S - discount */
-	int64_t charges_total;	   /* Σ charges[].amount */
-	int64_t payable;	   /* discounted_total + charges_total */
-	int coupon_applied;	   /* a coupon was given and accepted */
+	int64_t mrp_total;	  /* Σ quantity × mrp */
+	int64_t offered_total;	  /* S = Σ quantity × offered */
+	int64_t nominal_discount; /* D, see above; 0 without a coupon */
+	int64_t discount;	  /* effective: Σ quantity × (offered - discounted) */
+	int64_t discounted_total; /* Σ quantity × discounted = S - discount */
+	int64_t charges_total;	  /* Σ charges[].amount */
+	int64_t payable;	  /* discounted_total + charges_total */
+	int coupon_applied;	  /* a coupon was given and accepted */
 
 	int partial; /* some line's quantity is below what was requested */
 

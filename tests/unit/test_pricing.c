@@ -87,8 +87,8 @@ static void test_seed_example(void)
 
 static void test_no_coupon_partial_and_unknown(void)
 {
-	struct pricing_line_in l[] = {line("a", 20000, 18000, 5, 3), line("b", 1000, 900, 2, 0),
-				      {"c", 0, 0, 0, 4, 0}};
+	struct pricing_line_in l[] = {
+	    line("a", 20000, 18000, 5, 3), line("b", 1000, 900, 2, 0), {"c", 0, 0, 0, 4, 0}};
 	struct pricing_input in = input(l, 3);
 	struct pricing_result out;
 
@@ -192,7 +192,8 @@ static void test_coupon_refusals(void)
 
 static void test_caps_and_flat(void)
 {
-	struct pricing_line_in l[] = {line("a", 10000, 10000, 1, 10), line("b", 30000, 30000, 1, 10)};
+	struct pricing_line_in l[] = {line("a", 10000, 10000, 1, 10),
+				      line("b", 30000, 30000, 1, 10)};
 	struct pricing_input in = input(l, 2);
 	struct pricing_result out;
 	struct coupon c = percent_coupon(5000);
@@ -262,10 +263,10 @@ static void test_charges(void)
 {
 	struct pricing_line_in l[] = {line("a", 50000, 40000, 1, 5)};
 	struct charge_rule rules[] = {
-		{"handling_fee", "Handling", 9900, -1},
-		{"delivery", "Delivery below 500", 4000, 50000},
-		{"packaging", "Green packaging", 300, 40000},
-		{"rapid", "Rapid Delivery Fee", 0, -1},
+	    {"handling_fee", "Handling", 9900, -1},
+	    {"delivery", "Delivery below 500", 4000, 50000},
+	    {"packaging", "Green packaging", 300, 40000},
+	    {"rapid", "Rapid Delivery Fee", 0, -1},
 	};
 	struct pricing_input in = input(l, 1);
 	struct pricing_result out;
@@ -464,7 +465,7 @@ static void test_property_random_carts(void)
 		for (size_t i = 0; i < out.nlines; i++) {
 			const struct pricing_line *l = &out.lines[i];
 			const struct pricing_line_in *src = &c.lines[i];
-			int64_t want_q = !src->known			  ? 0
+			int64_t want_q = !src->known			   ? 0
 					 : src->available < src->requested ? src->available
 									   : src->requested;
 			if (l->quantity != want_q)
@@ -474,8 +475,8 @@ static void test_property_random_carts(void)
 				bad_order++;
 			/* Counts units whose half-up price was lifted to stay within D. */
 			if (l->known && out.offered_total > 0) {
-				i128 num = (i128)l->offered *
-							     (out.offered_total - out.nominal_discount);
+				i128 num =
+				    (i128)l->offered * (out.offered_total - out.nominal_discount);
 				if ((2 * num + out.offered_total) / (2 * (i128)out.offered_total) !=
 				    l->discounted)
 					bumped++;
@@ -488,15 +489,16 @@ static void test_property_random_carts(void)
 			bad_sum++;
 		int64_t cap = c.coupon.max_discount;
 		if (out.discount > out.nominal_discount || out.discount < 0 ||
-		    out.discount != subtotal - sum || (c.in.coupon && cap >= 0 && out.discount > cap))
+		    out.discount != subtotal - sum ||
+		    (c.in.coupon && cap >= 0 && out.discount > cap))
 			bad_discount++;
 		/* Each unit is at most one paisa off its exact share. */
 		if (out.discount < out.nominal_discount - units)
 			bad_discount++;
 		if (c.in.coupon) {
 			i128 want = c.coupon.kind == COUPON_PERCENT
-				? (i128)subtotal * c.coupon.value / PRICING_PERCENT_ONE
-				: c.coupon.value;
+					? (i128)subtotal * c.coupon.value / PRICING_PERCENT_ONE
+					: c.coupon.value;
 			if (cap >= 0 && want > cap) {
 				want = cap;
 				capped++;
