@@ -59,6 +59,7 @@ struct req {
 	char request_id[REQ_MAX_ID_LEN + 1];
 	struct buf body;
 	int body_too_large;
+	size_t drained; /* bytes of an oversized body read and discarded */
 	struct store_conn *db; /* this worker thread's connection */
 	int64_t start_ns;
 

@@ -30,6 +30,14 @@
 #define SERVER_OFFLOAD_THREADS 16
 #define SERVER_OFFLOAD_QUEUE 1024
 
+/*
+ * An oversized body is read and thrown away up to this much before the 413
+ * goes out, so clients that send the whole body before reading the answer
+ * (most do) see the 413 rather than a reset connection. Beyond it the
+ * answer goes out at once and the connection closes.
+ */
+#define SERVER_MAX_DRAIN (64 * 1024 * 1024)
+
 /* Idle keep-alive connections are closed after this many seconds. */
 #define SERVER_IDLE_TIMEOUT_S 30
 #define SERVER_MAX_CONNECTIONS 4096
@@ -250,6 +258,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		int64_t n;
 		if (cl && (strnum_i64z(cl, 0, INT64_MAX, &n) || n > REQ_MAX_BODY))
 			r->body_too_large = 1;
+		if (r->body_too_large && (!cl || n > SERVER_MAX_DRAIN))
+			r->drained = SERVER_MAX_DRAIN; /* answer at the next call */
 		*con_cls = r;
 		return MHD_YES;
 	}
@@ -262,8 +272,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			buf_add(&r->body, upload_data, *upload_data_size);
 		else
 			r->body_too_large = 1;
+		if (r->body_too_large)
+			r->drained += *upload_data_size;
 		*upload_data_size = 0;
-		if (!r->body_too_large)
+		if (r->drained < SERVER_MAX_DRAIN)
 			return MHD_YES;
 	}
 	if (r->went_async) {
