@@ -63,6 +63,12 @@ struct req {
 	struct store_conn *db; /* this worker thread's connection */
 	int64_t start_ns;
 
+	/* Idempotency-Key state (api/idempotency.c), and a hook run just
+	 * before the answer is queued. */
+	void *idem;
+	void (*idem_free)(void *);
+	void (*finish)(struct req *r);
+
 	/* Authentication result, set by the dialect's auth helper. */
 	const void *principal;
 	void (*principal_free)(void *);

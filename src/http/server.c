@@ -128,6 +128,8 @@ static void dispatch(struct req *r)
 
 static enum MHD_Result queue(struct MHD_Connection *conn, struct req *r)
 {
+	if (r->finish && !r->went_async)
+		r->finish(r);
 	size_t len;
 	char *body = buf_detach(&r->out, &len);
 	struct MHD_Response *resp =
@@ -192,6 +194,8 @@ static void *offload_main(void *arg)
 		}
 		if (!r->replied)
 			req_fail(r, 500, "internal", "Internal error");
+		if (r->finish && r->db)
+			r->finish(r);
 		__atomic_store_n(&r->done_async, 1, __ATOMIC_RELEASE);
 		MHD_resume_connection(r->conn);
 	}
