@@ -16,5 +16,6 @@ void admin_delivery_routes(struct router *rt);
 void admin_pricing_routes(struct router *rt);
 void pharmacy_inventory_routes(struct router *rt);
 void pharmacy_track_routes(struct router *rt);
+void tracking_page_routes(struct router *rt);
 
 #endif
