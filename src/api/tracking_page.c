@@ -168,19 +168,38 @@ static void fact(struct buf *b, const char *label, const char *value)
 	buf_adds(b, "</dd></div>\n");
 }
 
+static const char *const month_names[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* "24–26 Nov 2026", "30 Nov – 2 Dec 2026", or one day: short enough for a phone. */
+static void eta_text(int64_t from, int64_t to, char *out, size_t cap)
+{
+	time_t f = (time_t)from, t = (time_t)to;
+	struct tm a, z;
+	if (!gmtime_r(&f, &a) || !gmtime_r(&t, &z)) {
+		fmt_into(out, cap, "%lld", (long long)to);
+		return;
+	}
+	const char *am = month_names[a.tm_mon], *zm = month_names[z.tm_mon];
+	int ay = a.tm_year + 1900, zy = z.tm_year + 1900;
+	if (ay == zy && a.tm_yday == z.tm_yday)
+		fmt_into(out, cap, "%d %s %d", z.tm_mday, zm, zy);
+	else if (ay == zy && a.tm_mon == z.tm_mon)
+		fmt_into(out, cap, "%d\xe2\x80\x93%d %s %d", a.tm_mday, z.tm_mday, zm, zy);
+	else if (ay == zy)
+		fmt_into(out, cap, "%d %s \xe2\x80\x93 %d %s %d", a.tm_mday, am, z.tm_mday, zm, zy);
+	else
+		fmt_into(out, cap, "%d %s %d \xe2\x80\x93 %d %s %d", a.tm_mday, am, ay, z.tm_mday,
+			 zm, zy);
+}
+
 static void render_facts(struct buf *b, const struct track_public *p)
 {
-	char text[160], from[32], to[32];
+	char text[160];
 	buf_adds(b, "<section class=\"card\">\n<dl>\n");
 	if (eta_relevant(p)) {
-		int64_t f = p->eta_from ? p->eta_from : p->eta_to;
-		int64_t t = p->eta_to ? p->eta_to : p->eta_from;
-		utc_text(f, "%a %d %b", from, sizeof(from));
-		utc_text(t, "%a %d %b %Y", to, sizeof(to));
-		if (strncmp(from, to, strlen(from)) == 0)
-			fmt_into(text, sizeof(text), "%s", to);
-		else
-			fmt_into(text, sizeof(text), "%s \xe2\x80\x93 %s", from, to);
+		eta_text(p->eta_from ? p->eta_from : p->eta_to, p->eta_to ? p->eta_to : p->eta_from,
+			 text, sizeof(text));
 		fact(b, "Estimated delivery", text);
 	}
 	if (p->carrier || p->carrier_code) {
