@@ -3,7 +3,15 @@
  * thread, prepared statements cached per connection. Writers serialize on
  * SQLite's single write lock (BEGIN IMMEDIATE, with a busy timeout), which is
  * what makes every read-check-write transaction here atomic.
+ *
+ * Within one process, write transactions also queue on a mutex before
+ * BEGIN IMMEDIATE. SQLite admits one writer at a time anyway; the mutex only
+ * changes how the others wait: they wake the moment the writer commits,
+ * where SQLite's busy handler would sleep-poll in steps of milliseconds and
+ * leave the database idle in between. Other processes sharing the file
+ * still meet the busy timeout.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +24,14 @@
 /* How long a writer waits for the write lock before giving up. */
 #define SQLITE_BUSY_MS 10000
 
+/* One writer at a time in this process (see the file comment). */
+static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
+
 struct store_conn {
 	struct store_conn_base base;
 	sqlite3 *db;
 	int in_tx;
+	int holds_writer; /* this connection owns `writer` */
 	sqlite3_stmt *stmts[STORE_MAX_STATEMENTS];
 };
 
@@ -29,6 +41,14 @@ struct store_rows {
 	int pending; /* a row was stepped by exec and not yet handed out */
 	int done;
 };
+
+static void release_writer(struct store_conn *c)
+{
+	if (c->holds_writer) {
+		c->holds_writer = 0;
+		pthread_mutex_unlock(&writer);
+	}
+}
 
 static enum apo_result map_rc(sqlite3 *db, int rc, const char *what)
 {
@@ -81,6 +101,7 @@ static struct store_conn *sq_connect(const char *url)
 
 static void sq_disconnect(struct store_conn *c)
 {
+	release_writer(c);
 	for (size_t i = 0; i < STORE_MAX_STATEMENTS; i++)
 		sqlite3_finalize(c->stmts[i]);
 	sqlite3_close(c->db);
@@ -202,29 +223,35 @@ static int64_t sq_changes(struct store_conn *c)
 
 static enum apo_result sq_begin(struct store_conn *c, enum store_tx tx)
 {
+	if (tx == STORE_TX_WRITE && !c->holds_writer) {
+		pthread_mutex_lock(&writer);
+		c->holds_writer = 1;
+	}
 	int rc = sqlite3_exec(c->db, tx == STORE_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN", NULL,
 			      NULL, NULL);
 	if (rc == SQLITE_OK)
 		c->in_tx = 1;
+	else
+		release_writer(c);
 	return map_rc(c->db, rc, "begin");
 }
 
 static enum apo_result sq_commit(struct store_conn *c)
 {
 	int rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
 		c->in_tx = 0;
+		release_writer(c);
+	}
 	return map_rc(c->db, rc, "commit");
 }
 
 static void sq_rollback(struct store_conn *c)
 {
-	if (sqlite3_get_autocommit(c->db)) {
-		c->in_tx = 0;
-		return;
-	}
-	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	c->in_tx = 0;
+	release_writer(c);
 }
 
 static enum apo_result sq_script(struct store_conn *c, const char *sql)
