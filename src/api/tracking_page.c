@@ -249,6 +249,16 @@ static void render_page(struct req *r, const struct track_public *p)
 	reply_html(r, 200, &b);
 }
 
+/* How a failed load is answered: 404 for no such order, else 503 or 500. */
+static unsigned load_status(enum apo_result rc)
+{
+	if (rc == APO_ERR_NOT_FOUND)
+		return 404;
+	if (rc == APO_ERR_UNAVAILABLE || rc == APO_ERR_BUSY)
+		return 503;
+	return 500;
+}
+
 /* Loads the order behind the code; answers a miss or failure itself. */
 static int load_or_reply(struct req *r, int as_json, struct order *o, struct order_extras *x)
 {
@@ -258,28 +268,23 @@ static int load_or_reply(struct req *r, int as_json, struct order *o, struct ord
 		rc = track_load(r->db, ORDER_BY_TRACKING, NULL, code, o, x);
 	if (rc == APO_OK)
 		return 0;
-	int missing = rc == APO_ERR_NOT_FOUND;
-	unsigned status = missing					      ? 404
-			  : (rc == APO_ERR_UNAVAILABLE || rc == APO_ERR_BUSY) ? 503
-									      : 500;
+	unsigned status = load_status(rc);
 	if (status == 503)
 		req_add_header(r, "Retry-After", "1");
-	if (as_json) {
+	if (as_json)
 		page_headers(r);
-		req_fail(r, status,
-			 missing	 ? "not_found"
-			 : status == 503 ? "unavailable"
-					 : "internal",
-			 missing ? "Unknown tracking code"
-				 : "Tracking is unavailable, please retry");
-	} else if (missing) {
+	if (status == 404 && as_json)
+		req_fail(r, 404, "not_found", "Unknown tracking code");
+	else if (status == 404)
 		reply_html_error(r, 404, "Tracking code not found",
 				 "We could not find a parcel with this tracking code. Please check "
 				 "the link you were sent.");
-	} else {
+	else if (as_json)
+		req_fail(r, status, status == 503 ? "unavailable" : "internal",
+			 "Tracking is unavailable, please retry");
+	else
 		reply_html_error(r, status, "Tracking is unavailable",
 				 "Something went wrong on our side. Please try again in a moment.");
-	}
 	return -1;
 }
 
