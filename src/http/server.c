@@ -118,6 +118,10 @@ static void dispatch(struct req *r)
 			return;
 		}
 	}
+	if (r->match.route->flags & ROUTE_OFFLOAD) {
+		req_offload(r, r->match.route->fn);
+		return;
+	}
 	r->match.route->fn(r);
 	if (!r->replied && !r->went_async) {
 		log_line(LOG_ERROR, r->request_id, "handler did not reply", "\"route\":\"%s\"",
