@@ -30,6 +30,10 @@ static struct store_sql q_by_hex = {
 static struct store_sql q_by_ref = {
 	.sql = "SELECT " ORDER_COLS " FROM orders WHERE merchant_id = ? AND merchant_order_id = ? "
 	       "AND dialect = 'pharmacy'"};
+/* tracking_code is UNIQUE: its index answers this. */
+static struct store_sql q_by_tracking = {
+	.sql = "SELECT " ORDER_COLS " FROM orders WHERE tracking_code = ? AND "
+	       "(CAST(? AS TEXT) IS NULL OR merchant_id = ?)"};
 static struct store_sql q_by_oid = {.sql = "SELECT " ORDER_COLS " FROM orders WHERE oid = ?"};
 static struct store_sql q_lines = {
 	.sql = "SELECT pid, sku_id, name, qty, cancelled_qty, reserved_qty, mrp, offered, "
@@ -165,6 +169,9 @@ enum apo_result order_load(struct store_conn *c, enum order_key by, const char *
 			q = &q_by_hex;
 		else
 			return APO_ERR_NOT_FOUND;
+		break;
+	case ORDER_BY_TRACKING:
+		q = &q_by_tracking;
 		break;
 	default:
 		if (!merchant_id)

@@ -30,13 +30,15 @@ enum order_key {
 	ORDER_BY_HEX_ID,   /* 24 hex */
 	ORDER_BY_ANY_ID,   /* either of the two, told apart by shape */
 	ORDER_BY_REF,	   /* merchant_order_id of a pharmacy order; needs merchant_id */
+	ORDER_BY_TRACKING, /* the public tracking code (SPEC §6); any dialect */
 };
 
 /*
  * Loads one order with its lines and charges into o (order_init'ed).
  * merchant_id limits the search to that merchant's orders (NULL: any).
  * APO_ERR_NOT_FOUND when there is none — also when it belongs to another
- * merchant, so tenants cannot probe each other's ids.
+ * merchant, so tenants cannot probe each other's ids. ORDER_BY_TRACKING
+ * serves the public tracking page, which has no merchant: pass NULL.
  */
 enum apo_result order_load(struct store_conn *c, enum order_key by, const char *merchant_id,
 			   const char *key, struct order *o);
