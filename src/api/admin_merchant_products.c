@@ -28,7 +28,8 @@ static int path_or_reply(struct req *r, const char **merchant_id, const char **m
 	*merchants_id = req_param(r, "merchants_id");
 	if (logi_id_valid(*merchants_id))
 		return 0;
-	req_fail(r, 400, "invalid", "merchants_id must be 1-64 characters without control characters");
+	req_fail(r, 400, "invalid",
+		 "merchants_id must be 1-64 characters without control characters");
 	return -1;
 }
 
@@ -42,9 +43,9 @@ static json_t *product_json(const struct product *p)
 	json_object_set_new(j, "on_hand", json_integer(p->on_hand));
 	json_object_set_new(j, "reserved", json_integer(p->reserved));
 	json_object_set_new(j, "available", json_integer(product_available(p)));
-	json_object_set_new(j, "last_movement", p->last_movement == CATALOG_NONE
-							? json_null()
-							: json_integer(p->last_movement));
+	json_object_set_new(j, "last_movement",
+			    p->last_movement == CATALOG_NONE ? json_null()
+							     : json_integer(p->last_movement));
 	return j;
 }
 

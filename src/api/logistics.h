@@ -16,8 +16,8 @@
 struct merchant;
 
 /* Limits of the dialect's inputs. */
-#define LOGI_MAX_ID 64	     /* a merchants_id or a merchants_order id, in bytes */
-#define LOGI_MAX_TEXT 1024   /* one free-text field: a name, an address line... */
+#define LOGI_MAX_ID 64			  /* a merchants_id or a merchants_order id, in bytes */
+#define LOGI_MAX_TEXT 1024		  /* one free-text field: a name, an address line... */
 #define LOGI_MAX_GRAMS INT64_C(100000000) /* 100 t: the largest weight taken */
 
 extern const struct dialect logistics_dialect;

@@ -311,7 +311,8 @@ static enum apo_result order_fill(struct req *r, const struct merchant *m,
 		l->sku_id = xstrdup(li->merchants_id);
 		l->name = xstrdup(li->name ? li->name : p.name ? p.name : li->merchants_id);
 		l->qty = li->qty;
-		l->mrp = l->offered = l->discounted = li->unit_price >= 0 ? li->unit_price : p.price;
+		l->mrp = l->offered = l->discounted =
+		    li->unit_price >= 0 ? li->unit_price : p.price;
 		l->extra_json = json_dumps(li->src, JSON_COMPACT);
 		total += l->qty * l->offered;
 		product_release(&p);
@@ -542,10 +543,10 @@ static void order_confirm(struct req *r)
 			logi_fail(r, rc, NULL);
 		goto out;
 	}
-	json_t *answer = json_pack("{s:b,s:s,s:o,s:o,s:s}", "success", 1, "order_id", o->hex_id,
-				   "tracking_code", jx_str_or_null(o->tracking_code),
-				   "tracking_url", json_null(), "status",
-				   order_status_logistics(o->status_id, o->ever_confirmed));
+	json_t *answer =
+	    json_pack("{s:b,s:s,s:o,s:o,s:s}", "success", 1, "order_id", o->hex_id, "tracking_code",
+		      jx_str_or_null(o->tracking_code), "tracking_url", json_null(), "status",
+		      order_status_logistics(o->status_id, o->ever_confirmed));
 	if (o->tracking_code) {
 		flow_tracking_url(r->app, o->tracking_code, url, sizeof(url));
 		json_object_set_new(answer, "tracking_url", json_string(url));
@@ -640,14 +641,14 @@ static json_t *order_json(const struct app *app, const struct order *o)
 	json_t *mo = json_object_get(doc, "merchants_order");
 	json_t *time = json_is_object(mo) ? json_object_get(mo, "time") : NULL;
 	json_t *j = json_pack(
-		"{s:b,s:s,s:s,s:s,s:{s:s,s:O},s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "success", 1,
-		"order_id", o->hex_id, "id", o->hex_id, "reference", o->order_id, "merchants_order",
-		"id", o->merchant_order_id, "time", time ? time : json_null(), "status",
-		order_status_logistics(o->status_id, o->ever_confirmed), "status_id", o->status_id,
-		"tracking_code", jx_str_or_null(o->tracking_code), "tracking_url", json_null(),
-		"delivery_partner_name", jx_str_or_null(o->delivery_partner),
-		"carrier_tracking_code", jx_str_or_null(o->carrier_tracking_code), "products",
-		lines_json(o), "created", logi_time(o->created), "updated", logi_time(o->updated));
+	    "{s:b,s:s,s:s,s:s,s:{s:s,s:O},s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "success", 1,
+	    "order_id", o->hex_id, "id", o->hex_id, "reference", o->order_id, "merchants_order",
+	    "id", o->merchant_order_id, "time", time ? time : json_null(), "status",
+	    order_status_logistics(o->status_id, o->ever_confirmed), "status_id", o->status_id,
+	    "tracking_code", jx_str_or_null(o->tracking_code), "tracking_url", json_null(),
+	    "delivery_partner_name", jx_str_or_null(o->delivery_partner), "carrier_tracking_code",
+	    jx_str_or_null(o->carrier_tracking_code), "products", lines_json(o), "created",
+	    logi_time(o->created), "updated", logi_time(o->updated));
 	if (o->tracking_code) {
 		flow_tracking_url(app, o->tracking_code, url, sizeof(url));
 		json_object_set_new(j, "tracking_url", json_string(url));

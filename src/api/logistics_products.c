@@ -221,11 +221,11 @@ out:
 
 static json_t *inventory_json(const struct product *p)
 {
-	json_t *inv = json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "inbound", (json_int_t)p->inbound,
-				"in_stock", (json_int_t)p->on_hand, "available",
-				(json_int_t)product_available(p), "reserved",
-				(json_int_t)p->reserved, "on_hold", (json_int_t)p->on_hold,
-				"last_movement", logi_time(p->last_movement));
+	json_t *inv =
+	    json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "inbound", (json_int_t)p->inbound, "in_stock",
+		      (json_int_t)p->on_hand, "available", (json_int_t)product_available(p),
+		      "reserved", (json_int_t)p->reserved, "on_hold", (json_int_t)p->on_hold,
+		      "last_movement", logi_time(p->last_movement));
 	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:o}", "merchants_id", p->sku_id, "id", p->hex_id,
 			 "name", p->name ? p->name : "", "gtin", jx_str_or_null(p->gtin), "status",
 			 p->active ? "active" : "deleted", "inventory", inv);
@@ -327,8 +327,10 @@ static void inventory(struct req *r)
 void logistics_product_routes(struct router *rt)
 {
 	/* Clients send the trailing slash; accept the path without it too. */
-	router_add(rt, HTTP_POST, "/2015-01-01/products/", product_post, "logistics.products.upsert");
-	router_add(rt, HTTP_POST, "/2015-01-01/products", product_post, "logistics.products.upsert");
+	router_add(rt, HTTP_POST, "/2015-01-01/products/", product_post,
+		   "logistics.products.upsert");
+	router_add(rt, HTTP_POST, "/2015-01-01/products", product_post,
+		   "logistics.products.upsert");
 	router_add(rt, HTTP_GET | HTTP_POST, "/2015-01-01/products/inventory", inventory,
 		   "logistics.products.inventory");
 	router_add(rt, HTTP_GET | HTTP_POST, "/2015-01-01/products/inventory/", inventory,

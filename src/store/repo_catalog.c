@@ -354,11 +354,11 @@ enum apo_result product_ensure(struct store_conn *c, const struct product *p, in
 	return stock_row(c, p->merchant_id, p->sku_id, pid, &on_hand, &reserved);
 }
 
-static struct store_sql q_prod_count = {
-    .sql = "SELECT COUNT(*) FROM products WHERE merchant_id = ?"};
-static struct store_sql q_prod_page = {
-    .sql = "SELECT " PRODUCT_COLS " FROM products WHERE merchant_id = ? ORDER BY pid "
-	   "LIMIT ? OFFSET ?"};
+static struct store_sql q_prod_count = {.sql =
+					    "SELECT COUNT(*) FROM products WHERE merchant_id = ?"};
+static struct store_sql q_prod_page = {.sql = "SELECT " PRODUCT_COLS
+					      " FROM products WHERE merchant_id = ? ORDER BY pid "
+					      "LIMIT ? OFFSET ?"};
 
 enum apo_result product_page(struct store_conn *c, const char *merchant_id, int64_t offset,
 			     int64_t limit, void (*fn)(const struct product *p, void *ctx),
