@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api/logistics.h"
+#include "api/idempotency.h"
 #include "app.h"
 #include "auth/secret.h"
 #include "core/merchant.h"
@@ -125,7 +126,7 @@ int logi_auth_or_reply(struct req *r, const struct merchant **out)
 	r->principal = m;
 	r->principal_free = free_merchant;
 	*out = m;
-	return 0;
+	return idem_begin_or_reply(r, m->id);
 }
 
 void logi_fail(struct req *r, enum apo_result rc, const char *message)
