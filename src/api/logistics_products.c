@@ -326,13 +326,12 @@ static void inventory(struct req *r)
 
 void logistics_product_routes(struct router *rt)
 {
-	/* Clients send the trailing slash; accept the path without it too. */
-	router_add(rt, HTTP_POST, "/2015-01-01/products/", product_post,
-		   "logistics.products.upsert");
-	router_add(rt, HTTP_POST, "/2015-01-01/products", product_post,
-		   "logistics.products.upsert");
+	/* Clients send the trailing slash; accept the path without it too.
+	 * The upsert writes, so it runs on the offload pool like other writers. */
+	router_add_flags(rt, HTTP_POST, "/2015-01-01/products/", product_post,
+			 "logistics.products.upsert", ROUTE_OFFLOAD);
+	router_add_flags(rt, HTTP_POST, "/2015-01-01/products", product_post,
+			 "logistics.products.upsert", ROUTE_OFFLOAD);
 	router_add(rt, HTTP_GET | HTTP_POST, "/2015-01-01/products/inventory", inventory,
-		   "logistics.products.inventory");
-	router_add(rt, HTTP_GET | HTTP_POST, "/2015-01-01/products/inventory/", inventory,
 		   "logistics.products.inventory");
 }
