@@ -430,10 +430,13 @@ typedef enum apo_result (*order_step)(struct req *r, const struct merchant *m, j
 				      struct order *o);
 
 /*
- * Runs step on the merchant's order {id} in one write transaction, and
- * again (up to LOGI_TRIES times) when it lost a race (APO_ERR_BUSY): the
- * order is reloaded, so the step decides on what is stored now. Answers
- * nothing itself except a missing order (and what step answers).
+ * Runs step on the merchant's order {id} in one write transaction, with
+ * the order row locked and reloaded first (order_lock), so concurrent
+ * requests on one order queue and each decides on what is stored now.
+ * Runs again (up to LOGI_TRIES times) when the database gave up on a lock
+ * (APO_ERR_BUSY: a deadlock between orders sharing products, a lock
+ * timeout). Answers nothing itself except a missing order (and what step
+ * answers).
  */
 static enum apo_result with_order(struct req *r, const struct merchant *m, json_t *body,
 				  struct order *o, order_step step)
@@ -444,6 +447,8 @@ static enum apo_result with_order(struct req *r, const struct merchant *m, json_
 		rc = store_begin(r->db, STORE_TX_WRITE);
 		if (rc == APO_OK)
 			rc = load_own(r, m, o);
+		if (rc == APO_OK)
+			rc = order_lock(r->db, o);
 		if (rc == APO_OK)
 			rc = step(r, m, body, o);
 		if (rc == APO_OK)
@@ -498,9 +503,6 @@ static enum apo_result confirm_step(struct req *r, const struct merchant *m, jso
 		return rc;
 	if ((rc = flow_move(r->app, r->db, o, ST_PLACED, NULL, ACTOR_MERCHANT, "confirmed")) !=
 	    APO_OK)
-		return rc;
-	/* The move locked the row: read the lines as they are now. */
-	if ((rc = order_reload(r->db, o)) != APO_OK)
 		return rc;
 	return order_reserve_lines(r->db, o, NULL);
 }

@@ -183,6 +183,17 @@ enum apo_result order_reload(struct store_conn *c, struct order *o)
 	return load_one(c, &q_by_oid, &arg, 1, o);
 }
 
+static struct store_sql q_lock = {.sql = "SELECT oid FROM orders WHERE oid = ?",
+				   .pg_sql = "SELECT oid FROM orders WHERE oid = $1 FOR UPDATE"};
+
+enum apo_result order_lock(struct store_conn *c, struct order *o)
+{
+	int64_t oid;
+	struct store_val arg = SV_INT(o->oid);
+	enum apo_result rc = store_query_int(c, &q_lock, &arg, 1, &oid);
+	return rc == APO_OK ? order_reload(c, o) : rc;
+}
+
 static struct store_sql q_insert = {
 	.sql = "INSERT INTO orders (order_id, hex_id, merchant_id, merchant_order_id, dialect, "
 	       "request_hash, response, payment_method, payment_id, status_id, subtitle, "

@@ -45,6 +45,15 @@ enum apo_result order_load(struct store_conn *c, enum order_key by, const char *
 enum apo_result order_reload(struct store_conn *c, struct order *o);
 
 /*
+ * In the caller's write transaction: locks o's row until commit (PostgreSQL
+ * SELECT ... FOR UPDATE; SQLite's writer is already alone) and reloads it,
+ * so a read-check-move sequence sees the latest state and no concurrent
+ * mover can slip in between. Racing requests queue here instead of failing
+ * their compare-and-set.
+ */
+enum apo_result order_lock(struct store_conn *c, struct order *o);
+
+/*
  * In the caller's transaction: inserts o with its lines and charges and
  * sets o->oid, o->created, o->updated. Records the first history entry
  * (NULL -> o->status_id) by actor. APO_ERR_CONFLICT on a duplicate

@@ -436,3 +436,14 @@ class ConfirmRace(LogisticsBase):
                          ["confirmed"] * 10 + ["waiting_products"] * 10)
         inv = self.inventory("RACE")
         self.assertEqual((inv["in_stock"], inv["reserved"], inv["available"]), (10, 10, 0))
+
+    def test_confirms_of_one_order_at_once_make_one_transition(self):
+        self.product("ONCE", stock=5)
+        oid = self.create([{"merchants_id": "ONCE", "qty": 2}])
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(lambda _: self.call("POST", "/orders/%s/_confirm" % oid), range(8)))
+        codes = sorted((r.status, r.json.get("code") or r.json.get("status")) for r in answers)
+        self.assertEqual(codes, [(200, "confirmed")] + [(409, "order_not_passive")] * 7)
+        self.assertEqual(self.inventory("ONCE")["reserved"], 2)
+        hist = self.server.admin("GET", "/orders/" + oid).json["status_history"]
+        self.assertEqual([h["to"] for h in hist], [180, 15])
