@@ -148,6 +148,12 @@ paths = {
     "/admin/v1/merchants/{id}": {
         "get": op("A merchant (secrets never echoed)", "admin", dict(aerr, **{"200": resp("Merchant", obj)}), security=AD),
         "patch": op("Change a merchant", "admin", dict(aerr, **{"200": resp("Merchant", obj)}), body(obj), AD)},
+    "/admin/v1/merchants/{id}/products/{merchants_id}": {"get": op(
+        "A logistics merchant's product with its inventory", "admin", dict(aerr, **{"200": resp("Product", obj)}), security=AD)},
+    "/admin/v1/merchants/{id}/products/{merchants_id}/stock": {"post": op(
+        "Adjust or set a logistics product's stock (ledgered)", "admin",
+        dict(aerr, **{"200": resp("{on_hand, reserved, available}", obj), "409": resp("Would go below reserved", ae)}),
+        body(obj), AD)},
     "/admin/v1/skus/{sku_id}": {
         "put": op("Create or replace a platform SKU", "admin", dict(aerr, **{"200": resp("Updated", obj), "201": resp("Created", obj)}),
                   body(obj), AD),

@@ -17,5 +17,8 @@ void admin_pricing_routes(struct router *rt);
 void pharmacy_inventory_routes(struct router *rt);
 void pharmacy_track_routes(struct router *rt);
 void tracking_page_routes(struct router *rt);
+void logistics_product_routes(struct router *rt);
+void logistics_order_routes(struct router *rt);
+void admin_merchant_product_routes(struct router *rt);
 
 #endif

@@ -63,6 +63,20 @@ enum apo_result order_lock(struct store_conn *c, struct order *o);
  */
 enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor);
 
+/*
+ * In the caller's transaction: rewrites what the merchant said about an
+ * order that holds no stock (a logistics order while passive) — o's
+ * merchant_order_id, user_json, address_json, extra_json, pincode, totals
+ * and its lines, which replace the stored ones — provided the order is
+ * still in the status o was loaded with. That check is a compare-and-set
+ * on the order row, which on PostgreSQL also locks the row until commit,
+ * so a concurrent move waits for this change (and vice versa).
+ * APO_ERR_BUSY when the order moved meanwhile; APO_ERR_STATE when a line,
+ * stored or new, holds a reservation or has cancelled units. On any error
+ * the caller rolls back.
+ */
+enum apo_result order_replace(struct store_conn *c, struct order *o);
+
 /* In the caller's transaction: stores the create answer and payment id. */
 enum apo_result order_set_response(struct store_conn *c, struct order *o, int64_t payment_id,
 				   const char *response);

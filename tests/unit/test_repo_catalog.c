@@ -12,6 +12,7 @@
 #include "core/ids.h"
 #include "store/repo_catalog.h"
 #include "store/store.h"
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "t.h"
@@ -259,6 +260,51 @@ static void test_race(void)
 	CHECK_INT(ledger_sum(race_pid, 1), RACE_STOCK);
 }
 
+static void page_collect(const struct product *p, void *ctx)
+{
+	struct buf *b = ctx;
+	buf_addf(b, "%s,", p->sku_id);
+}
+
+/* A merchant's catalog: ensure makes a product once, pages go in pid order. */
+static void test_merchant_catalog(void)
+{
+	struct store_conn *c = store_thread_conn(db);
+	struct product p;
+	struct buf b;
+	int64_t pid1 = 0, pid2 = 0, total = -1;
+	int created = -1;
+
+	product_init(&p);
+	p.merchant_id = xstrdup("lm1");
+	p.name = xstrdup("Auto");
+	for (int i = 0; i < 3; i++) {
+		char sku[8];
+		snprintf(sku, sizeof(sku), "L%d", i);
+		free(p.sku_id);
+		p.sku_id = xstrdup(sku);
+		CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+		CHECK_INT(product_ensure(c, &p, &pid1, &created), APO_OK);
+		CHECK_INT(created, 1);
+		CHECK_INT(product_ensure(c, &p, &pid2, &created), APO_OK);
+		CHECK_INT(created, 0);
+		CHECK(pid1 > 0 && pid1 == pid2);
+		CHECK_INT(store_commit(c), APO_OK);
+	}
+	product_release(&p);
+
+	buf_init(&b);
+	CHECK_INT(product_page(c, "lm1", 1, 5, page_collect, &b, &total), APO_OK);
+	CHECK_INT(total, 3);
+	CHECK_STR(b.data, "L1,L2,");
+	buf_reset(&b);
+	CHECK_INT(product_page(c, "lm1", 3, 5, page_collect, &b, &total), APO_OK);
+	CHECK_STR(b.data, "");
+	CHECK_INT(product_page(c, "nobody", 0, 5, page_collect, &b, &total), APO_OK);
+	CHECK_INT(total, 0);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/apotheca-test-repo-XXXXXX";
@@ -275,6 +321,7 @@ int main(void)
 	test_import_all_or_nothing();
 	test_coupons_and_pincodes();
 	test_race();
+	test_merchant_catalog();
 	store_close(db);
 	unlink(path);
 	char side[sizeof(path) + 8];
