@@ -1,4 +1,6 @@
--- wrk script: COD orders with unique merchant_order_ids, one SKU.
+-- wrk script: COD orders with unique merchant_order_ids. Each order buys
+-- one unit of BENCH<n>, n uniform over 1..SKUS (env BENCH_SKUS via the
+-- script argument; 1 = every order contends for one hot SKU).
 local counter = 0
 local threads = {}
 
@@ -9,6 +11,8 @@ end
 
 function init(args)
   prefix = string.format("b%d-%d-", tid, os.time())
+  skus = tonumber(args[1] or "1")
+  math.randomseed(os.time() + tid)
 end
 
 function request()
@@ -17,7 +21,7 @@ function request()
     '{"merchant_order_id":"%s%d","payable_amount":"129.00","payment_method":"COD",' ..
     '"user":{"email":"a@example.com","mobile":"9611002324","first_name":"A","last_name":"B",' ..
     '"address":{"pincode":"560103","contact_number":"9611002324","name":"A B","street1":"x","street2":"","type":"home"}},' ..
-    '"skus":{"BENCH1":1}}', prefix, counter)
+    '"skus":{"BENCH%d":1}}', prefix, counter, math.random(1, skus))
   return wrk.format("POST", wrk.path, nil, body)
 end
 

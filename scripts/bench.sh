@@ -21,11 +21,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-run_wrk() { # name, method-path, extra args...
-	local name=$1 path=$2
+run_wrk() { # name, path, wrk options... [-- script arguments...]
+	local name=$1 path=$2 opts=() rest=()
 	shift 2
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
+	[ $# -gt 0 ] && rest=("$@")
 	printf '%-28s ' "$name"
-	wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" "http://127.0.0.1:$port$path" >"$work/wrk.out" 2>&1 || true
+	wrk -t2 -c"$conns" -d"${secs}s" --latency "${opts[@]}" "http://127.0.0.1:$port$path" "${rest[@]}" \
+		>"$work/wrk.out" 2>&1 || true
 	awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
 	     END {printf "%10s req/s   p50 %-8s p99 %-8s non-2xx %s\n", rps, p50, p99, (bad ? bad : 0)}' "$work/wrk.out"
 }
@@ -39,8 +42,11 @@ bench_db() { # label, APOTHECA_DB
 	server=$!
 	for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
 	local admin=(-s -H "Authorization: Bearer bench-admin" -H 'Content-Type: application/json')
-	curl "${admin[@]}" -X PUT "http://127.0.0.1:$port/admin/v1/skus/BENCH1" \
-		-d '{"name":"Bench","mrp":40,"price":30,"stock":1000000000}' >/dev/null
+	local i csv="$work/skus.csv"
+	echo "sku_id,name,mrp,price,pack_size_label,sku_type,prescription_required,stock" >"$csv"
+	for i in $(seq 1 100); do echo "BENCH$i,Bench $i,40,30,strip,otc,false,1000000000"; done >>"$csv"
+	curl -sf -H "Authorization: Bearer bench-admin" -H 'Content-Type: text/csv' --data-binary @"$csv" \
+		"http://127.0.0.1:$port/admin/v1/skus/import" >/dev/null
 	curl "${admin[@]}" -X PATCH "http://127.0.0.1:$port/admin/v1/merchants/demo" -d '{"payment_window_s":3600}' >/dev/null
 	local token
 	token=$("$bin" token --merchant demo --key "$work/keys/merchant.pem")
@@ -49,10 +55,11 @@ bench_db() { # label, APOTHECA_DB
 	echo "== $label ($(nproc) cores, $conns connections, ${secs}s each)"
 	run_wrk "GET /healthz" /healthz
 	run_wrk "inventory check" /api/v4/merchants/demo/inventory/check -s bench/inventory_check.lua "${auth[@]}"
-	run_wrk "create order (COD)" /api/v4/merchants/demo/orders -s bench/create_order.lua "${auth[@]}"
+	run_wrk "create order, 100 SKUs" /api/v4/merchants/demo/orders -s bench/create_order.lua "${auth[@]}" -- 100
+	run_wrk "create order, 1 hot SKU" /api/v4/merchants/demo/orders -s bench/create_order.lua "${auth[@]}" -- 1
 	local n
-	n=$(curl "${admin[@]}" "http://127.0.0.1:$port/admin/v1/skus/BENCH1" | sed -n 's/.*"reserved":\([0-9]*\).*/\1/p')
-	echo "   orders placed (units reserved): $n"
+	n=$(curl "${admin[@]}" "http://127.0.0.1:$port/admin/v1/orders?limit=1" | sed -n 's/.*"order_id":"\(PO[0-9]*\)".*/\1/p')
+	echo "   last order: $n"
 	kill "$server"
 	wait "$server" 2>/dev/null || true
 	server=""
