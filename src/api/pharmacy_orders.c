@@ -288,17 +288,30 @@ static enum apo_result create_in_tx(struct req *r, const struct merchant *m,
 		return rc;
 	}
 	build_order(o, m, cr, q, now);
-	if ((rc = order_insert(r->db, o, ACTOR_MERCHANT)) != APO_OK)
-		return rc;
-	size_t short_line = 0;
-	rc = order_reserve_lines(r->db, o, &short_line);
-	if (rc == APO_ERR_INSUFFICIENT) {
-		fmt_into(msg, sizeof(msg), "SKU %s is no longer available in the requested quantity",
-			 o->lines[short_line].sku_id);
-		pharm_error(r, 400, msg);
-		return APO_ERR_INVALID;
+	/* Reserve first, so the lines are written once with what they hold. */
+	for (size_t i = 0; i < o->nlines; i++) {
+		struct order_line *l = &o->lines[i];
+		rc = stock_reserve(r->db, l->pid, l->qty, o->order_id);
+		if (rc == APO_ERR_INSUFFICIENT) {
+			fmt_into(msg, sizeof(msg),
+				 "SKU %s is no longer available in the requested quantity", l->sku_id);
+			pharm_error(r, 400, msg);
+			return APO_ERR_INVALID;
+		}
+		if (rc != APO_OK)
+			return rc;
+		l->reserved_qty = l->qty;
 	}
-	if (rc != APO_OK)
+	if (!cr->online) {
+		/* A COD order is placed now: its tracking code and its answer go
+		 * into the one INSERT. */
+		char code[TRACKING_CODE_LEN + 1];
+		ids_tracking_code(code);
+		o->tracking_code = xstrdup(code);
+		*data = create_data(o, m, 0);
+		o->response = json_dumps(*data, JSON_COMPACT);
+	}
+	if ((rc = order_insert(r->db, o, ACTOR_MERCHANT)) != APO_OK)
 		return rc;
 	if (cr->rx) {
 		size_t i;
@@ -309,10 +322,10 @@ static enum apo_result create_in_tx(struct req *r, const struct merchant *m,
 				return rc;
 		}
 	}
-	if (!cr->online && (rc = flow_ensure_tracking(r->db, o)) != APO_OK)
-		return rc;
+	if (!cr->online)
+		return APO_OK;
 	/* Payment ids derive from the row id: unique without a shared counter. */
-	int64_t payment_id = cr->online ? PHARM_PAYMENT_ID_BASE + o->oid : 0;
+	int64_t payment_id = PHARM_PAYMENT_ID_BASE + o->oid;
 	*data = create_data(o, m, payment_id);
 	char *text = json_dumps(*data, JSON_COMPACT);
 	rc = order_set_response(r->db, o, payment_id, text);
