@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/catalog.h"
+#include "base/strnum.h"
 #include "core/money.h"
 #include "base/buf.h"
 #include "base/banned.h"
@@ -63,16 +64,7 @@ int pincode_valid(const char *s)
 
 int sku_id_valid(const char *s)
 {
-	size_t len = s ? strlen(s) : 0;
-	if (len == 0 || len > SKU_MAX_ID)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.' || c == '-'))
-			return 0;
-	}
-	return 1;
+	return str_is_ident(s, SKU_MAX_ID);
 }
 
 int product_check(const struct product *p, char *err, size_t cap)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/merchant.h"
+#include "base/strnum.h"
 #include "base/banned.h"
 
 void merchant_init(struct merchant *m)
@@ -40,14 +41,5 @@ void merchant_release(struct merchant *m)
 
 int merchant_id_valid(const char *s)
 {
-	size_t len = s ? strlen(s) : 0;
-	if (len == 0 || len > MERCHANT_MAX_ID)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.' || c == '-'))
-			return 0;
-	}
-	return 1;
+	return str_is_ident(s, MERCHANT_MAX_ID);
 }
