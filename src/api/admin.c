@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "api/admin.h"
+#include "api/idempotency.h"
 #include "app.h"
 #include "base/strnum.h"
 #include "base/banned.h"
@@ -71,5 +72,5 @@ int admin_auth_or_reply(struct req *r)
 		req_fail(r, 401, "unauthorized", "Invalid admin token");
 		return -1;
 	}
-	return 0;
+	return idem_begin_or_reply(r, "admin");
 }

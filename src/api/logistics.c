@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "api/logistics.h"
+#include "api/idempotency.h"
 #include "app.h"
 #include "auth/secret.h"
 #include "core/merchant.h"
@@ -120,5 +121,5 @@ int logi_auth_or_reply(struct req *r, const struct merchant **out)
 	r->principal = m;
 	r->principal_free = free_merchant;
 	*out = m;
-	return 0;
+	return idem_begin_or_reply(r, m->id);
 }

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "api/pharmacy.h"
+#include "api/idempotency.h"
 #include "app.h"
 #include "auth/jwt.h"
 #include "core/merchant.h"
@@ -159,5 +160,5 @@ int pharm_auth_or_reply(struct req *r, const char *key, int by_name, enum pharm_
 	r->principal = m;
 	r->principal_free = free_merchant;
 	*out = m;
-	return 0;
+	return idem_begin_or_reply(r, m->id);
 }

@@ -734,12 +734,12 @@ out:
 
 void pharmacy_order_routes(struct router *rt)
 {
-	router_add(rt, HTTP_POST, "/api/v4/merchants/{merchant_id}/orders", order_create,
-		   "pharmacy.orders.create");
+	router_add_flags(rt, HTTP_POST, "/api/v4/merchants/{merchant_id}/orders", order_create,
+			 "pharmacy.orders.create", ROUTE_OFFLOAD);
 	router_add(rt, HTTP_PUT, "/api/v4/merchants/{merchant_id}/orders/{order_id}/confirm",
 		   order_confirm, "pharmacy.orders.confirm");
 	router_add(rt, HTTP_POST, "/api/v4/merchants/{merchant_id}/orders/{order_id}/prescriptions",
 		   order_prescriptions, "pharmacy.orders.prescriptions");
-	router_add(rt, HTTP_POST, "/api/v4/{merchant_id}/order/cancel", order_cancel,
-		   "pharmacy.orders.cancel");
+	router_add_flags(rt, HTTP_POST, "/api/v4/{merchant_id}/order/cancel", order_cancel,
+			 "pharmacy.orders.cancel", ROUTE_OFFLOAD);
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "api/routes.h"
+#include "api/idempotency.h"
 #include "api/order_flow.h"
 #include "app.h"
 #include "base/banned.h"
@@ -22,4 +23,4 @@ void app_routes(struct app *app)
 	pharmacy_inventory_routes(rt);
 }
 
-const app_task_fn app_tasks[] = {flow_expire_task, NULL};
+const app_task_fn app_tasks[] = {flow_expire_task, idem_purge_task, NULL};

@@ -71,6 +71,57 @@ static int header_is_rs256(const char *token)
 	return ok;
 }
 
+/*
+ * Recently verified tokens, per thread. Parsing the PEM key costs far more
+ * than the rest of a request (OpenSSL 3's decoders take global locks), and
+ * a merchant reuses one token for up to 15 minutes, so a token seen before
+ * with the same key skips the signature check; its time claims are checked
+ * again on every use.
+ */
+#define JWT_CACHE_SLOTS 32
+
+struct verified {
+	char *token;
+	char *pem;
+	int64_t iat, exp;
+};
+
+static __thread struct verified cache[JWT_CACHE_SLOTS];
+static __thread unsigned cache_next;
+
+static const struct verified *cache_find(const char *token, const char *pem)
+{
+	for (unsigned i = 0; i < JWT_CACHE_SLOTS; i++) {
+		const struct verified *v = &cache[i];
+		if (v->token && strcmp(v->token, token) == 0 && strcmp(v->pem, pem) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+static void cache_add(const char *token, const char *pem, int64_t iat, int64_t exp)
+{
+	struct verified *v = &cache[cache_next++ % JWT_CACHE_SLOTS];
+	free(v->token);
+	free(v->pem);
+	v->token = xstrdup(token);
+	v->pem = xstrdup(pem);
+	v->iat = iat;
+	v->exp = exp;
+}
+
+/* The claim rules of SPEC §2 on a token's iat and exp. */
+static const char *time_rules(int64_t i, int64_t e, int64_t now)
+{
+	if (e <= i || e - i > JWT_MAX_LIFETIME_S)
+		return "Token lifetime (exp - iat) must be between 1 and 900 seconds";
+	if (e <= now - JWT_SKEW_S)
+		return "Token has expired";
+	if (i > now + JWT_SKEW_S)
+		return "Token issued in the future (iat)";
+	return NULL;
+}
+
 static int fail(char *why, size_t cap, const char *reason)
 {
 	fmt_into(why, cap, "%s", reason);
@@ -89,6 +140,11 @@ int jwt_verify_rs256(const char *token, const char *public_pem, int64_t now, cha
 		return fail(why, cap, "Missing or malformed bearer token");
 	if (!public_pem || !*public_pem)
 		return fail(why, cap, "Merchant has no registered public key");
+	const struct verified *seen = cache_find(token, public_pem);
+	if (seen) {
+		const char *broken = time_rules(seen->iat, seen->exp, now);
+		return broken ? fail(why, cap, broken) : 0;
+	}
 	if (!header_is_rs256(token))
 		return fail(why, cap, "Token algorithm must be RS256");
 	if (jwt_decode(&jwt, token, (const unsigned char *)public_pem, (int)strlen(public_pem)) ||
@@ -104,14 +160,13 @@ int jwt_verify_rs256(const char *token, const char *public_pem, int64_t now, cha
 		goto out;
 	}
 	int64_t i = json_integer_value(iat), e = json_integer_value(exp);
-	if (e <= i || e - i > JWT_MAX_LIFETIME_S)
-		fail(why, cap, "Token lifetime (exp - iat) must be between 1 and 900 seconds");
-	else if (e <= now - JWT_SKEW_S)
-		fail(why, cap, "Token has expired");
-	else if (i > now + JWT_SKEW_S)
-		fail(why, cap, "Token issued in the future (iat)");
-	else
+	const char *broken = time_rules(i, e, now);
+	if (broken) {
+		fail(why, cap, broken);
+	} else {
+		cache_add(token, public_pem, i, e);
 		rc = 0;
+	}
 out:
 	json_decref(claims);
 	free(grants);

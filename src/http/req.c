@@ -57,6 +57,8 @@ void req_free(struct req *r)
 	for (size_t i = 0; i < r->ndefer_json; i++)
 		json_decref(r->defer_json[i]);
 	json_decref(r->json);
+	if (r->idem_free)
+		r->idem_free(r->idem);
 	if (r->principal_free)
 		r->principal_free((void *)r->principal);
 	free(r->path);

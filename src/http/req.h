@@ -59,8 +59,15 @@ struct req {
 	char request_id[REQ_MAX_ID_LEN + 1];
 	struct buf body;
 	int body_too_large;
+	size_t drained; /* bytes of an oversized body read and discarded */
 	struct store_conn *db; /* this worker thread's connection */
 	int64_t start_ns;
+
+	/* Idempotency-Key state (api/idempotency.c), and a hook run just
+	 * before the answer is queued. */
+	void *idem;
+	void (*idem_free)(void *);
+	void (*finish)(struct req *r);
 
 	/* Authentication result, set by the dialect's auth helper. */
 	const void *principal;

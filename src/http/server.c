@@ -30,6 +30,14 @@
 #define SERVER_OFFLOAD_THREADS 16
 #define SERVER_OFFLOAD_QUEUE 1024
 
+/*
+ * An oversized body is read and thrown away up to this much before the 413
+ * goes out, so clients that send the whole body before reading the answer
+ * (most do) see the 413 rather than a reset connection. Beyond it the
+ * answer goes out at once and the connection closes.
+ */
+#define SERVER_MAX_DRAIN (64 * 1024 * 1024)
+
 /* Idle keep-alive connections are closed after this many seconds. */
 #define SERVER_IDLE_TIMEOUT_S 30
 #define SERVER_MAX_CONNECTIONS 4096
@@ -110,6 +118,10 @@ static void dispatch(struct req *r)
 			return;
 		}
 	}
+	if (r->match.route->flags & ROUTE_OFFLOAD) {
+		req_offload(r, r->match.route->fn);
+		return;
+	}
 	r->match.route->fn(r);
 	if (!r->replied && !r->went_async) {
 		log_line(LOG_ERROR, r->request_id, "handler did not reply", "\"route\":\"%s\"",
@@ -120,6 +132,8 @@ static void dispatch(struct req *r)
 
 static enum MHD_Result queue(struct MHD_Connection *conn, struct req *r)
 {
+	if (r->finish && !r->went_async)
+		r->finish(r);
 	size_t len;
 	char *body = buf_detach(&r->out, &len);
 	struct MHD_Response *resp =
@@ -184,6 +198,8 @@ static void *offload_main(void *arg)
 		}
 		if (!r->replied)
 			req_fail(r, 500, "internal", "Internal error");
+		if (r->finish && r->db)
+			r->finish(r);
 		__atomic_store_n(&r->done_async, 1, __ATOMIC_RELEASE);
 		MHD_resume_connection(r->conn);
 	}
@@ -250,6 +266,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		int64_t n;
 		if (cl && (strnum_i64z(cl, 0, INT64_MAX, &n) || n > REQ_MAX_BODY))
 			r->body_too_large = 1;
+		if (r->body_too_large && (!cl || n > SERVER_MAX_DRAIN))
+			r->drained = SERVER_MAX_DRAIN; /* answer at the next call */
 		*con_cls = r;
 		return MHD_YES;
 	}
@@ -262,8 +280,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			buf_add(&r->body, upload_data, *upload_data_size);
 		else
 			r->body_too_large = 1;
+		if (r->body_too_large)
+			r->drained += *upload_data_size;
 		*upload_data_size = 0;
-		if (!r->body_too_large)
+		if (r->drained < SERVER_MAX_DRAIN)
 			return MHD_YES;
 	}
 	if (r->went_async) {

@@ -26,9 +26,10 @@ static struct store_sql q_by_order_id = {
 	.sql = "SELECT " ORDER_COLS " FROM orders WHERE order_id = ? AND (CAST(? AS TEXT) IS NULL OR merchant_id = ?)"};
 static struct store_sql q_by_hex = {
 	.sql = "SELECT " ORDER_COLS " FROM orders WHERE hex_id = ? AND (CAST(? AS TEXT) IS NULL OR merchant_id = ?)"};
+/* Always scoped to one merchant, so the partial unique index answers it. */
 static struct store_sql q_by_ref = {
-	.sql = "SELECT " ORDER_COLS " FROM orders WHERE merchant_order_id = ? AND "
-	       "(CAST(? AS TEXT) IS NULL OR merchant_id = ?) AND dialect = 'pharmacy'"};
+	.sql = "SELECT " ORDER_COLS " FROM orders WHERE merchant_id = ? AND merchant_order_id = ? "
+	       "AND dialect = 'pharmacy'"};
 static struct store_sql q_by_oid = {.sql = "SELECT " ORDER_COLS " FROM orders WHERE oid = ?"};
 static struct store_sql q_lines = {
 	.sql = "SELECT pid, sku_id, name, qty, cancelled_qty, reserved_qty, mrp, offered, "
@@ -166,7 +167,10 @@ enum apo_result order_load(struct store_conn *c, enum order_key by, const char *
 			return APO_ERR_NOT_FOUND;
 		break;
 	default:
-		q = &q_by_ref;
+		if (!merchant_id)
+			return APO_ERR_NOT_FOUND;
+		struct store_val ref[] = {SV_TEXT(merchant_id), SV_TEXT(key)};
+		return load_one(c, &q_by_ref, ref, 2, o);
 	}
 	struct store_val args[] = {SV_TEXT(key), SV_TEXT(merchant_id), SV_TEXT(merchant_id)};
 	return load_one(c, q, args, 3, o);

@@ -29,7 +29,7 @@ enum order_key {
 	ORDER_BY_ORDER_ID, /* "PO..." */
 	ORDER_BY_HEX_ID,   /* 24 hex */
 	ORDER_BY_ANY_ID,   /* either of the two, told apart by shape */
-	ORDER_BY_REF,	   /* the merchant's merchant_order_id (pharmacy orders) */
+	ORDER_BY_REF,	   /* merchant_order_id of a pharmacy order; needs merchant_id */
 };
 
 /*

@@ -67,6 +67,10 @@ int main(void)
 	CHECK(verify(t, pub1, now + 900 + 60) == -1); /* expired, past the skew */
 	CHECK(verify(t, pub1, now - 61) == -1);	      /* iat in the future */
 	CHECK(verify(t, pub1, now - 59) == 0);	      /* within the skew */
+	/* the second check of a token comes from the cache: same answers */
+	CHECK(verify(t, pub1, now) == 0);
+	CHECK(verify(t, pub1, now + 900 + 60) == -1);
+	CHECK(verify(t, pub1, now - 61) == -1);
 	free(t);
 
 	/* lifetime over 15 minutes */
