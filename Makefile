@@ -20,15 +20,18 @@ MIGR     := $(sort $(wildcard src/store/migrations/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
 # One object tree per flavour: release ($(B)/) and sanitized ($(B)/asan/).
-OBJ       := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/migrations.o
-ASAN_OBJ  := $(LIB_SRC:%.c=$(B)/asan/obj/%.o) $(B)/asan/obj/gen/migrations.o
+OBJ       := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/migrations.o $(B)/obj/gen/openapi.o
+ASAN_OBJ  := $(LIB_SRC:%.c=$(B)/asan/obj/%.o) $(B)/asan/obj/gen/migrations.o $(B)/asan/obj/gen/openapi.o
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 ASAN_UNIT := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 PY := /usr/bin/python3
 
-.PHONY: all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
+openapi:
+	$(PY) scripts/gen-openapi.py
+
+.PHONY: openapi all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
 
 all: $(B)/apotheca
 
@@ -36,11 +39,23 @@ deps:
 	@scripts/install-deps.sh build
 
 test-deps:
-	@scripts/install-deps.sh test
+	@scripts/install-deps.sh test && { scripts/install-deps.sh browser || echo 'warning: browser packages did not install; the browser test will fail (E2E_REQUIRE_BROWSER=1)' >&2; }
 
 $(B)/gen/migrations.c: $(MIGR) scripts/embed-migrations.sh
 	@mkdir -p $(@D)
 	@scripts/embed-migrations.sh $@ $(MIGR)
+
+$(B)/gen/openapi.c: docs/openapi.json scripts/embed-file.sh
+	@mkdir -p $(@D)
+	@scripts/embed-file.sh openapi_json docs/openapi.json $@
+
+$(B)/obj/gen/openapi.o: $(B)/gen/openapi.c
+	@mkdir -p $(@D)
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/asan/obj/gen/openapi.o: $(B)/gen/openapi.c
+	@mkdir -p $(@D)
+	@$(CC) $(CFLAGS) $(SAN) -c $< -o $@
 
 $(B)/obj/gen/migrations.o: $(B)/gen/migrations.c
 	@mkdir -p $(@D)
@@ -95,6 +110,8 @@ asan: $(B)/asan/apotheca $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1 scripts/run-unit.sh $(ASAN_UNIT)
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 $(PY) tests/e2e/run.py --binary $(B)/asan/apotheca --backend sqlite
 
+# make test runs the real-browser test or fails: it never skips it silently.
+test: export E2E_REQUIRE_BROWSER = 1
 test: test-deps
 	@$(MAKE) --no-print-directory check-banned all unit
 	@$(MAKE) --no-print-directory e2e-sqlite

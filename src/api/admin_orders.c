@@ -225,6 +225,8 @@ static void with_order_tx(struct req *r, enum apo_result (*move)(struct req *, s
 	if (rc == APO_OK)
 		rc = order_load(r->db, ORDER_BY_ANY_ID, NULL, req_param(r, "order_id"), o);
 	if (rc == APO_OK)
+		rc = order_lock(r->db, o);
+	if (rc == APO_OK)
 		rc = move(r, o, body);
 	if (rc == APO_OK)
 		rc = store_commit(r->db);

@@ -65,9 +65,19 @@ static void metrics(struct req *r)
 	buf_release(&b);
 }
 
+/* docs/openapi.json, embedded at build time (scripts/embed-file.sh). */
+extern const char openapi_json[];
+extern const unsigned long openapi_json_len;
+
+static void openapi(struct req *r)
+{
+	req_reply(r, 200, "application/json", openapi_json, openapi_json_len);
+}
+
 void health_routes(struct router *rt)
 {
 	router_add_flags(rt, HTTP_GET, "/healthz", healthz, "healthz", ROUTE_NO_DB);
 	router_add_flags(rt, HTTP_GET, "/readyz", readyz, "readyz", ROUTE_NO_DB);
 	router_add_flags(rt, HTTP_GET, "/metrics", metrics, "metrics", ROUTE_NO_DB);
+	router_add_flags(rt, HTTP_GET, "/openapi.json", openapi, "openapi", ROUTE_NO_DB);
 }

@@ -2,17 +2,22 @@
  * The logistics dialect's errors and Basic authentication (see
  * logistics.h). Endpoint handlers live in logistics_*.c.
  */
+#include <math.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "api/logistics.h"
 #include "api/idempotency.h"
 #include "app.h"
 #include "auth/secret.h"
 #include "core/merchant.h"
+#include "http/jsonx.h"
 #include "store/repo_merchants.h"
+#include "base/buf.h"
+#include "base/strnum.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
 
@@ -122,4 +127,166 @@ int logi_auth_or_reply(struct req *r, const struct merchant **out)
 	r->principal_free = free_merchant;
 	*out = m;
 	return idem_begin_or_reply(r, m->id);
+}
+
+void logi_fail(struct req *r, enum apo_result rc, const char *message)
+{
+	const char *code = "internal_error", *dflt = "Internal error";
+	switch (rc) {
+	case APO_ERR_NOT_FOUND:
+		code = "not_found", dflt = "Not found";
+		break;
+	case APO_ERR_INVALID:
+		code = "invalid_request", dflt = "Invalid request";
+		break;
+	case APO_ERR_INSUFFICIENT:
+		code = "insufficient_stock", dflt = "Not enough stock";
+		break;
+	case APO_ERR_CONFLICT:
+	case APO_ERR_STATE:
+	case APO_ERR_BUSY:
+		code = "conflict", dflt = "The resource changed meanwhile; retry";
+		break;
+	case APO_ERR_AUTH:
+	case APO_ERR_FORBIDDEN:
+		code = "access_denied", dflt = NULL;
+		break;
+	case APO_ERR_TOO_LARGE:
+		code = "payload_too_large", dflt = "Request body too large";
+		break;
+	case APO_ERR_UPSTREAM:
+		code = "upstream_error", dflt = "Upstream error";
+		break;
+	case APO_ERR_UNAVAILABLE:
+		code = "unavailable", dflt = "Database unavailable";
+		break;
+	case APO_OK:
+	case APO_ERR_INTERNAL:
+		break;
+	}
+	logi_error(r, logi_status(rc), code, message ? message : dflt);
+}
+
+int logi_absent(const json_t *v)
+{
+	return !v || json_is_null(v) || json_is_false(v) ||
+	       (json_is_string(v) && json_string_length(v) == 0);
+}
+
+int logi_str(json_t *obj, const char *key, size_t maxlen, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+	char text[24];
+	if (logi_absent(v))
+		return 1;
+	if (json_is_integer(v)) {
+		fmt_into(text, sizeof(text), "%lld", (long long)json_integer_value(v));
+		json_object_set_new(obj, key, json_string(text));
+	}
+	return jx_str(obj, key, maxlen, out) == 0 ? 0 : -1;
+}
+
+int logi_int(const json_t *obj, const char *key, int64_t min, int64_t max, int64_t *out)
+{
+	const json_t *v = json_object_get(obj, key);
+	int64_t i;
+	if (logi_absent(v))
+		return 1;
+	if (json_is_integer(v)) {
+		i = json_integer_value(v);
+	} else if (json_is_real(v)) {
+		double d = json_real_value(v);
+		/* Bounds first: converting an out-of-range double is undefined. */
+		if (!(d >= -9e15 && d <= 9e15) || d != floor(d))
+			return -1;
+		i = (int64_t)d;
+	} else if (json_is_string(v)) {
+		if (strnum_i64(json_string_value(v), json_string_length(v), min, max, &i))
+			return -1;
+	} else {
+		return -1;
+	}
+	if (i < min || i > max)
+		return -1;
+	*out = i;
+	return 0;
+}
+
+int logi_decimal(const char *s, size_t len, double *out)
+{
+	char text[LOGI_MAX_DECIMAL + 1];
+	size_t dots = 0;
+	if (len == 0 || len > LOGI_MAX_DECIMAL)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '.' || s[i] == ',') {
+			if (++dots > 1 || i == 0 || i == len - 1)
+				return -1;
+			text[i] = '.';
+		} else if (s[i] >= '0' && s[i] <= '9') {
+			text[i] = s[i];
+		} else {
+			return -1;
+		}
+	}
+	text[len] = '\0';
+	*out = strtod(text, NULL);
+	return 0;
+}
+
+int logi_grams(const json_t *obj, const char *key, int64_t *out)
+{
+	const json_t *v = json_object_get(obj, key);
+	double d;
+	if (logi_absent(v))
+		return 1;
+	if (json_is_integer(v))
+		d = (double)json_integer_value(v);
+	else if (json_is_real(v))
+		d = json_real_value(v);
+	else if (!json_is_string(v) ||
+		 logi_decimal(json_string_value(v), json_string_length(v), &d))
+		return -1;
+	if (!(d >= 0 && d <= (double)LOGI_MAX_GRAMS))
+		return -1;
+	*out = (int64_t)floor(d + 0.5);
+	return 0;
+}
+
+int logi_money(const json_t *obj, const char *key, int64_t *out)
+{
+	if (logi_absent(json_object_get(obj, key)))
+		return 1;
+	return jx_money(obj, key, out) == 0 ? 0 : -1;
+}
+
+int logi_id_valid(const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+	if (len == 0 || len > LOGI_MAX_ID)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+json_t *logi_time(int64_t t)
+{
+	char text[32];
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (t <= 0 || !gmtime_r(&tt, &tm))
+		return json_null();
+	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(text);
+}
+
+void logi_utf8_cut(char *s, size_t max)
+{
+	if (strlen(s) <= max)
+		return;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	s[max] = '\0';
 }

@@ -132,7 +132,7 @@ static void expire_one(struct app *app, struct store_conn *c, int64_t oid)
 	o->oid = oid;
 	if ((rc = store_begin(c, STORE_TX_WRITE)) != APO_OK)
 		goto out;
-	rc = order_reload(c, o);
+	rc = order_lock(c, o);
 	if (rc == APO_OK && o->status_id == ST_AWAITING_CONFIRMATION)
 		rc = flow_move(app, c, o, ST_CANCELLED, "Payment not received", ACTOR_SYSTEM,
 			       "payment window expired");

@@ -414,7 +414,7 @@ static void confirm_commit(struct req *r, const struct merchant *m, struct order
 {
 	enum apo_result rc = store_begin(r->db, STORE_TX_WRITE);
 	if (rc == APO_OK)
-		rc = order_reload(r->db, o);
+		rc = order_lock(r->db, o);
 	if (rc == APO_OK && o->status_id == ST_AWAITING_CONFIRMATION) {
 		int to = order_needs_rx(o) ? ST_RX_REQUIRED : ST_PLACED;
 		struct buf note;
@@ -620,6 +620,8 @@ static enum apo_result cancel_in_tx(struct req *r, const struct merchant *m,
 		pharm_error_null(r, 404, "Order not found");
 		return APO_ERR_INVALID;
 	}
+	if (rc == APO_OK)
+		rc = order_lock(r->db, o);
 	if (rc != APO_OK)
 		return rc;
 	int s = o->status_id;
@@ -705,6 +707,8 @@ static void order_prescriptions(struct req *r)
 	rc = store_begin(r->db, STORE_TX_WRITE);
 	if (rc == APO_OK)
 		rc = load_for_merchant(r, m, req_param(r, "order_id"), o);
+	if (rc == APO_OK)
+		rc = order_lock(r->db, o);
 	if (rc == APO_OK && o->status_id != ST_RX_REQUIRED && o->status_id != ST_RX_REVIEW) {
 		pharm_error(r, 400, MSG_BAD_STATUS);
 		rc = APO_ERR_STATE;

@@ -21,6 +21,11 @@ void app_routes(struct app *app)
 	admin_delivery_routes(rt);
 	admin_pricing_routes(rt);
 	pharmacy_inventory_routes(rt);
+	pharmacy_track_routes(rt);
+	tracking_page_routes(rt);
+	logistics_product_routes(rt);
+	logistics_order_routes(rt);
+	admin_merchant_product_routes(rt);
 }
 
 const app_task_fn app_tasks[] = {flow_expire_task, idem_purge_task, NULL};

@@ -15,5 +15,10 @@ void pharmacy_order_routes(struct router *rt);
 void admin_delivery_routes(struct router *rt);
 void admin_pricing_routes(struct router *rt);
 void pharmacy_inventory_routes(struct router *rt);
+void pharmacy_track_routes(struct router *rt);
+void tracking_page_routes(struct router *rt);
+void logistics_product_routes(struct router *rt);
+void logistics_order_routes(struct router *rt);
+void admin_merchant_product_routes(struct router *rt);
 
 #endif

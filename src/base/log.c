@@ -76,3 +76,28 @@ void log_line(enum log_level level, const char *rid, const char *msg, const char
 	(void)w;
 	buf_release(&b);
 }
+
+static void add_field(struct buf *b, const char *k, const char *v)
+{
+	if (b->len)
+		buf_addch(b, ',');
+	json_quote(b, k);
+	buf_addch(b, ':');
+	if (v)
+		json_quote(b, v);
+	else
+		buf_adds(b, "null");
+}
+
+void log_text(enum log_level level, const char *msg, const char *k1, const char *v1,
+	      const char *k2, const char *v2)
+{
+	struct buf b;
+	buf_init(&b);
+	if (k1)
+		add_field(&b, k1, v1);
+	if (k1 && k2)
+		add_field(&b, k2, v2);
+	log_line(level, NULL, msg, "%s", b.data);
+	buf_release(&b);
+}

@@ -20,6 +20,14 @@ void log_set_level(enum log_level level);
 void log_line(enum log_level level, const char *rid, const char *msg, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/*
+ * Logs msg with up to two string fields whose values are quoted and escaped
+ * (for text that comes from elsewhere: database errors, paths, SQL). A NULL
+ * key ends the list; a NULL value is logged as null.
+ */
+void log_text(enum log_level level, const char *msg, const char *k1, const char *v1,
+	      const char *k2, const char *v2);
+
 #define log_info(msg, ...) log_line(LOG_INFO, NULL, msg, __VA_ARGS__)
 #define log_warn(msg, ...) log_line(LOG_WARN, NULL, msg, __VA_ARGS__)
 #define log_error(msg, ...) log_line(LOG_ERROR, NULL, msg, __VA_ARGS__)

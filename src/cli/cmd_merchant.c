@@ -110,7 +110,8 @@ int cmd_merchant(int argc, char **argv, struct config *cfg)
 		rc = 1;
 		goto out;
 	}
-	enum apo_result res = merchant_save(store_thread_conn(s), &m, 0);
+	struct store_conn *conn = store_thread_conn(s);
+	enum apo_result res = conn ? merchant_save(conn, &m, 0) : APO_ERR_UNAVAILABLE;
 	store_close(s);
 	if (res != APO_OK) {
 		fprintf(stderr, "apotheca: cannot add merchant %s (%s)\n", m.id,

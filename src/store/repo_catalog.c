@@ -374,20 +374,21 @@ static enum apo_result set_on_hand(struct store_conn *c, int64_t pid, int64_t ta
 	return APO_ERR_BUSY;
 }
 
-/* Within a write transaction: the upsert of product_upsert(). */
-static enum apo_result upsert_in_tx(struct store_conn *c, const struct product *p, int set_stock,
-				    const char *reason, int *created)
+/*
+ * Within a write transaction: inserts p with on_hand units unless its
+ * (merchant_id, sku_id) exists; *created tells which, and hex receives the
+ * 24-hex id it was given (when it was created).
+ */
+static enum apo_result insert_new(struct store_conn *c, const struct product *p, int64_t on_hand,
+				  int *created, char hex[HEX_ID_LEN + 1])
 {
-	char hex[HEX_ID_LEN + 1];
 	int64_t now = now_epoch();
-	int64_t on_hand = set_stock ? p->on_hand : 0;
 	const char *mid = p->merchant_id ? p->merchant_id : "";
 	const char *label = p->pack_size_label ? p->pack_size_label : "";
 	const char *type = p->sku_type ? p->sku_type : "";
-	enum apo_result rc;
 
 	if (p->hex_id)
-		fmt_into(hex, sizeof(hex), "%s", p->hex_id);
+		fmt_into(hex, HEX_ID_LEN + 1, "%s", p->hex_id);
 	else
 		ids_hex_id(hex);
 	struct store_val ins[] = {SV_TEXT(mid),
@@ -409,10 +410,26 @@ static enum apo_result upsert_in_tx(struct store_conn *c, const struct product *
 				  on_hand ? SV_INT(now) : SV_NULL,
 				  SV_INT(now),
 				  SV_INT(now)};
-	rc = store_exec(c, &q_prod_insert, ins, sizeof(ins) / sizeof(ins[0]), NULL);
-	if (rc != APO_OK)
+	enum apo_result rc = store_exec(c, &q_prod_insert, ins, sizeof(ins) / sizeof(ins[0]), NULL);
+	if (rc == APO_OK)
+		*created = store_changes(c) == 1;
+	return rc;
+}
+
+/* Within a write transaction: the upsert of product_upsert(). */
+static enum apo_result upsert_in_tx(struct store_conn *c, const struct product *p, int set_stock,
+				    const char *reason, int *created)
+{
+	char hex[HEX_ID_LEN + 1];
+	int64_t now = now_epoch();
+	int64_t on_hand = set_stock ? p->on_hand : 0;
+	const char *mid = p->merchant_id ? p->merchant_id : "";
+	const char *label = p->pack_size_label ? p->pack_size_label : "";
+	const char *type = p->sku_type ? p->sku_type : "";
+	enum apo_result rc;
+
+	if ((rc = insert_new(c, p, on_hand, created, hex)) != APO_OK)
 		return rc;
-	*created = store_changes(c) == 1;
 	if (!*created) {
 		struct store_val upd[] = {
 		    SV_TEXT(p->name),	    SV_INT(p->mrp),   SV_INT(p->price),
@@ -453,6 +470,46 @@ enum apo_result product_upsert(struct store_conn *c, const struct product *p, in
 	if (rc != APO_OK)
 		store_rollback(c);
 	return rc;
+}
+
+enum apo_result product_ensure(struct store_conn *c, const struct product *p, int64_t *pid,
+			       int *created)
+{
+	int64_t on_hand, reserved;
+	char hex[HEX_ID_LEN + 1];
+	enum apo_result rc = insert_new(c, p, 0, created, hex);
+	if (rc != APO_OK)
+		return rc;
+	return stock_row(c, p->merchant_id, p->sku_id, pid, &on_hand, &reserved);
+}
+
+static struct store_sql q_prod_count = {.sql =
+					    "SELECT COUNT(*) FROM products WHERE merchant_id = ?"};
+static struct store_sql q_prod_page = {.sql = "SELECT " PRODUCT_COLS
+					      " FROM products WHERE merchant_id = ? ORDER BY pid "
+					      "LIMIT ? OFFSET ?"};
+
+enum apo_result product_page(struct store_conn *c, const char *merchant_id, int64_t offset,
+			     int64_t limit, void (*fn)(const struct product *p, void *ctx),
+			     void *ctx, int64_t *total)
+{
+	struct store_rows *rows;
+	struct store_val by_merchant = SV_TEXT(merchant_id ? merchant_id : "");
+	enum apo_result rc = store_query_int(c, &q_prod_count, &by_merchant, 1, total);
+	if (rc != APO_OK)
+		return rc;
+	struct store_val args[] = {by_merchant, SV_INT(limit), SV_INT(offset)};
+	if ((rc = store_exec(c, &q_prod_page, args, 3, &rows)) != APO_OK)
+		return rc;
+	while (store_next(rows)) {
+		struct product p;
+		product_init(&p);
+		product_from_row(rows, &p);
+		fn(&p, ctx);
+		product_release(&p);
+	}
+	store_rows_free(rows);
+	return APO_OK;
 }
 
 /* Within a write transaction: on_hand += delta under the stock rules. */

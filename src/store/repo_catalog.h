@@ -64,6 +64,28 @@ enum apo_result product_upsert(struct store_conn *c, const struct product *p, in
 			       int *created);
 
 /*
+ * In the caller's write transaction: makes sure the catalog has a product
+ * with p's (merchant_id, sku_id). When it has none, inserts p as
+ * product_upsert() would, without stock, and sets *created to 1; an
+ * existing product is left as it is (*created 0). Either way *pid is the
+ * product's row. Safe against a concurrent insert of the same product: the
+ * loser of the race finds the winner's row.
+ */
+enum apo_result product_ensure(struct store_conn *c, const struct product *p, int64_t *pid,
+			       int *created);
+
+/*
+ * One page of a catalog (merchant_id, "" for the platform's) in pid order:
+ * calls fn for each of at most limit products after skipping offset, and
+ * sets *total to the number of products in the catalog. The count and the
+ * page are two statements, not one snapshot: a product added in between
+ * may show in one and not the other.
+ */
+enum apo_result product_page(struct store_conn *c, const char *merchant_id, int64_t offset,
+			     int64_t limit, void (*fn)(const struct product *p, void *ctx),
+			     void *ctx, int64_t *total);
+
+/*
  * Adjusts on_hand by delta (or sets it to *set when set is not NULL) and
  * records a ledger row with reason. Refuses (APO_ERR_INSUFFICIENT) a change
  * that would take on_hand below reserved or below zero. On success fills

@@ -30,6 +30,10 @@ static struct store_sql q_by_hex = {
 static struct store_sql q_by_ref = {
 	.sql = "SELECT " ORDER_COLS " FROM orders WHERE merchant_id = ? AND merchant_order_id = ? "
 	       "AND dialect = 'pharmacy'"};
+/* tracking_code is UNIQUE: its index answers this. */
+static struct store_sql q_by_tracking = {
+	.sql = "SELECT " ORDER_COLS " FROM orders WHERE tracking_code = ? AND "
+	       "(CAST(? AS TEXT) IS NULL OR merchant_id = ?)"};
 static struct store_sql q_by_oid = {.sql = "SELECT " ORDER_COLS " FROM orders WHERE oid = ?"};
 static struct store_sql q_lines = {
 	.sql = "SELECT pid, sku_id, name, qty, cancelled_qty, reserved_qty, mrp, offered, "
@@ -166,6 +170,9 @@ enum apo_result order_load(struct store_conn *c, enum order_key by, const char *
 		else
 			return APO_ERR_NOT_FOUND;
 		break;
+	case ORDER_BY_TRACKING:
+		q = &q_by_tracking;
+		break;
 	default:
 		if (!merchant_id)
 			return APO_ERR_NOT_FOUND;
@@ -181,6 +188,17 @@ enum apo_result order_reload(struct store_conn *c, struct order *o)
 	struct store_val arg = SV_INT(o->oid);
 	order_release(o);
 	return load_one(c, &q_by_oid, &arg, 1, o);
+}
+
+static struct store_sql q_lock = {.sql = "SELECT oid FROM orders WHERE oid = ?",
+				   .pg_sql = "SELECT oid FROM orders WHERE oid = $1 FOR UPDATE"};
+
+enum apo_result order_lock(struct store_conn *c, struct order *o)
+{
+	int64_t oid;
+	struct store_val arg = SV_INT(o->oid);
+	enum apo_result rc = store_query_int(c, &q_lock, &arg, 1, &oid);
+	return rc == APO_OK ? order_reload(c, o) : rc;
 }
 
 static struct store_sql q_insert = {
@@ -212,6 +230,26 @@ static enum apo_result history_add(struct store_conn *c, int64_t oid, int from, 
 static struct store_val int_or_null(int64_t v)
 {
 	return v ? SV_INT(v) : SV_NULL;
+}
+
+static enum apo_result insert_lines(struct store_conn *c, const struct order *o)
+{
+	for (size_t i = 0; i < o->nlines; i++) {
+		const struct order_line *l = &o->lines[i];
+		struct store_val la[] = {SV_INT(o->oid),	 SV_INT(i),
+					 int_or_null(l->pid),	 SV_TEXT(l->sku_id),
+					 SV_TEXT(l->name ? l->name : ""), SV_INT(l->qty),
+					 SV_INT(l->cancelled_qty), SV_INT(l->reserved_qty),
+					 SV_INT(l->mrp),	 SV_INT(l->offered),
+					 SV_INT(l->discounted),	 SV_INT(l->rx_required),
+					 SV_TEXT(l->pack_size_label ? l->pack_size_label : ""),
+					 SV_TEXT(l->sku_type ? l->sku_type : ""),
+					 SV_TEXT(l->extra_json)};
+		enum apo_result rc = store_exec(c, &q_insert_line, la, 15, NULL);
+		if (rc != APO_OK)
+			return rc;
+	}
+	return APO_OK;
 }
 
 enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor)
@@ -246,20 +284,8 @@ enum apo_result order_insert(struct store_conn *c, struct order *o, const char *
 	store_rows_free(rows);
 	if (!o->oid)
 		return APO_ERR_INTERNAL;
-	for (size_t i = 0; i < o->nlines; i++) {
-		const struct order_line *l = &o->lines[i];
-		struct store_val la[] = {SV_INT(o->oid),	 SV_INT(i),
-					 int_or_null(l->pid),	 SV_TEXT(l->sku_id),
-					 SV_TEXT(l->name ? l->name : ""), SV_INT(l->qty),
-					 SV_INT(l->cancelled_qty), SV_INT(l->reserved_qty),
-					 SV_INT(l->mrp),	 SV_INT(l->offered),
-					 SV_INT(l->discounted),	 SV_INT(l->rx_required),
-					 SV_TEXT(l->pack_size_label ? l->pack_size_label : ""),
-					 SV_TEXT(l->sku_type ? l->sku_type : ""),
-					 SV_TEXT(l->extra_json)};
-		if ((rc = store_exec(c, &q_insert_line, la, 15, NULL)) != APO_OK)
-			return rc;
-	}
+	if ((rc = insert_lines(c, o)) != APO_OK)
+		return rc;
 	for (size_t i = 0; i < o->ncharges; i++) {
 		const struct order_charge *ch = &o->charges[i];
 		struct store_val ca[] = {SV_INT(o->oid), SV_INT(i), SV_TEXT(ch->type),
@@ -268,6 +294,46 @@ enum apo_result order_insert(struct store_conn *c, struct order *o, const char *
 			return rc;
 	}
 	return history_add(c, o->oid, 0, o->status_id, actor, NULL, now);
+}
+
+static struct store_sql q_replace = {
+	.sql = "UPDATE orders SET merchant_order_id = ?, user_json = ?, address_json = ?, "
+	       "extra_json = ?, pincode = ?, mrp_total = ?, offered_total = ?, payable = ?, "
+	       "updated = ? WHERE oid = ? AND status_id = ?"};
+static struct store_sql q_lines_reserved = {
+	.sql = "SELECT COUNT(*) FROM order_lines WHERE oid = ? AND reserved_qty > 0"};
+static struct store_sql q_delete_lines = {.sql = "DELETE FROM order_lines WHERE oid = ?"};
+
+enum apo_result order_replace(struct store_conn *c, struct order *o)
+{
+	int64_t now = now_epoch(), held = 0;
+	struct store_val args[] = {SV_TEXT(o->merchant_order_id), SV_TEXT(o->user_json),
+				   SV_TEXT(o->address_json),	  SV_TEXT(o->extra_json),
+				   SV_TEXT(o->pincode),		  SV_INT(o->mrp_total),
+				   SV_INT(o->offered_total),	  SV_INT(o->payable),
+				   SV_INT(now),			  SV_INT(o->oid),
+				   SV_INT(o->status_id)};
+	struct store_val oid = SV_INT(o->oid);
+	enum apo_result rc;
+
+	for (size_t i = 0; i < o->nlines; i++)
+		if (o->lines[i].reserved_qty || o->lines[i].cancelled_qty)
+			return APO_ERR_STATE;
+	if ((rc = store_exec(c, &q_replace, args, sizeof(args) / sizeof(args[0]), NULL)) != APO_OK)
+		return rc;
+	if (store_changes(c) != 1)
+		return APO_ERR_BUSY;
+	/* Deleting lines that hold stock would lose the reservation for good. */
+	if ((rc = store_query_int(c, &q_lines_reserved, &oid, 1, &held)) != APO_OK)
+		return rc;
+	if (held)
+		return APO_ERR_STATE;
+	if ((rc = store_exec(c, &q_delete_lines, &oid, 1, NULL)) != APO_OK)
+		return rc;
+	if ((rc = insert_lines(c, o)) != APO_OK)
+		return rc;
+	o->updated = now;
+	return APO_OK;
 }
 
 static struct store_sql q_set_response = {

@@ -30,13 +30,15 @@ enum order_key {
 	ORDER_BY_HEX_ID,   /* 24 hex */
 	ORDER_BY_ANY_ID,   /* either of the two, told apart by shape */
 	ORDER_BY_REF,	   /* merchant_order_id of a pharmacy order; needs merchant_id */
+	ORDER_BY_TRACKING, /* the public tracking code (SPEC §6); any dialect */
 };
 
 /*
  * Loads one order with its lines and charges into o (order_init'ed).
  * merchant_id limits the search to that merchant's orders (NULL: any).
  * APO_ERR_NOT_FOUND when there is none — also when it belongs to another
- * merchant, so tenants cannot probe each other's ids.
+ * merchant, so tenants cannot probe each other's ids. ORDER_BY_TRACKING
+ * serves the public tracking page, which has no merchant: pass NULL.
  */
 enum apo_result order_load(struct store_conn *c, enum order_key by, const char *merchant_id,
 			   const char *key, struct order *o);
@@ -45,12 +47,35 @@ enum apo_result order_load(struct store_conn *c, enum order_key by, const char *
 enum apo_result order_reload(struct store_conn *c, struct order *o);
 
 /*
+ * In the caller's write transaction: locks o's row until commit (PostgreSQL
+ * SELECT ... FOR UPDATE; SQLite's writer is already alone) and reloads it,
+ * so a read-check-move sequence sees the latest state and no concurrent
+ * mover can slip in between. Racing requests queue here instead of failing
+ * their compare-and-set.
+ */
+enum apo_result order_lock(struct store_conn *c, struct order *o);
+
+/*
  * In the caller's transaction: inserts o with its lines and charges and
  * sets o->oid, o->created, o->updated. Records the first history entry
  * (NULL -> o->status_id) by actor. APO_ERR_CONFLICT on a duplicate
  * (merchant, merchant_order_id) or id.
  */
 enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor);
+
+/*
+ * In the caller's transaction: rewrites what the merchant said about an
+ * order that holds no stock (a logistics order while passive) — o's
+ * merchant_order_id, user_json, address_json, extra_json, pincode, totals
+ * and its lines, which replace the stored ones — provided the order is
+ * still in the status o was loaded with. That check is a compare-and-set
+ * on the order row, which on PostgreSQL also locks the row until commit,
+ * so a concurrent move waits for this change (and vice versa).
+ * APO_ERR_BUSY when the order moved meanwhile; APO_ERR_STATE when a line,
+ * stored or new, holds a reservation or has cancelled units. On any error
+ * the caller rolls back.
+ */
+enum apo_result order_replace(struct store_conn *c, struct order *o);
 
 /* In the caller's transaction: stores the create answer and payment id. */
 enum apo_result order_set_response(struct store_conn *c, struct order *o, int64_t payment_id,

@@ -86,8 +86,7 @@ static enum apo_result map_rc(sqlite3 *db, int rc, const char *what)
 		log_warn("sqlite busy", "\"what\":\"%s\"", what);
 		return APO_ERR_BUSY;
 	default:
-		log_error("sqlite error", "\"what\":\"%s\",\"code\":%d,\"error\":\"%s\"", what, rc,
-			  sqlite3_errmsg(db));
+		log_text(LOG_ERROR, "sqlite error", "what", what, "error", sqlite3_errmsg(db));
 		return APO_ERR_INTERNAL;
 	}
 }
@@ -98,8 +97,8 @@ static sqlite3 *open_db(const char *path)
 	int rc = sqlite3_open_v2(path, &db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		log_error("cannot open sqlite database", "\"path\":\"%s\",\"error\":\"%s\"", path,
-			  db ? sqlite3_errmsg(db) : "out of memory");
+		log_text(LOG_ERROR, "cannot open sqlite database", "path", path, "error",
+			 db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -111,7 +110,7 @@ static sqlite3 *open_db(const char *path)
 			  "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
 			  NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		log_error("cannot configure sqlite", "\"error\":\"%s\"", sqlite3_errmsg(db));
+		log_text(LOG_ERROR, "cannot configure sqlite", "error", sqlite3_errmsg(db), NULL, NULL);
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -213,8 +212,8 @@ static enum apo_result prepare(struct store_conn *c, struct store_sql *q, sqlite
 		int rc = sqlite3_prepare_v3(cur_db(c), q->sql, -1, SQLITE_PREPARE_PERSISTENT, slot,
 					    NULL);
 		if (rc != SQLITE_OK) {
-			log_error("sqlite prepare failed", "\"error\":\"%s\",\"sql\":\"%.80s\"",
-				  sqlite3_errmsg(cur_db(c)), q->sql);
+			log_text(LOG_ERROR, "sqlite prepare failed", "error",
+				 sqlite3_errmsg(cur_db(c)), "sql", q->sql);
 			return APO_ERR_INTERNAL;
 		}
 	}
@@ -292,8 +291,8 @@ static enum apo_result sq_exec(struct store_conn *c, struct store_sql *q,
 		return run(c, st, args, n, rows);
 	/* A write outside a transaction: a one-statement group member. */
 	if (rows) {
-		log_error("sqlite: a writing statement that returns rows needs a transaction",
-			  "\"sql\":\"%.80s\"", q->sql);
+		log_text(LOG_ERROR, "sqlite: a writing statement that returns rows needs a transaction",
+			 "sql", q->sql, NULL, NULL);
 		return APO_ERR_INTERNAL;
 	}
 	if ((res = sq_begin(c, STORE_TX_WRITE)) != APO_OK)
@@ -463,7 +462,7 @@ static enum apo_result sq_script(struct store_conn *c, const char *sql)
 	char *err = NULL;
 	int rc = sqlite3_exec(cur_db(c), sql, NULL, NULL, &err);
 	if (rc != SQLITE_OK) {
-		log_error("sqlite script failed", "\"error\":\"%s\"", err ? err : "?");
+		log_text(LOG_ERROR, "sqlite script failed", "error", err, NULL, NULL);
 		sqlite3_free(err);
 		return APO_ERR_INTERNAL;
 	}

@@ -15,6 +15,7 @@
 #include "store/repo_catalog.h"
 #include "store/repo_outbox.h"
 #include "store/store.h"
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "t.h"
@@ -262,6 +263,51 @@ static void test_race(void)
 	CHECK_INT(ledger_sum(race_pid, 1), RACE_STOCK);
 }
 
+static void page_collect(const struct product *p, void *ctx)
+{
+	struct buf *b = ctx;
+	buf_addf(b, "%s,", p->sku_id);
+}
+
+/* A merchant's catalog: ensure makes a product once, pages go in pid order. */
+static void test_merchant_catalog(void)
+{
+	struct store_conn *c = store_thread_conn(db);
+	struct product p;
+	struct buf b;
+	int64_t pid1 = 0, pid2 = 0, total = -1;
+	int created = -1;
+
+	product_init(&p);
+	p.merchant_id = xstrdup("lm1");
+	p.name = xstrdup("Auto");
+	for (int i = 0; i < 3; i++) {
+		char sku[8];
+		snprintf(sku, sizeof(sku), "L%d", i);
+		free(p.sku_id);
+		p.sku_id = xstrdup(sku);
+		CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+		CHECK_INT(product_ensure(c, &p, &pid1, &created), APO_OK);
+		CHECK_INT(created, 1);
+		CHECK_INT(product_ensure(c, &p, &pid2, &created), APO_OK);
+		CHECK_INT(created, 0);
+		CHECK(pid1 > 0 && pid1 == pid2);
+		CHECK_INT(store_commit(c), APO_OK);
+	}
+	product_release(&p);
+
+	buf_init(&b);
+	CHECK_INT(product_page(c, "lm1", 1, 5, page_collect, &b, &total), APO_OK);
+	CHECK_INT(total, 3);
+	CHECK_STR(b.data, "L1,L2,");
+	buf_reset(&b);
+	CHECK_INT(product_page(c, "lm1", 3, 5, page_collect, &b, &total), APO_OK);
+	CHECK_STR(b.data, "");
+	CHECK_INT(product_page(c, "nobody", 0, 5, page_collect, &b, &total), APO_OK);
+	CHECK_INT(total, 0);
+	buf_release(&b);
+}
+
 /* Webhook rows in the outbox, newest first (free with outbox_rows_free). */
 static size_t outbox_rows(struct outbox_row **rows)
 {
@@ -291,8 +337,8 @@ static int64_t check_event(const char *hex, int64_t in_stock, int64_t reserved, 
 		return 0;
 	id = rows[0].id;
 	CHECK_STR(rows[0].kind, OUTBOX_WEBHOOK);
-	CHECK_STR(rows[0].merchant_id, "lm1");
-	CHECK_STR(rows[0].order_key, "product:lm1:LP-1");
+	CHECK_STR(rows[0].merchant_id, "lw1");
+	CHECK_STR(rows[0].order_key, "product:lw1:LP-1");
 	CHECK_STR(rows[0].event_type, OUTBOX_EV_INVENTORY_CHANGE);
 	CHECK_STR(rows[0].state, OUTBOX_PENDING);
 	json_t *ev = json_loads(rows[0].payload, 0, &e);
@@ -330,7 +376,7 @@ static void test_inventory_events(void)
 	outbox_rows_free(rows, n);
 
 	product_init(&p);
-	p.merchant_id = xstrdup("lm1");
+	p.merchant_id = xstrdup("lw1");
 	p.sku_id = xstrdup("LP-1");
 	p.name = xstrdup("Logistics product");
 	p.inbound = 7;
@@ -342,17 +388,17 @@ static void test_inventory_events(void)
 	CHECK_INT(product_upsert(c, &p, 1, &created), APO_OK);
 	product_release(&p);
 	product_init(&p);
-	CHECK_INT(product_load(c, "lm1", "LP-1", &p), APO_OK);
+	CHECK_INT(product_load(c, "lw1", "LP-1", &p), APO_OK);
 	int64_t pid = p.pid;
 
 	int64_t e1 = check_event(p.hex_id, 10, 0, 1);
-	CHECK_INT(stock_adjust(c, "lm1", "LP-1", 5, NULL, "receive", &on_hand, &reserved), APO_OK);
+	CHECK_INT(stock_adjust(c, "lw1", "LP-1", 5, NULL, "receive", &on_hand, &reserved), APO_OK);
 	int64_t e2 = check_event(p.hex_id, 15, 0, 2);
 	CHECK(e2 > e1);
 	/* No change, no event: a zero delta, the same absolute value, a refusal. */
-	CHECK_INT(stock_adjust(c, "lm1", "LP-1", 0, NULL, "noop", &on_hand, &reserved), APO_OK);
-	CHECK_INT(stock_adjust(c, "lm1", "LP-1", 0, &set, "same", &on_hand, &reserved), APO_OK);
-	CHECK_INT(stock_adjust(c, "lm1", "LP-1", -16, NULL, "too many", &on_hand, &reserved),
+	CHECK_INT(stock_adjust(c, "lw1", "LP-1", 0, NULL, "noop", &on_hand, &reserved), APO_OK);
+	CHECK_INT(stock_adjust(c, "lw1", "LP-1", 0, &set, "same", &on_hand, &reserved), APO_OK);
+	CHECK_INT(stock_adjust(c, "lw1", "LP-1", -16, NULL, "too many", &on_hand, &reserved),
 		  APO_ERR_INSUFFICIENT);
 	check_event(p.hex_id, 15, 0, 2);
 
@@ -394,6 +440,7 @@ int main(void)
 	test_import_all_or_nothing();
 	test_coupons_and_pincodes();
 	test_race();
+	test_merchant_catalog();
 	test_inventory_events();
 	store_close(db);
 	unlink(path);

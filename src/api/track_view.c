@@ -1,0 +1,425 @@
+/*
+ * The facts of the track answer and the tracking page (see track_view.h).
+ */
+#include <ctype.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/order_flow.h"
+#include "api/track_view.h"
+#include "app.h"
+#include "core/merchant.h"
+#include "core/order_state.h"
+#include "http/jsonx.h"
+#include "store/store.h"
+#include "base/buf.h"
+#include "base/banned.h"
+
+/* A successful payment, as confirm records it. */
+#define TRACK_PAYMENT_OK "SUCCESS"
+/* A refund the merchant's payment API confirmed (repo_outbox sets it). */
+#define TRACK_REFUND_DONE "done"
+/* A prescription the operator approved (admin_orders sets it). */
+#define TRACK_RX_APPROVED "Completed"
+/* The only country apotheca delivers to (6-digit Indian pincodes). */
+#define TRACK_DEFAULT_COUNTRY "IN"
+/* Longest customer identity hashed into a pseudonymous id. */
+#define TRACK_MAX_IDENTITY 320
+
+enum apo_result track_load(struct store_conn *c, enum order_key by, const char *merchant_id,
+			   const char *key, struct order *o, struct order_extras *x)
+{
+	memset(x, 0, sizeof(*x));
+	enum apo_result rc = store_begin(c, STORE_TX_READ);
+	if (rc != APO_OK)
+		return rc;
+	rc = order_load(c, by, merchant_id, key, o);
+	if (rc == APO_OK)
+		rc = order_extras_load(c, o->oid, x);
+	if (rc == APO_OK)
+		rc = store_commit(c);
+	if (rc != APO_OK) {
+		store_rollback(c);
+		order_extras_release(x);
+		order_release(o);
+	}
+	return rc;
+}
+
+static int delivered(int status)
+{
+	return status == ST_DELIVERED || status == ST_RETURN_REQUESTED ||
+	       status == ST_RETURN_PICKED || status == ST_RETURN_REFUNDED;
+}
+
+static int is_online(const struct order *o)
+{
+	return o->payment_method && strcmp(o->payment_method, "ONLINE") == 0;
+}
+
+int64_t track_item_count(const struct order *o)
+{
+	int64_t n = 0;
+	for (size_t i = 0; i < o->nlines; i++)
+		n += order_line_open_qty(&o->lines[i]);
+	return n;
+}
+
+void track_money_compute(const struct order *o, const struct order_extras *x, struct track_money *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < o->nlines; i++) {
+		const struct order_line *l = &o->lines[i];
+		int64_t q = order_line_open_qty(l);
+		m->cart_mrp += l->mrp * q;
+		m->discounted_mrp += l->offered * q;
+		m->coupon_discount += (l->offered - l->discounted) * q;
+	}
+	for (size_t i = 0; i < o->ncharges; i++)
+		m->vas += o->charges[i].amount;
+	m->shipping = o->shipping;
+	m->payable = m->discounted_mrp - m->coupon_discount + m->vas + m->shipping;
+	for (size_t i = 0; x && i < x->npayments; i++)
+		if (x->payments[i].status && strcmp(x->payments[i].status, TRACK_PAYMENT_OK) == 0)
+			m->online_collected += x->payments[i].amount;
+	for (size_t i = 0; x && i < x->nrefunds; i++) {
+		m->refund_initiated += x->refunds[i].amount;
+		if (x->refunds[i].state && strcmp(x->refunds[i].state, TRACK_REFUND_DONE) == 0)
+			m->refunded += x->refunds[i].amount;
+	}
+	m->refund_due = m->refund_initiated - m->refunded;
+	if (!is_online(o) && delivered(o->status_id))
+		m->cash_collected = m->payable;
+	m->collected = m->online_collected + m->cash_collected;
+	m->to_be_paid = m->payable > m->collected ? m->payable - m->collected : 0;
+	if (is_online(o) && o->status_id != ST_CANCELLED && m->payable > m->online_collected)
+		m->online_pending = m->payable - m->online_collected;
+	m->allow_retry = is_online(o) && o->status_id == ST_AWAITING_CONFIRMATION;
+	m->cashless = is_online(o) && m->online_collected > 0;
+}
+
+/* obj[key] when it is a string, else NULL. */
+static const char *str_of(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+static json_t *str_or(const json_t *obj, const char *key, const char *dflt)
+{
+	const char *s = str_of(obj, key);
+	return json_string(s ? s : dflt);
+}
+
+/* A coordinate from a JSON number or numeric string within ±limit, else 0. */
+static json_t *coordinate(const json_t *obj, const char *key, double limit)
+{
+	const json_t *v = json_object_get(obj, key);
+	double d = 0;
+	if (json_is_number(v)) {
+		d = json_number_value(v);
+	} else if (json_is_string(v) && json_string_length(v) > 0) {
+		char *end;
+		d = strtod(json_string_value(v), &end);
+		if (*end)
+			d = 0;
+	}
+	if (!isfinite(d) || d < -limit || d > limit)
+		d = 0;
+	return json_real(d);
+}
+
+/* The customer's identity for pseudonymous ids (see track_customer_uuid). */
+static void customer_identity(const struct order *o, char *out, size_t cap)
+{
+	json_t *user = o->user_json ? json_loads(o->user_json, 0, NULL) : NULL;
+	const char *email = str_of(user, "email"), *mobile = str_of(user, "mobile");
+	if (email && *email) {
+		size_t i;
+		for (i = 0; email[i] && i + 1 < cap; i++)
+			out[i] = (char)tolower((unsigned char)email[i]);
+		out[i] = '\0';
+	} else if (mobile && *mobile) {
+		fmt_into(out, cap, "%s", mobile);
+	} else {
+		fmt_into(out, cap, "order:%s", o->order_id);
+	}
+	json_decref(user);
+}
+
+void track_customer_uuid(const struct order *o, const char *label, char out[TRACK_UUID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	char identity[TRACK_MAX_IDENTITY + 1];
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	struct buf b;
+
+	customer_identity(o, identity, sizeof(identity));
+	buf_init(&b);
+	/* NUL separators: no two (label, merchant, identity) triples collide. */
+	buf_adds(&b, "apotheca/");
+	buf_add(&b, label, strlen(label) + 1);
+	const char *mid = o->merchant_id ? o->merchant_id : "";
+	buf_add(&b, mid, strlen(mid) + 1);
+	buf_adds(&b, identity);
+	EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha256(), NULL);
+	buf_release(&b);
+	md[6] = (unsigned char)((md[6] & 0x0f) | 0x80); /* version 8 */
+	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80); /* RFC 9562 variant */
+	size_t k = 0;
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[k++] = '-';
+		out[k++] = hex[md[i] >> 4];
+		out[k++] = hex[md[i] & 15];
+	}
+	out[k] = '\0';
+}
+
+static json_t *prescriptions_json(const struct order *o, const struct order_extras *x)
+{
+	char patient[TRACK_UUID_LEN + 1];
+	json_t *arr = json_array();
+	track_customer_uuid(o, "patient", patient);
+	for (size_t i = 0; i < x->nrx; i++) {
+		const struct order_rx *rx = &x->rx[i];
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:I,s:s}", "patient_id", patient,
+						     "url", rx->url ? rx->url : "", "id",
+						     (json_int_t)rx->id, "prescription_date",
+						     (json_int_t)rx->created_ms, "status",
+						     rx->status ? rx->status : ""));
+	}
+	return arr;
+}
+
+/* The newest prescription's review status, or NULL when there is none. */
+static const char *latest_rx_status(const struct order_extras *x)
+{
+	return x->nrx ? x->rx[x->nrx - 1].status : NULL;
+}
+
+static json_t *skus_json(const struct order *o, const struct order_extras *x)
+{
+	json_t *arr = json_array();
+	const char *rx = latest_rx_status(x);
+	for (size_t i = 0; i < o->nlines; i++) {
+		const struct order_line *l = &o->lines[i];
+		const char *st = l->rx_required ? rx : NULL;
+		int verified = st && strcmp(st, TRACK_RX_APPROVED) == 0;
+		json_array_append_new(
+		    arr, json_pack("{s:o,s:s,s:o,s:s,s:b,s:o,s:b,s:s,s:s,s:I}", "mrp",
+				   jx_money_value(l->mrp), "name", l->name ? l->name : "",
+				   "prescription_status", jx_str_or_null(st), "sku_id",
+				   l->sku_id ? l->sku_id : "", "prescription_verified", verified,
+				   "offered_price", jx_money_value(l->offered),
+				   "prescription_required", l->rx_required, "pack_size_label",
+				   l->pack_size_label ? l->pack_size_label : "", "sku_type",
+				   l->sku_type ? l->sku_type : "", "normalized_quantity",
+				   (json_int_t)order_line_open_qty(l)));
+	}
+	return arr;
+}
+
+static json_t *vas_json(const struct order *o)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < o->ncharges; i++) {
+		const struct order_charge *c = &o->charges[i];
+		const char *text = c->display_text ? c->display_text : "";
+		/* The charge rule's type is its stable id within the merchant. */
+		json_array_append_new(arr,
+				      json_pack("{s:s,s:s,s:s,s:o}", "display_text", text,
+						"group_name", text, "id", c->type ? c->type : "",
+						"amount", jx_money_value(c->amount)));
+	}
+	return arr;
+}
+
+static json_t *payments_json(const struct order_extras *x)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < x->npayments; i++) {
+		const struct order_payment *p = &x->payments[i];
+		json_array_append_new(arr, json_pack("{s:s,s:o,s:s,s:I}", "transaction_id",
+						     p->transaction_id ? p->transaction_id : "",
+						     "amount", jx_money_value(p->amount), "status",
+						     p->status ? p->status : "", "at",
+						     (json_int_t)p->at));
+	}
+	return arr;
+}
+
+static void set(json_t *obj, const char *key, json_t *value)
+{
+	json_object_set_new(obj, key, value);
+}
+
+static json_t *payment_summary_json(const struct order *o, const struct order_extras *x,
+				    const struct track_money *pm)
+{
+	const struct track_money m = *pm;
+	json_t *j = json_object();
+	set(j, "mode", json_string(o->payment_method ? o->payment_method : "COD"));
+	set(j, "online_refund_due", jx_money_value(m.refund_due));
+	set(j, "total_payment", jx_money_value(m.online_collected));
+	set(j, "shipping_charges", jx_money_value(m.shipping));
+	set(j, "order_mrp", jx_money_value(m.payable));
+	set(j, "online_collected", jx_money_value(m.online_collected));
+	set(j, "current_mrp", jx_money_value(m.cart_mrp));
+	set(j, "coupon_discount", jx_money_value(m.coupon_discount));
+	set(j, "amount_to_be_paid", jx_money_value(m.to_be_paid));
+	set(j, "amount_collected", jx_money_value(m.collected));
+	set(j, "additional_charges", json_array());
+	set(j, "amount_payable", jx_money_value(m.payable));
+	set(j, "online_pending_amount", jx_money_value(m.online_pending));
+	set(j, "cashback_earned", json_integer(0));
+	set(j, "total_refunded_amount", jx_money_value(m.refunded));
+	set(j, "payments", payments_json(x));
+	set(j, "vas", vas_json(o));
+	set(j, "allow_payment_retry", json_boolean(m.allow_retry));
+	set(j, "online_refund_initiated", jx_money_value(m.refund_initiated));
+	set(j, "discounted_mrp", jx_money_value(m.discounted_mrp));
+	set(j, "cart_mrp", jx_money_value(m.cart_mrp));
+	set(j, "total_refund_due", jx_money_value(m.refund_due));
+	return j;
+}
+
+static json_t *history_json(const struct order_extras *x)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < x->nevents; i++)
+		json_array_append_new(arr, json_pack("{s:i,s:s,s:I}", "status_id", x->events[i].to,
+						     "title", order_status_title(x->events[i].to),
+						     "at", (json_int_t)x->events[i].at));
+	return arr;
+}
+
+static json_t *shipment_json(const struct app *app, const struct order *o)
+{
+	json_t *url = json_null();
+	if (o->tracking_code) {
+		char text[1024];
+		flow_tracking_url(app, o->tracking_code, text, sizeof(text));
+		url = json_string(text);
+	}
+	return json_pack("{s:o,s:o,s:o}", "delivery_partner_name",
+			 jx_str_or_null(o->delivery_partner), "tracking_code",
+			 jx_str_or_null(o->tracking_code), "tracking_url", url);
+}
+
+static json_t *grouped_order_json(const struct app *app, const struct order *o,
+				  const struct order_extras *x, const struct track_money *m)
+{
+	json_t *g = json_object();
+	set(g, "order_status",
+	    json_pack("{s:s,s:i,s:s}", "subtitle", o->subtitle ? o->subtitle : "", "status_id",
+		      o->status_id, "title", order_status_title(o->status_id)));
+	/* True once the order has left the status it was created in. */
+	set(g, "status_changed", json_boolean(x->nevents > 1));
+	set(g, "order_id", json_string(o->order_id));
+	set(g, "eta",
+	    json_pack("{s:I,s:I}", "eta_to", (json_int_t)o->eta_to, "eta_from",
+		      (json_int_t)o->eta_from));
+	set(g, "created", json_integer(o->created));
+	set(g, "shipment_detail", shipment_json(app, o));
+	set(g, "is_cashless_order", json_boolean(m->cashless));
+	set(g, "updated", json_integer(o->updated));
+	set(g, "skus", skus_json(o, x));
+	set(g, "invoice", json_pack("{s:n,s:n}", "shipping", "order"));
+	set(g, "payment_summary", payment_summary_json(o, x, m));
+	set(g, "invoice_data", json_object());
+	set(g, "status_history", history_json(x));
+	return g;
+}
+
+static json_t *user_json(const struct order *o, const json_t *user)
+{
+	char username[TRACK_UUID_LEN + 1];
+	track_customer_uuid(o, "user", username);
+	return json_pack("{s:o,s:s,s:o}", "contact_number", str_or(user, "mobile", ""), "username",
+			 username, "email", str_or(user, "email", ""));
+}
+
+static json_t *address_json(const struct order *o, const json_t *a)
+{
+	json_t *j = json_object();
+	const char *type = str_of(a, "type");
+	const char *locality2 = str_of(a, "locality2");
+	set(j, "locality", str_or(a, "locality", ""));
+	set(j, "longitude", coordinate(a, "longitude", 180));
+	set(j, "locality2", jx_str_or_null(locality2));
+	set(j, "city", str_or(a, "city", ""));
+	set(j, "address_type", type ? json_string(type) : str_or(a, "address_type", ""));
+	set(j, "contact_number", str_or(a, "contact_number", ""));
+	set(j, "street2", str_or(a, "street2", ""));
+	set(j, "street1", str_or(a, "street1", ""));
+	set(j, "state", str_or(a, "state", ""));
+	set(j, "country", str_or(a, "country", TRACK_DEFAULT_COUNTRY));
+	set(j, "name", str_or(a, "name", ""));
+	set(j, "latitude", coordinate(a, "latitude", 90));
+	set(j, "pincode", str_or(a, "pincode", o->pincode ? o->pincode : ""));
+	set(j, "landmark", str_or(a, "landmark", ""));
+	return j;
+}
+
+json_t *track_result_json(const struct app *app, const struct merchant *m, const struct order *o,
+			  const struct order_extras *x)
+{
+	struct track_money money;
+	json_t *user = o->user_json ? json_loads(o->user_json, 0, NULL) : NULL;
+	json_t *addr = o->address_json ? json_loads(o->address_json, 0, NULL) : NULL;
+	json_t *j = json_object();
+
+	track_money_compute(o, x, &money);
+	set(j, "prescriptions", prescriptions_json(o, x));
+	set(j, "grouped_orders", json_pack("[o]", grouped_order_json(app, o, x, &money)));
+	set(j, "user", user_json(o, user));
+	set(j, "group_order_id", json_string(o->order_id));
+	set(j, "delivery_address", address_json(o, addr));
+	set(j, "merchant_order_id", json_string(o->merchant_order_id ? o->merchant_order_id : ""));
+	set(j, "source", json_string(m->name ? m->name : m->id));
+	json_decref(user);
+	json_decref(addr);
+	return j;
+}
+
+void track_public_facts(const struct order *o, const struct order_extras *x, struct track_public *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->tracking_code = o->tracking_code;
+	p->status_id = o->status_id;
+	p->title = order_status_title(o->status_id);
+	p->timeline = x->events;
+	p->ntimeline = x->nevents;
+	p->eta_from = o->eta_from;
+	p->eta_to = o->eta_to;
+	p->carrier = o->delivery_partner && *o->delivery_partner ? o->delivery_partner : NULL;
+	p->carrier_code =
+	    o->carrier_tracking_code && *o->carrier_tracking_code ? o->carrier_tracking_code : NULL;
+	p->item_count = track_item_count(o);
+}
+
+json_t *track_public_json(const struct track_public *p)
+{
+	json_t *timeline = json_array();
+	for (size_t i = 0; i < p->ntimeline; i++) {
+		int s = p->timeline[i].to;
+		json_array_append_new(timeline, json_pack("{s:i,s:s,s:I}", "status_id", s, "title",
+							  order_status_title(s), "at",
+							  (json_int_t)p->timeline[i].at));
+	}
+	json_t *eta = p->eta_from || p->eta_to
+			  ? json_pack("{s:I,s:I}", "from", (json_int_t)p->eta_from, "to",
+				      (json_int_t)p->eta_to)
+			  : json_null();
+	json_t *carrier = p->carrier || p->carrier_code
+			      ? json_pack("{s:o,s:o}", "name", jx_str_or_null(p->carrier),
+					  "tracking_code", jx_str_or_null(p->carrier_code))
+			      : json_null();
+	return json_pack("{s:o,s:{s:i,s:s},s:o,s:o,s:o,s:I}", "tracking_code",
+			 jx_str_or_null(p->tracking_code), "status", "status_id", p->status_id,
+			 "title", p->title, "timeline", timeline, "eta", eta, "carrier", carrier,
+			 "item_count", (json_int_t)p->item_count);
+}
