@@ -6,7 +6,7 @@
  * APOTHECA_RETRY_BASE_MS for APOTHECA_RETRY_GIVE_UP_MS (24 h), then
  * parking them as failed for an operator's retry.
  *
- * Webhooks (SPEC §4.3; docs/webhooks.md is the merchant's view):
+ * Webhooks (SPEC §4.3; docs/api/webhooks.md is the merchant's view):
  * - a pharmacy order's event is POSTed alone, its stored payload as the
  *   body; delivered when the receiver answers 2xx with a JSON object that
  *   has a "status" member;
