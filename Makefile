@@ -18,6 +18,7 @@ SRC      := $(shell find src -name '*.c' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 MIGR     := $(sort $(wildcard src/store/migrations/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 # One object tree per flavour: release ($(B)/) and sanitized ($(B)/asan/).
 OBJ       := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/migrations.o $(B)/obj/gen/openapi.o
@@ -25,13 +26,19 @@ ASAN_OBJ  := $(LIB_SRC:%.c=$(B)/asan/obj/%.o) $(B)/asan/obj/gen/migrations.o $(B
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 ASAN_UNIT := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# Fuzz targets (libFuzzer): clang, every library object built for coverage.
+FUZZ_CC   ?= clang
+FUZZ_FLAGS := -g -O1 -std=gnu11 -Isrc -I$(B)/gen -D_GNU_SOURCE -fsanitize=address,undefined
+FUZZ_OBJ  := $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o) $(B)/fuzz/obj/gen/migrations.o $(B)/fuzz/obj/gen/openapi.o
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_SECONDS ?= 30
 
 PY := /usr/bin/python3
 
 openapi:
 	$(PY) scripts/gen-openapi.py
 
-.PHONY: openapi all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
+.PHONY: fuzz openapi all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
 
 all: $(B)/apotheca
 
@@ -93,6 +100,28 @@ $(B)/asan/tests/%: tests/unit/%.c $(ASAN_OBJ) tests/unit/t.h
 	@echo '  LINK    $@'
 	@$(CC) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(ASAN_OBJ) $(PKG_LIBS)
 
+$(B)/fuzz/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(@D)
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(B)/fuzz/obj/%.o: %.c
+	@echo '  CC+FUZZ $<'
+	@mkdir -p $(@D)
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c $< -o $@
+
+$(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	@echo '  LINK    $@'
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
+
+# Each target runs FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/NAME).
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+		n=$$(basename $$f); mkdir -p $(B)/fuzz/corpus/$$n; \
+		echo "fuzz $$n for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 \
+			$(B)/fuzz/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -n 2 || exit 1; \
+	done
+
 check-banned:
 	@bad=$$(grep -L '#include "base/banned.h"' $(SRC)); \
 	if [ -n "$$bad" ]; then echo "files missing base/banned.h: $$bad"; exit 1; fi
@@ -113,10 +142,11 @@ asan: $(B)/asan/apotheca $(ASAN_UNIT)
 # make test runs the real-browser test or fails: it never skips it silently.
 test: export E2E_REQUIRE_BROWSER = 1
 test: test-deps
-	@$(MAKE) --no-print-directory check-banned all unit
+	@$(MAKE) --no-print-directory -j2 check-banned all unit
 	@$(MAKE) --no-print-directory e2e-sqlite
 	@$(MAKE) --no-print-directory e2e-pg
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -134,3 +164,6 @@ clean:
 	rm -rf build
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# Keep intermediate objects (fuzz and sanitizer trees) between runs.
+.SECONDARY:

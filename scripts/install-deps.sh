@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libjwt-dev
 	libcurl4-openssl-dev libsqlite3-dev libpq-dev libssl-dev openssl)
-test_pkgs=(python3 postgresql sqlite3 curl)
+test_pkgs=(python3 postgresql sqlite3 curl clang libclang-rt-14-dev)
 case "${1:-build}" in
 build) want=("${build_pkgs[@]}") ;;
 test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;

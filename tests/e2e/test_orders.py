@@ -518,3 +518,46 @@ class CrashSafety(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(__import__("harness").BACKEND == "postgres", "several processes share PostgreSQL only")
+class TwoProcesses(unittest.TestCase):
+    """The guarantees hold across apotheca processes sharing one PostgreSQL."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.a = Server().start()
+        cls.b = Server(db=cls.a.db).start()
+        cls.m = Merchant(cls.a, "multi")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.b.stop()
+        cls.a.stop()
+
+    def create(self, i, b):
+        server = self.a if i % 2 == 0 else self.b
+        return server.request("POST", "/api/v4/merchants/multi/orders", body=b, headers=self.m.headers())
+
+    def test_no_oversell_across_processes(self):
+        sku(self.a, "MP", price=100, stock=10)
+        with concurrent.futures.ThreadPoolExecutor(32) as ex:
+            rs = list(ex.map(lambda i: self.create(i, body("mp-%d" % i, {"MP": 1}, 100)), range(32)))
+        self.assertEqual(sum(1 for r in rs if r.status == 200), 10, [r.status for r in rs])
+        self.assertTrue(all(r.status in (200, 400) for r in rs))
+        s = stock_of(self.b, "MP")
+        self.assertEqual((s["on_hand"], s["reserved"], s["available"]), (10, 10, 0))
+        orders = self.a.admin("GET", "/orders?merchant_id=multi&limit=500").json["orders"]
+        self.assertEqual(len([o for o in orders if o["merchant_order_id"].startswith("mp-")]), 10)
+
+    def test_one_order_per_merchant_order_id_across_processes(self):
+        sku(self.a, "MD", price=100, stock=100)
+        b = body("md-1", {"MD": 1}, 100)
+        with concurrent.futures.ThreadPoolExecutor(16) as ex:
+            rs = list(ex.map(lambda i: self.create(i, b), range(16)))
+        ids = {r.json["data"]["order_id"] for r in rs if r.status == 200}
+        self.assertEqual(len(ids), 1)
+        for r in rs:
+            if r.status != 200:
+                self.assertEqual(r.json["error"]["message"], "create_merchant_order : Could not acquire lock")
+        self.assertEqual(stock_of(self.a, "MD")["reserved"], 1)
