@@ -208,6 +208,43 @@ for path, item in paths.items():
         if not o["parameters"]:
             del o["parameters"]
 
+# What apotheca POSTs to a merchant's webhook.url (docs/api/webhooks.md).
+signature = {"name": "X-Apotheca-Signature", "in": "header", "required": True, "schema": {"type": "string"},
+             "description": "t=<unix>,v1=<hex HMAC-SHA256 of \"t.body\" keyed with webhook.signing_secret>"}
+nullable_str = {"type": ["string", "null"]}
+pharmacy_event = {"type": "object", "required": ["event_id", "grouped_orders"], "properties": {
+    "event_id": {"type": "string"},
+    "grouped_orders": {"type": "array", "minItems": 1, "maxItems": 1, "items": {"type": "object", "properties": {
+        "order_id": {"type": "string"}, "merchant_order_id": {"type": "string"},
+        "order_status": {"type": "object", "properties": {"status_id": {"type": "integer"}, "title": {"type": "string"},
+                                                          "subtitle": nullable_str}},
+        "status_changed": {"type": "boolean"}, "updated": {"type": "integer"},
+        "eta": {"type": "object", "properties": {"eta_from": {"type": "integer"}, "eta_to": {"type": "integer"}}},
+        "shipment_detail": {"type": "object", "properties": {"delivery_partner_name": nullable_str,
+                                                             "tracking_code": nullable_str,
+                                                             "tracking_url": nullable_str}}}}}}}
+logistics_envelope = {"type": "object", "required": ["event_id", "webhook_id", "event_type", "ts", "retry_count", "payload"],
+                      "properties": {
+    "event_id": {"type": "string"},
+    "webhook_id": {"type": "string", "description": "wh_<merchant id>: the merchant's one subscription"},
+    "event_type": {"enum": ["order.info.change", "order.shipped", "product.inventory.change"]},
+    "ts": {"type": "string", "format": "date-time"},
+    "retry_count": {"type": "integer", "minimum": 0, "description": "earlier failed calls carrying this event"},
+    "payload": {"type": "object"}}}
+webhooks = {
+    "pharmacyOrderStatus": {"post": {
+        "summary": "A pharmacy order's status changed (one event per request)",
+        "parameters": [signature],
+        "requestBody": body(pharmacy_event),
+        "responses": {"200": resp("Delivered: any 2xx whose JSON object has a status member",
+                                  {"type": "object", "required": ["status"]})}}},
+    "logisticsEvents": {"post": {
+        "summary": "Logistics order and product events, up to 100 per request, in order per order",
+        "parameters": [signature],
+        "requestBody": body({"type": "array", "minItems": 1, "maxItems": 100, "items": logistics_envelope}),
+        "responses": {"2XX": resp("Delivered: any 2xx delivers every event of the request")}}},
+}
+
 doc = {
     "openapi": "3.1.0",
     "info": {"title": "apotheca", "version": "1.0.0",
@@ -215,6 +252,7 @@ doc = {
     "servers": [{"url": "/"}],
     "tags": [{"name": t} for t in ("pharmacy", "logistics", "admin", "tracking", "health")],
     "paths": paths,
+    "webhooks": webhooks,
     "components": {
         "securitySchemes": {
             "merchantJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (RS256, iat/exp, <= 900 s)"},

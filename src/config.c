@@ -106,6 +106,10 @@ int config_from_env(struct config *c)
 	if (env_i64("APOTHECA_RETRY_BASE_MS", 1, 86400000, &n))
 		return -1;
 	c->retry_base_ms = n;
+	n = CONFIG_RETRY_GIVE_UP_MS;
+	if (env_i64("APOTHECA_RETRY_GIVE_UP_MS", 1, 30 * CONFIG_RETRY_GIVE_UP_MS, &n))
+		return -1;
+	c->retry_give_up_ms = n;
 	n = 1;
 	if (env_i64("APOTHECA_ACCESS_LOG", 0, 1, &n))
 		return -1;

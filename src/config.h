@@ -11,6 +11,8 @@
 
 #define CONFIG_MAX_KEYS 16
 #define CONFIG_MAX_KEY_LEN 128
+/* Default of retry_give_up_ms: 24 hours. */
+#define CONFIG_RETRY_GIVE_UP_MS (24 * 3600 * INT64_C(1000))
 
 struct config {
 	char *db;	   /* APOTHECA_DB: SQLite path or postgres:// URL */
@@ -26,6 +28,7 @@ struct config {
 	unsigned threads;	/* APOTHECA_THREADS; default: online cores */
 	int64_t sweep_ms;	/* APOTHECA_SWEEP_MS */
 	int64_t retry_base_ms;	/* APOTHECA_RETRY_BASE_MS */
+	int64_t retry_give_up_ms; /* APOTHECA_RETRY_GIVE_UP_MS: retried this long, then parked */
 	int access_log;		/* APOTHECA_ACCESS_LOG=0 silences access lines */
 };
 

@@ -55,6 +55,12 @@ static json_t *pharmacy_event(const struct app *app, const struct order *o, cons
 	return json_pack("{s:s,s:[o]}", "event_id", event_id, "grouped_orders", g);
 }
 
+/* A logistics order's move is order.shipped when it ships, else order.info.change. */
+static const char *logistics_event_type(const struct order *o)
+{
+	return o->status_id == ST_SHIPPED ? OUTBOX_EV_ORDER_SHIPPED : OUTBOX_EV_ORDER_INFO_CHANGE;
+}
+
 static json_t *logistics_event(const struct app *app, const struct order *o, const char *event_id,
 			       int from)
 {
@@ -74,8 +80,7 @@ static json_t *logistics_event(const struct app *app, const struct order *o, con
 		jx_str_or_null(o->delivery_partner), "carrier_tracking_code",
 		jx_str_or_null(o->carrier_tracking_code), "updated", ts);
 	return json_pack("{s:s,s:s,s:s,s:o}", "event_id", event_id, "event_type",
-			 o->status_id == ST_SHIPPED ? "order.shipped" : "order.info.change", "ts", ts,
-			 "payload", payload);
+			 logistics_event_type(o), "ts", ts, "payload", payload);
 }
 
 /* Queues the webhook event announcing o's move from `from`. */
@@ -89,11 +94,9 @@ static enum apo_result announce(const struct app *app, struct store_conn *c, con
 			       : pharmacy_event(app, o, event_id);
 	char *text = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(ev);
-	enum apo_result rc = outbox_add(c, OUTBOX_WEBHOOK, o->merchant_id, o->order_id,
-					logistics ? (o->status_id == ST_SHIPPED ? "order.shipped"
-										: "order.info.change")
-						  : "order.status",
-					text);
+	enum apo_result rc =
+	    outbox_add(c, OUTBOX_WEBHOOK, o->merchant_id, o->order_id,
+		       logistics ? logistics_event_type(o) : OUTBOX_EV_ORDER_STATUS, text);
 	free(text);
 	return rc;
 }

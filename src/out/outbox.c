@@ -1,18 +1,21 @@
 /*
  * Outbox delivery workers (see outbox.h). Each thread loops: claim one due
- * row (store/repo_outbox.h does the leasing), deliver it, record the
- * outcome; when nothing is due it sleeps APOTHECA_SWEEP_MS or until
+ * row (store/repo_outbox.h does the leasing) — for a logistics event, then
+ * lease more due events of the same merchant into a batch — deliver, record
+ * the outcome; when nothing is due it sleeps APOTHECA_SWEEP_MS or until
  * outbox_stop() wakes it. The workers own no business state: everything
  * that must survive a crash or be shared between processes is in the row.
  *
  * Outcomes: delivered -> done; nothing to deliver to (a webhook for a
  * merchant without a webhook URL) -> done with a note; failed -> retried
  * with exponential backoff, or parked as failed once the row has been
- * failing for OUTBOX_GIVE_UP_MS; an undeliverable row (a refund payload
- * that is not a refund request, an unknown kind) -> parked at once.
+ * failing for the give-up window; an undeliverable row (a refund payload
+ * that is not a refund request, a logistics row that is not an event, an
+ * unknown kind) -> parked at once.
  */
 #include <jansson.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -29,6 +32,7 @@
 #include "store/store.h"
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/xalloc.h"
 #include "base/banned.h"
 
 /* Delivery threads per process. */
@@ -140,20 +144,9 @@ static enum outcome deliver_refund(const struct merchant *m, const struct outbox
 }
 
 /*
- * Pharmacy webhooks ({"event_id", "grouped_orders": [...]}) count as
- * delivered only when the receiver answers a JSON object with a "status"
- * member (SPEC §4.3); any other payload (the logistics envelope) needs
- * just a 2xx.
+ * A pharmacy webhook counts as delivered only when the receiver answers a
+ * JSON object with a "status" member (SPEC §4.3).
  */
-static int wants_status_answer(const char *payload)
-{
-	json_error_t e;
-	json_t *j = payload ? json_loads(payload, 0, &e) : NULL;
-	int wants = j && json_is_object(j) && json_object_get(j, "grouped_orders");
-	json_decref(j);
-	return wants;
-}
-
 static int answer_has_status(const struct http_out_resp *resp)
 {
 	json_error_t e;
@@ -166,23 +159,19 @@ static int answer_has_status(const struct http_out_resp *resp)
 }
 
 /*
- * A webhook: POST the stored payload as it is to the merchant's webhook
- * URL, with its auth header and the signature over exactly those bytes.
+ * POSTs body to the merchant's webhook URL with its auth header and the
+ * signature over exactly those bytes. needs_status: a pharmacy webhook,
+ * which also needs a "status" in the answer; any other needs a 2xx only.
  */
-static enum outcome deliver_webhook(const struct merchant *m, const struct outbox_row *row,
-				    char *err, size_t cap)
+static enum outcome post_webhook(const struct merchant *m, const char *body, size_t len,
+				 int needs_status, char *err, size_t cap)
 {
 	struct http_out_resp resp;
 	enum outcome out = OUT_RETRY;
-
-	if (!m->webhook_url || !*m->webhook_url) {
-		fmt_into(err, cap, "skipped: the merchant has no webhook URL");
-		return OUT_NOTHING;
-	}
 	struct http_out_req rq = {.method = "POST",
 				  .url = m->webhook_url,
-				  .body = row->payload ? row->payload : "",
-				  .body_len = row->payload ? strlen(row->payload) : 0,
+				  .body = body,
+				  .body_len = len,
 				  .auth_header = m->webhook_auth_header,
 				  .auth_value = m->webhook_auth_value,
 				  .signing_secret = m->webhook_signing_secret};
@@ -194,7 +183,7 @@ static enum outcome deliver_webhook(const struct merchant *m, const struct outbo
 			fmt_into(err, cap, "webhook receiver unreachable: %s", resp.error);
 	} else if (!http_out_ok_status(resp.status)) {
 		fmt_into(err, cap, "webhook receiver answered %ld", resp.status);
-	} else if (wants_status_answer(row->payload) && !answer_has_status(&resp)) {
+	} else if (needs_status && !answer_has_status(&resp)) {
 		fmt_into(err, cap, "webhook receiver answered %ld without a JSON \"status\"",
 			 resp.status);
 	} else {
@@ -202,6 +191,30 @@ static enum outcome deliver_webhook(const struct merchant *m, const struct outbo
 	}
 	http_out_resp_release(&resp);
 	return out;
+}
+
+static int has_webhook_url(const struct merchant *m, char *err, size_t cap)
+{
+	if (m->webhook_url && *m->webhook_url)
+		return 1;
+	fmt_into(err, cap, "skipped: the merchant has no webhook URL");
+	return 0;
+}
+
+/* A pharmacy webhook: the stored payload is the request body, as it is. */
+static enum outcome deliver_webhook(const struct merchant *m, const struct outbox_row *row,
+				    char *err, size_t cap)
+{
+	if (!has_webhook_url(m, err, cap))
+		return OUT_NOTHING;
+	return post_webhook(m, row->payload ? row->payload : "",
+			    row->payload ? strlen(row->payload) : 0, 1, err, cap);
+}
+
+/* The wait before the next try, after `attempts` failed ones. */
+static int64_t next_try(int64_t now, int64_t attempts, uint64_t *rng)
+{
+	return now + outbox_backoff_ms(pool.app->cfg.retry_base_ms, attempts, next_random(rng));
 }
 
 /* Writes the outcome of one attempt to the row. */
@@ -212,7 +225,7 @@ static void record(struct store_conn *c, const struct outbox_row *row, enum outc
 	enum apo_result rc;
 
 	/* A row that has failed for long enough is parked instead. */
-	if (out == OUT_RETRY && now - row->first_at > OUTBOX_GIVE_UP_MS)
+	if (out == OUT_RETRY && now - row->first_at > pool.app->cfg.retry_give_up_ms)
 		out = OUT_BROKEN;
 	switch (out) {
 	case OUT_DELIVERED:
@@ -226,10 +239,7 @@ static void record(struct store_conn *c, const struct outbox_row *row, enum outc
 		rc = outbox_complete(c, row->id, now, err);
 		break;
 	case OUT_RETRY:
-		rc = outbox_reschedule(c, row->id,
-				       now + outbox_backoff_ms(pool.app->cfg.retry_base_ms,
-							       row->attempts, next_random(rng)),
-				       err);
+		rc = outbox_reschedule(c, row->id, next_try(now, row->attempts, rng), err);
 		log_outcome(row, "outbox delivery failed; will retry", err);
 		break;
 	case OUT_BROKEN:
@@ -268,6 +278,157 @@ static void deliver(struct store_conn *c, const struct outbox_row *row, uint64_t
 	record(c, row, out, refund_id[0] ? refund_id : NULL, err, rng);
 }
 
+/*
+ * The logistics envelope of one stored event {"event_id", "event_type",
+ * "ts", "payload"}: {event_id, webhook_id, event_type, ts, retry_count,
+ * payload}, retry_count being the failed attempts of this event so far.
+ * NULL when the row holds no such event.
+ */
+static json_t *envelope(const struct outbox_row *row, const char *webhook_id)
+{
+	json_error_t e;
+	json_t *ev = row->payload ? json_loads(row->payload, 0, &e) : NULL;
+	json_t *out = NULL;
+	const char *event_id = json_string_value(json_object_get(ev, "event_id"));
+	const char *ts = json_string_value(json_object_get(ev, "ts"));
+	json_t *payload = json_object_get(ev, "payload");
+
+	if (event_id && *event_id && ts && json_is_object(payload))
+		out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:O}", "event_id", event_id, "webhook_id",
+				webhook_id, "event_type", row->event_type, "ts", ts, "retry_count",
+				(json_int_t)row->attempts, "payload", payload);
+	json_decref(ev);
+	return out;
+}
+
+/*
+ * Sends a batch of logistics events (ascending ids) in one request: a JSON
+ * array of envelopes. Fills fates[i] for every row: broken rows are parked
+ * on their own, the others share the request's outcome.
+ */
+static void send_batch(const struct merchant *m, const struct outbox_row *const *batch, size_t n,
+		       enum outcome *fates, char *err, size_t cap)
+{
+	char webhook_id[OUTBOX_WEBHOOK_ID_CAP];
+	json_t *list = json_array();
+	enum outcome out = OUT_NOTHING;
+
+	outbox_webhook_id(m->id, webhook_id, sizeof(webhook_id));
+	for (size_t i = 0; i < n; i++) {
+		json_t *env = envelope(batch[i], webhook_id);
+		fates[i] = env ? OUT_RETRY : OUT_BROKEN;
+		if (env)
+			json_array_append_new(list, env);
+	}
+	if (json_array_size(list) && has_webhook_url(m, err, cap)) {
+		char *body = json_dumps(list, JSON_COMPACT | JSON_REAL_PRECISION(15));
+		out = post_webhook(m, body, strlen(body), 0, err, cap);
+		free(body);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (fates[i] != OUT_BROKEN)
+			fates[i] = out;
+	json_decref(list);
+}
+
+/* Records a batch's outcomes in one transaction (see outbox_settle()). */
+static void record_batch(struct store_conn *c, const struct outbox_row *const *batch, size_t n,
+			 const enum outcome *fates, const char *err, uint64_t *rng)
+{
+	struct outbox_settlement *s = xcalloc(n, sizeof(*s));
+	int64_t now = wall_ms(), attempts = 0;
+	size_t failed = 0, parked = 0;
+
+	/* The batch backs off together, as far as its most-tried event. */
+	for (size_t i = 0; i < n; i++)
+		if (batch[i]->attempts > attempts)
+			attempts = batch[i]->attempts;
+	int64_t next_at = next_try(now, attempts, rng);
+	for (size_t i = 0; i < n; i++) {
+		enum outcome out = fates[i];
+		if (out == OUT_RETRY && now - batch[i]->first_at > pool.app->cfg.retry_give_up_ms)
+			out = OUT_BROKEN;
+		s[i].id = batch[i]->id;
+		s[i].next_at = next_at;
+		s[i].note = out == OUT_DELIVERED     ? NULL
+			    : fates[i] == OUT_BROKEN ? "payload is not a logistics event"
+						     : err;
+		s[i].fate = out == OUT_RETRY	? OUTBOX_FATE_RETRY
+			    : out == OUT_BROKEN ? OUTBOX_FATE_PARK
+						: OUTBOX_FATE_DONE;
+		failed += out == OUT_RETRY || out == OUT_BROKEN;
+		parked += out == OUT_BROKEN;
+	}
+	enum apo_result rc = outbox_settle(c, s, n, now);
+	free(s);
+	struct buf b;
+	buf_init(&b);
+	buf_addf(&b, "\"outbox_id\":%lld,\"merchant\":", (long long)batch[0]->id);
+	json_quote(&b, batch[0]->merchant_id ? batch[0]->merchant_id : "");
+	buf_addf(&b, ",\"events\":%zu,\"failed\":%zu,\"parked\":%zu", n, failed, parked);
+	if (failed) {
+		buf_adds(&b, ",\"error\":");
+		json_quote(&b, err);
+	}
+	if (rc != APO_OK)
+		buf_addf(&b, ",\"record_error\":\"%s\"", apo_result_name(rc));
+	log_line(failed || rc != APO_OK ? LOG_WARN : LOG_INFO, NULL,
+		 rc != APO_OK ? "cannot record a webhook batch outcome"
+		 : failed     ? "webhook batch failed"
+			      : "webhook batch delivered",
+		 "%s", b.data);
+	buf_release(&b);
+}
+
+/*
+ * A claimed logistics event: leases more due events of its merchant
+ * (store/repo_outbox.h keeps each order's order), sends them all in one
+ * request and records the outcome for every row.
+ */
+static void deliver_batch(struct store_conn *c, const struct outbox_row *head, uint64_t *rng)
+{
+	char err[OUTBOX_ERR_CAP] = "";
+	struct outbox_row *more = NULL;
+	size_t nmore = 0, n = 0;
+	struct merchant m;
+
+	enum apo_result rc =
+	    outbox_claim_more(c, head, wall_ms(), OUTBOX_LEASE_MS, OUTBOX_BATCH_MAX, &more, &nmore);
+	if (rc != APO_OK)
+		log_warn("cannot batch webhook events", "\"error\":\"%s\"", apo_result_name(rc));
+	const struct outbox_row **batch = xcalloc(nmore + 1, sizeof(*batch));
+	enum outcome *fates = xcalloc(nmore + 1, sizeof(*fates));
+	/* In id order: head goes where its id falls among the others. */
+	for (size_t i = 0; i <= nmore; i++) {
+		if (head && (i == nmore || more[i].id > head->id)) {
+			batch[n++] = head;
+			head = NULL;
+		}
+		if (i < nmore)
+			batch[n++] = &more[i];
+	}
+
+	merchant_init(&m);
+	rc = merchant_load(c, batch[0]->merchant_id, &m);
+	if (rc != APO_OK) {
+		fmt_into(err, sizeof(err), "cannot load merchant: %s", apo_result_name(rc));
+		for (size_t i = 0; i < n; i++)
+			fates[i] = OUT_RETRY;
+	} else {
+		send_batch(&m, batch, n, fates, err, sizeof(err));
+	}
+	merchant_release(&m);
+	record_batch(c, batch, n, fates, err, rng);
+	free(fates);
+	free(batch);
+	outbox_rows_free(more, nmore);
+}
+
+void outbox_webhook_id(const char *merchant_id, char *out, size_t cap)
+{
+	fmt_into(out, cap, "wh_%s", merchant_id ? merchant_id : "");
+}
+
 /* Claims and delivers one row; 0 when there was nothing to do. */
 static int work_once(uint64_t *rng)
 {
@@ -282,7 +443,10 @@ static int work_once(uint64_t *rng)
 			log_warn("outbox claim failed", "\"error\":\"%s\"", apo_result_name(rc));
 		return 0;
 	}
-	deliver(c, &row, rng);
+	if (strcmp(row.kind, OUTBOX_WEBHOOK) == 0 && outbox_event_is_logistics(row.event_type))
+		deliver_batch(c, &row, rng);
+	else
+		deliver(c, &row, rng);
 	outbox_row_release(&row);
 	return 1;
 }

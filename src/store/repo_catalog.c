@@ -8,16 +8,22 @@
  * change is one conditional UPDATE whose WHERE clause carries the rule
  * (enough available, never below reserved), so two processes can never
  * both win; setting an absolute value is a compare-and-set on the old
- * on_hand, retried when another writer moved it first.
+ * on_hand, retried when another writer moved it first. Those UPDATEs
+ * return the product's new counters, from which a logistics product's
+ * change is announced in the same transaction (one INSERT into the
+ * outbox; none for the platform catalog).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "store/repo_catalog.h"
+#include "store/repo_outbox.h"
 #include "store/store.h"
 #include "core/ids.h"
+#include "core/merchant.h"
 #include "base/buf.h"
+#include "base/log.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
 
@@ -47,20 +53,29 @@ static struct store_sql q_stock_by_sku = {
     .sql = "SELECT pid, on_hand, reserved FROM products WHERE merchant_id = ? AND sku_id = ?"};
 static struct store_sql q_stock_by_pid = {
     .sql = "SELECT pid, on_hand, reserved FROM products WHERE pid = ?"};
-static struct store_sql q_stock_cas = {.sql = "UPDATE products SET on_hand = ?, last_movement = ? "
-					      "WHERE pid = ? AND on_hand = ? AND reserved <= ?"};
+/*
+ * Every stock change returns the product's new counters (no extra query):
+ * a logistics product's change is announced from them (stock_update()).
+ */
+#define STOCK_RETURNING                                                                            \
+	" RETURNING merchant_id, sku_id, hex_id, on_hand, reserved, inbound, on_hold, "            \
+	"last_movement"
+
+static struct store_sql q_stock_cas = {
+    .sql = "UPDATE products SET on_hand = ?, last_movement = ? "
+	   "WHERE pid = ? AND on_hand = ? AND reserved <= ?" STOCK_RETURNING};
 static struct store_sql q_stock_add = {
     .sql = "UPDATE products SET on_hand = on_hand + ?, last_movement = ? "
-	   "WHERE pid = ? AND on_hand + ? >= reserved AND on_hand + ? <= ?"};
+	   "WHERE pid = ? AND on_hand + ? >= reserved AND on_hand + ? <= ?" STOCK_RETURNING};
 static struct store_sql q_stock_reserve = {
     .sql = "UPDATE products SET reserved = reserved + ?, last_movement = ? "
-	   "WHERE pid = ? AND on_hand - reserved >= ?"};
+	   "WHERE pid = ? AND on_hand - reserved >= ?" STOCK_RETURNING};
 static struct store_sql q_stock_release = {
     .sql = "UPDATE products SET reserved = reserved - ?, last_movement = ? "
-	   "WHERE pid = ? AND reserved >= ?"};
+	   "WHERE pid = ? AND reserved >= ?" STOCK_RETURNING};
 static struct store_sql q_stock_ship = {
     .sql = "UPDATE products SET on_hand = on_hand - ?, reserved = reserved - ?, "
-	   "last_movement = ? WHERE pid = ? AND reserved >= ?"};
+	   "last_movement = ? WHERE pid = ? AND reserved >= ?" STOCK_RETURNING};
 static struct store_sql q_ledger = {
     .sql = "INSERT INTO stock_ledger (pid, delta_on_hand, delta_reserved, reason, order_id, at) "
 	   "VALUES (?, ?, ?, ?, ?, ?)"};
@@ -221,6 +236,111 @@ static enum apo_result ledger_add(struct store_conn *c, int64_t pid, int64_t d_o
 	return store_exec(c, &q_ledger, args, 6, NULL);
 }
 
+/* A product's stock after a change: what its inventory event tells. */
+struct stock_state {
+	char merchant_id[MERCHANT_MAX_ID + 1];
+	char sku_id[SKU_MAX_ID + 1];
+	char hex_id[HEX_ID_LEN + 1];
+	int64_t on_hand, reserved, inbound, on_hold;
+	int64_t last_movement; /* epoch seconds, or CATALOG_NONE */
+};
+
+/* ISO 8601 UTC, the logistics dialect's times. */
+static void iso8601(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/*
+ * The product.inventory.change event of a logistics product (SPEC §4.3):
+ * {"event_id", "event_type", "ts", "payload": {merchants_id, id, inventory
+ * {inbound, in_stock, available, reserved, on_hold, last_movement}}}.
+ * in_stock is on_hand; available is what orders may still reserve.
+ */
+static void inventory_event(const struct stock_state *st, struct buf *b)
+{
+	char event_id[HEX_ID_LEN + 1], ts[32], moved[32];
+	struct product p;
+
+	product_init(&p);
+	p.on_hand = st->on_hand;
+	p.reserved = st->reserved;
+	ids_hex_id(event_id);
+	iso8601(now_epoch(), ts);
+	buf_addf(b,
+		 "{\"event_id\":\"%s\",\"event_type\":\"" OUTBOX_EV_INVENTORY_CHANGE
+		 "\",\"ts\":\"%s\",\"payload\":{\"merchants_id\":",
+		 event_id, ts);
+	json_quote(b, st->sku_id);
+	buf_adds(b, ",\"id\":");
+	json_quote(b, st->hex_id);
+	buf_addf(b,
+		 ",\"inventory\":{\"inbound\":%lld,\"in_stock\":%lld,\"available\":%lld,"
+		 "\"reserved\":%lld,\"on_hold\":%lld,\"last_movement\":",
+		 (long long)st->inbound, (long long)st->on_hand, (long long)product_available(&p),
+		 (long long)st->reserved, (long long)st->on_hold);
+	if (st->last_movement == CATALOG_NONE) {
+		buf_adds(b, "null");
+	} else {
+		iso8601(st->last_movement, moved);
+		json_quote(b, moved);
+	}
+	buf_adds(b, "}}}");
+}
+
+/*
+ * Within the change's transaction: queues the inventory event of a
+ * logistics product, keyed by the product so its events keep their order.
+ * The platform catalog (merchant_id "") announces nothing.
+ */
+static enum apo_result announce_stock(struct store_conn *c, const struct stock_state *st)
+{
+	char key[sizeof(st->merchant_id) + sizeof(st->sku_id) + 16];
+	struct buf b;
+
+	if (!st->merchant_id[0])
+		return APO_OK;
+	fmt_into(key, sizeof(key), "product:%s:%s", st->merchant_id, st->sku_id);
+	buf_init(&b);
+	inventory_event(st, &b);
+	enum apo_result rc =
+	    outbox_add(c, OUTBOX_WEBHOOK, st->merchant_id, key, OUTBOX_EV_INVENTORY_CHANGE, b.data);
+	buf_release(&b);
+	return rc;
+}
+
+/*
+ * Runs a stock UPDATE ... STOCK_RETURNING. *changed is 1 when its WHERE
+ * clause let it change the row, and then the change is announced.
+ */
+static enum apo_result stock_update(struct store_conn *c, struct store_sql *q,
+				    const struct store_val *args, size_t n, int *changed)
+{
+	struct store_rows *rows;
+	struct stock_state st;
+	enum apo_result rc = store_exec(c, q, args, n, &rows);
+	if (rc != APO_OK)
+		return rc;
+	*changed = store_next(rows);
+	if (*changed) {
+		const char *mid = store_text(rows, 0);
+		fmt_into(st.merchant_id, sizeof(st.merchant_id), "%s", mid ? mid : "");
+		fmt_into(st.sku_id, sizeof(st.sku_id), "%s", store_text(rows, 1));
+		fmt_into(st.hex_id, sizeof(st.hex_id), "%s", store_text(rows, 2));
+		st.on_hand = store_int(rows, 3);
+		st.reserved = store_int(rows, 4);
+		st.inbound = store_int(rows, 5);
+		st.on_hold = store_int(rows, 6);
+		st.last_movement = opt_col(rows, 7);
+	}
+	/* The cursor must be gone before the next statement on this connection. */
+	store_rows_free(rows);
+	return *changed ? announce_stock(c, &st) : APO_OK;
+}
+
 /*
  * Within a write transaction: sets pid's on_hand to target by
  * compare-and-set on the value just read, so a concurrent movement makes
@@ -244,10 +364,11 @@ static enum apo_result set_on_hand(struct store_conn *c, int64_t pid, int64_t ta
 			return APO_OK;
 		struct store_val args[] = {SV_INT(target), SV_INT(now_epoch()), SV_INT(pid),
 					   SV_INT(on_hand), SV_INT(target)};
-		rc = store_exec(c, &q_stock_cas, args, 5, NULL);
+		int changed;
+		rc = stock_update(c, &q_stock_cas, args, 5, &changed);
 		if (rc != APO_OK)
 			return rc;
-		if (store_changes(c) == 1)
+		if (changed)
 			return ledger_add(c, pid, target - on_hand, 0, reason, NULL);
 	}
 	return APO_ERR_BUSY;
@@ -255,19 +376,19 @@ static enum apo_result set_on_hand(struct store_conn *c, int64_t pid, int64_t ta
 
 /*
  * Within a write transaction: inserts p with on_hand units unless its
- * (merchant_id, sku_id) exists; *created tells which.
+ * (merchant_id, sku_id) exists; *created tells which, and hex receives the
+ * 24-hex id it was given (when it was created).
  */
 static enum apo_result insert_new(struct store_conn *c, const struct product *p, int64_t on_hand,
-				  int *created)
+				  int *created, char hex[HEX_ID_LEN + 1])
 {
-	char hex[HEX_ID_LEN + 1];
 	int64_t now = now_epoch();
 	const char *mid = p->merchant_id ? p->merchant_id : "";
 	const char *label = p->pack_size_label ? p->pack_size_label : "";
 	const char *type = p->sku_type ? p->sku_type : "";
 
 	if (p->hex_id)
-		fmt_into(hex, sizeof(hex), "%s", p->hex_id);
+		fmt_into(hex, HEX_ID_LEN + 1, "%s", p->hex_id);
 	else
 		ids_hex_id(hex);
 	struct store_val ins[] = {SV_TEXT(mid),
@@ -299,6 +420,7 @@ static enum apo_result insert_new(struct store_conn *c, const struct product *p,
 static enum apo_result upsert_in_tx(struct store_conn *c, const struct product *p, int set_stock,
 				    const char *reason, int *created)
 {
+	char hex[HEX_ID_LEN + 1];
 	int64_t now = now_epoch();
 	int64_t on_hand = set_stock ? p->on_hand : 0;
 	const char *mid = p->merchant_id ? p->merchant_id : "";
@@ -306,7 +428,7 @@ static enum apo_result upsert_in_tx(struct store_conn *c, const struct product *
 	const char *type = p->sku_type ? p->sku_type : "";
 	enum apo_result rc;
 
-	if ((rc = insert_new(c, p, on_hand, created)) != APO_OK)
+	if ((rc = insert_new(c, p, on_hand, created, hex)) != APO_OK)
 		return rc;
 	if (!*created) {
 		struct store_val upd[] = {
@@ -325,9 +447,15 @@ static enum apo_result upsert_in_tx(struct store_conn *c, const struct product *
 	rc = stock_row(c, mid, p->sku_id, &pid, &old, &reserved);
 	if (rc != APO_OK)
 		return rc;
-	if (*created)
-		return ledger_add(c, pid, on_hand, 0, reason, NULL);
-	return set_on_hand(c, pid, on_hand, reason);
+	if (!*created)
+		return set_on_hand(c, pid, on_hand, reason);
+	struct stock_state st = {
+	    .on_hand = on_hand, .inbound = p->inbound, .on_hold = p->on_hold, .last_movement = now};
+	fmt_into(st.merchant_id, sizeof(st.merchant_id), "%s", mid);
+	fmt_into(st.sku_id, sizeof(st.sku_id), "%s", p->sku_id);
+	fmt_into(st.hex_id, sizeof(st.hex_id), "%s", hex);
+	rc = ledger_add(c, pid, on_hand, 0, reason, NULL);
+	return rc == APO_OK ? announce_stock(c, &st) : rc;
 }
 
 enum apo_result product_upsert(struct store_conn *c, const struct product *p, int set_stock,
@@ -348,7 +476,8 @@ enum apo_result product_ensure(struct store_conn *c, const struct product *p, in
 			       int *created)
 {
 	int64_t on_hand, reserved;
-	enum apo_result rc = insert_new(c, p, 0, created);
+	char hex[HEX_ID_LEN + 1];
+	enum apo_result rc = insert_new(c, p, 0, created, hex);
 	if (rc != APO_OK)
 		return rc;
 	return stock_row(c, p->merchant_id, p->sku_id, pid, &on_hand, &reserved);
@@ -396,10 +525,11 @@ static enum apo_result add_on_hand(struct store_conn *c, int64_t pid, int64_t de
 		return APO_ERR_INSUFFICIENT;
 	struct store_val args[] = {SV_INT(delta), SV_INT(now_epoch()), SV_INT(pid),
 				   SV_INT(delta), SV_INT(delta),       SV_INT(CATALOG_MAX_STOCK)};
-	enum apo_result rc = store_exec(c, &q_stock_add, args, 6, NULL);
+	int changed;
+	enum apo_result rc = stock_update(c, &q_stock_add, args, 6, &changed);
 	if (rc != APO_OK)
 		return rc;
-	if (store_changes(c) == 1)
+	if (changed)
 		return ledger_add(c, pid, delta, 0, reason, NULL);
 	/* Refused: say whether it went too low or too high. */
 	rc = stock_row(c, NULL, NULL, &pid, &on_hand, &reserved);
@@ -437,10 +567,11 @@ enum apo_result stock_reserve(struct store_conn *c, int64_t pid, int64_t qty, co
 	if (qty <= 0 || qty > CATALOG_MAX_STOCK)
 		return APO_ERR_INVALID;
 	struct store_val args[] = {SV_INT(qty), SV_INT(now_epoch()), SV_INT(pid), SV_INT(qty)};
-	enum apo_result rc = store_exec(c, &q_stock_reserve, args, 4, NULL);
+	int changed;
+	enum apo_result rc = stock_update(c, &q_stock_reserve, args, 4, &changed);
 	if (rc != APO_OK)
 		return rc;
-	if (store_changes(c) != 1)
+	if (!changed)
 		return APO_ERR_INSUFFICIENT;
 	return ledger_add(c, pid, 0, qty, "reserve", order_id);
 }
@@ -449,20 +580,21 @@ enum apo_result stock_release(struct store_conn *c, int64_t pid, int64_t qty, co
 			      int ship)
 {
 	enum apo_result rc;
+	int changed;
 	if (qty <= 0 || qty > CATALOG_MAX_STOCK)
 		return APO_ERR_INVALID;
 	if (ship) {
 		struct store_val args[] = {SV_INT(qty), SV_INT(qty), SV_INT(now_epoch()),
 					   SV_INT(pid), SV_INT(qty)};
-		rc = store_exec(c, &q_stock_ship, args, 5, NULL);
+		rc = stock_update(c, &q_stock_ship, args, 5, &changed);
 	} else {
 		struct store_val args[] = {SV_INT(qty), SV_INT(now_epoch()), SV_INT(pid),
 					   SV_INT(qty)};
-		rc = store_exec(c, &q_stock_release, args, 4, NULL);
+		rc = stock_update(c, &q_stock_release, args, 4, &changed);
 	}
 	if (rc != APO_OK)
 		return rc;
-	if (store_changes(c) != 1)
+	if (!changed)
 		return APO_ERR_CONFLICT;
 	return ledger_add(c, pid, ship ? -qty : 0, -qty, ship ? "ship" : "release", order_id);
 }

@@ -6,6 +6,17 @@
  * Stock invariant (0 <= reserved <= on_hand) is enforced by a CHECK
  * constraint and by conditional UPDATEs, so it holds across threads and
  * processes on both backends without any in-process lock.
+ *
+ * Every stock change of a logistics product (product_upsert with
+ * set_stock, stock_adjust, stock_reserve, stock_release) also queues its
+ * product.inventory.change webhook event in the same transaction: one
+ * outbox row (store/repo_outbox.h) keyed "product:<merchant>:<sku>", so a
+ * product's events are delivered in the order of its changes. The event
+ * carries the counters after the change: {"event_id", "event_type", "ts",
+ * "payload": {merchants_id, id, inventory {inbound, in_stock (on_hand),
+ * available (on_hand - reserved), reserved, on_hold, last_movement (ISO
+ * 8601 UTC or null)}}}. A call that changes nothing queues nothing, and
+ * the platform catalog's changes never queue anything.
  */
 #ifndef APO_REPO_CATALOG_H
 #define APO_REPO_CATALOG_H

@@ -24,14 +24,17 @@ static struct store_sql q_get = {.sql = "SELECT " OUTBOX_COLS " FROM outbox WHER
  * Due candidates: pending, due, unleased, first pending of their order_key,
  * and of a merchant with nothing leased right now. The claim re-checks all
  * of it atomically; this query only keeps the claim from trying blindly.
+ * A leased row was due when it was claimed, so the merchant test looks at
+ * due rows only and stays on the (state, next_at) index however many done
+ * rows the table keeps.
  */
 static struct store_sql q_candidates = {
     .sql = "SELECT o.id FROM outbox o WHERE o.state = 'pending' AND o.next_at <= ? "
 	   "AND o.lease_until < ? "
 	   "AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.order_key = o.order_key "
 	   "AND e.state = 'pending' AND e.id < o.id) "
-	   "AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.merchant_id = o.merchant_id "
-	   "AND b.state = 'pending' AND b.lease_until >= ?) "
+	   "AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.state = 'pending' "
+	   "AND b.next_at <= ? AND b.merchant_id = o.merchant_id AND b.lease_until >= ?) "
 	   "ORDER BY o.next_at, o.id LIMIT ?"};
 
 /*
@@ -44,8 +47,27 @@ static struct store_sql q_claim = {
 	   "AND next_at <= ? AND lease_until < ? "
 	   "AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.order_key = outbox.order_key "
 	   "AND e.state = 'pending' AND e.id < outbox.id) "
-	   "AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.merchant_id = outbox.merchant_id "
-	   "AND b.state = 'pending' AND b.lease_until >= ?)"};
+	   "AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.state = 'pending' "
+	   "AND b.next_at <= ? AND b.merchant_id = outbox.merchant_id AND b.lease_until >= ?)"};
+
+#define LOGISTICS_EVENT_TYPES                                                                      \
+	"('" OUTBOX_EV_ORDER_INFO_CHANGE "', '" OUTBOX_EV_ORDER_SHIPPED                            \
+	"', '" OUTBOX_EV_INVENTORY_CHANGE "')"
+
+/*
+ * Rows that may join a logistics batch, in id order, each with the number
+ * of pending rows of its order_key before it (which must all be in the
+ * batch for it to join).
+ */
+static struct store_sql q_batch_candidates = {
+    .sql = "SELECT " OUTBOX_COLS ", (SELECT COUNT(*) FROM outbox e WHERE e.order_key = "
+	   "o.order_key AND e.state = 'pending' AND e.id < o.id) "
+	   "FROM outbox o WHERE o.state = 'pending' AND o.next_at <= ? AND o.lease_until < ? "
+	   "AND o.merchant_id = ? AND o.kind = '" OUTBOX_WEBHOOK "' "
+	   "AND o.event_type IN " LOGISTICS_EVENT_TYPES " AND o.id <> ? ORDER BY o.id LIMIT ?"};
+static struct store_sql q_lease = {
+    .sql = "UPDATE outbox SET lease_until = ? WHERE id = ? AND state = 'pending' "
+	   "AND next_at <= ? AND lease_until < ?"};
 
 static struct store_sql q_complete = {
     .sql = "UPDATE outbox SET state = 'done', delivered_at = ?, lease_until = 0, "
@@ -59,7 +81,7 @@ static struct store_sql q_park = {
     .sql = "UPDATE outbox SET attempts = attempts + 1, state = 'failed', lease_until = 0, "
 	   "last_error = ? WHERE id = ? AND state = 'pending'"};
 static struct store_sql q_retry = {
-    .sql = "UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?, first_at = ?, "
+    .sql = "UPDATE outbox SET state = 'pending', next_at = ?, first_at = ?, "
 	   "lease_until = 0 WHERE id = ? AND state = 'failed'"};
 static struct store_sql q_list_state = {
     .sql = "SELECT " OUTBOX_COLS " FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?"};
@@ -148,9 +170,9 @@ enum apo_result outbox_claim(struct store_conn *c, int64_t now_ms, int64_t lease
 	int64_t ids[OUTBOX_CLAIM_SCAN];
 	size_t n = 0;
 	struct store_rows *rows;
-	struct store_val cargs[] = {SV_INT(now_ms), SV_INT(now_ms), SV_INT(now_ms),
+	struct store_val cargs[] = {SV_INT(now_ms), SV_INT(now_ms), SV_INT(now_ms), SV_INT(now_ms),
 				    SV_INT(OUTBOX_CLAIM_SCAN)};
-	enum apo_result rc = store_exec(c, &q_candidates, cargs, 4, &rows);
+	enum apo_result rc = store_exec(c, &q_candidates, cargs, 5, &rows);
 	if (rc != APO_OK)
 		return rc;
 	while (n < OUTBOX_CLAIM_SCAN && store_next(rows))
@@ -159,9 +181,13 @@ enum apo_result outbox_claim(struct store_conn *c, int64_t now_ms, int64_t lease
 	store_rows_free(rows);
 
 	for (size_t i = 0; i < n; i++) {
-		struct store_val args[] = {SV_INT(now_ms + lease_ms), SV_INT(ids[i]),
-					   SV_INT(now_ms), SV_INT(now_ms), SV_INT(now_ms)};
-		rc = store_exec(c, &q_claim, args, 5, NULL);
+		struct store_val args[] = {SV_INT(now_ms + lease_ms),
+					   SV_INT(ids[i]),
+					   SV_INT(now_ms),
+					   SV_INT(now_ms),
+					   SV_INT(now_ms),
+					   SV_INT(now_ms)};
+		rc = store_exec(c, &q_claim, args, 6, NULL);
 		if (rc == APO_ERR_BUSY)
 			continue;
 		if (rc != APO_OK)
@@ -172,6 +198,88 @@ enum apo_result outbox_claim(struct store_conn *c, int64_t now_ms, int64_t lease
 		return rc;
 	}
 	return APO_ERR_NOT_FOUND;
+}
+
+int outbox_event_is_logistics(const char *event_type)
+{
+	return event_type && (strcmp(event_type, OUTBOX_EV_ORDER_INFO_CHANGE) == 0 ||
+			      strcmp(event_type, OUTBOX_EV_ORDER_SHIPPED) == 0 ||
+			      strcmp(event_type, OUTBOX_EV_INVENTORY_CHANGE) == 0);
+}
+
+/* How many rows of key the batch holds (NULL keys order nothing). */
+static size_t batch_count(const struct outbox_row *head, const struct outbox_row *rows, size_t n,
+			  const char *key)
+{
+	size_t k = head->order_key && strcmp(head->order_key, key) == 0;
+	for (size_t i = 0; i < n; i++)
+		k += rows[i].order_key && strcmp(rows[i].order_key, key) == 0;
+	return k;
+}
+
+/* Within the claim transaction: picks and leases the rows of the batch. */
+static enum apo_result lease_more(struct store_conn *c, const struct outbox_row *head,
+				  int64_t now_ms, int64_t lease_ms, size_t max,
+				  struct outbox_row *list, size_t *n)
+{
+	struct store_rows *rows;
+	size_t ncand = 0;
+	/* Rows refused for their order_key are skipped, so look past them. */
+	struct store_val args[] = {SV_INT(now_ms), SV_INT(now_ms), SV_TEXT(head->merchant_id),
+				   SV_INT(head->id), SV_INT(2 * max)};
+	enum apo_result rc = store_exec(c, &q_batch_candidates, args, 5, &rows);
+	if (rc != APO_OK)
+		return rc;
+	struct outbox_row *cand = xcalloc(2 * max, sizeof(*cand));
+	int64_t *before = xcalloc(2 * max, sizeof(*before));
+	while (ncand < 2 * max && store_next(rows)) {
+		read_row(rows, &cand[ncand]);
+		before[ncand++] = store_int(rows, 13);
+	}
+	store_rows_free(rows);
+
+	/* Ascending ids: a row's earlier siblings are decided before it. */
+	for (size_t i = 0; i < ncand && *n + 1 < max; i++) {
+		struct outbox_row *r = &cand[i];
+		if (r->order_key && (int64_t)batch_count(head, list, *n, r->order_key) != before[i])
+			continue;
+		struct store_val largs[] = {SV_INT(now_ms + lease_ms), SV_INT(r->id),
+					    SV_INT(now_ms), SV_INT(now_ms)};
+		if ((rc = store_exec(c, &q_lease, largs, 4, NULL)) != APO_OK)
+			break;
+		if (store_changes(c) != 1)
+			continue; /* another worker has it; its later siblings stay out too */
+		r->lease_until = now_ms + lease_ms;
+		list[(*n)++] = *r;
+		outbox_row_init(r);
+	}
+	outbox_rows_free(cand, ncand);
+	free(before);
+	return rc;
+}
+
+enum apo_result outbox_claim_more(struct store_conn *c, const struct outbox_row *head,
+				  int64_t now_ms, int64_t lease_ms, size_t max,
+				  struct outbox_row **more, size_t *n)
+{
+	*more = NULL;
+	*n = 0;
+	if (max < 2 || !head->merchant_id)
+		return APO_OK;
+	struct outbox_row *list = xcalloc(max, sizeof(*list));
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	if (rc == APO_OK)
+		rc = lease_more(c, head, now_ms, lease_ms, max, list, n);
+	if (rc == APO_OK)
+		rc = store_commit(c);
+	if (rc != APO_OK) {
+		store_rollback(c);
+		outbox_rows_free(list, *n);
+		*n = 0;
+		return rc;
+	}
+	*more = list;
+	return APO_OK;
 }
 
 /* Runs a pending row's outcome UPDATE; NOT_FOUND when it was not pending. */
@@ -219,6 +327,35 @@ enum apo_result outbox_park(struct store_conn *c, int64_t id, const char *error)
 {
 	struct store_val args[] = {SV_TEXT(error), SV_INT(id)};
 	return update_one(c, &q_park, args, 2);
+}
+
+enum apo_result outbox_settle(struct store_conn *c, const struct outbox_settlement *s, size_t n,
+			      int64_t now_ms)
+{
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	for (size_t i = 0; rc == APO_OK && i < n; i++) {
+		switch (s[i].fate) {
+		case OUTBOX_FATE_DONE:
+			rc = outbox_complete(c, s[i].id, now_ms, s[i].note);
+			break;
+		case OUTBOX_FATE_RETRY:
+			rc = outbox_reschedule(c, s[i].id, s[i].next_at, s[i].note);
+			break;
+		case OUTBOX_FATE_PARK:
+		default:
+			rc = outbox_park(c, s[i].id, s[i].note);
+			break;
+		}
+		/* Not pending any more (its lease ran out and another worker
+		 * settled it): nothing to record for this one. */
+		if (rc == APO_ERR_NOT_FOUND)
+			rc = APO_OK;
+	}
+	if (rc == APO_OK)
+		rc = store_commit(c);
+	if (rc != APO_OK)
+		store_rollback(c);
+	return rc;
 }
 
 int64_t outbox_backoff_ms(int64_t base_ms, int64_t attempts, uint64_t rnd)

@@ -3,6 +3,8 @@
  * transaction as the change it belongs to, and delivered later by the
  * outbox workers at least once. Rows of one order_key are delivered in id
  * order: a later row waits while an earlier one of the same key is pending.
+ * Writers of one key are serialised by the row they change (the order, the
+ * product), so ids of one key grow in commit order on both backends.
  *
  * Cross-process safety: a worker claims a row by a conditional UPDATE of its
  * lease (lease_until), so two processes never deliver the same row at the
@@ -11,7 +13,9 @@
  * Times: next_at, lease_until, first_at and delivered_at are epoch
  * MILLISECONDS (retry delays in tests are 100 ms). States: 'pending' (to
  * deliver), 'done' (delivered, or nothing to deliver to), 'failed' (parked
- * after OUTBOX_GIVE_UP_MS of failures, waiting for an operator's retry).
+ * after the give-up window of failures, waiting for an operator's retry).
+ * attempts counts the failed attempts of the row over its whole life; it
+ * is what a logistics envelope calls retry_count.
  *
  * Every function takes the calling thread's connection and runs in its own
  * transaction (or single statement) unless noted.
@@ -30,13 +34,29 @@ struct store_conn;
 #define OUTBOX_REFUND "refund"
 #define OUTBOX_WEBHOOK "webhook"
 
+/*
+ * Event types of webhook rows. An OUTBOX_EV_ORDER_STATUS row (a pharmacy
+ * order's move) holds the request body itself and is sent alone. The
+ * logistics types hold one event {"event_id", "event_type", "ts",
+ * "payload"}; the workers wrap each in the logistics envelope and send up
+ * to OUTBOX_BATCH_MAX of one merchant in one request.
+ */
+#define OUTBOX_EV_ORDER_STATUS "order.status"
+#define OUTBOX_EV_ORDER_INFO_CHANGE "order.info.change"
+#define OUTBOX_EV_ORDER_SHIPPED "order.shipped"
+#define OUTBOX_EV_INVENTORY_CHANGE "product.inventory.change"
+
+/* The most logistics events one webhook request carries. */
+#define OUTBOX_BATCH_MAX 100
+
+/* True when a webhook row of event_type is a logistics event (batched). */
+int outbox_event_is_logistics(const char *event_type);
+
 /* States of outbox rows. */
 #define OUTBOX_PENDING "pending"
 #define OUTBOX_DONE "done"
 #define OUTBOX_FAILED "failed"
 
-/* A row that has failed for longer than this is parked as failed. */
-#define OUTBOX_GIVE_UP_MS (24 * 3600 * INT64_C(1000))
 /* The longest wait between two attempts. */
 #define OUTBOX_MAX_DELAY_MS (3600 * INT64_C(1000))
 /* Due rows one claim considers before giving up for this round. */
@@ -94,6 +114,45 @@ enum apo_result outbox_claim(struct store_conn *c, int64_t now_ms, int64_t lease
 			     struct outbox_row *out);
 
 /*
+ * Extends the claim of head (a logistics webhook row this worker has just
+ * claimed) to a batch: leases, like outbox_claim(), up to max - 1 more
+ * pending, due, unleased logistics webhook rows of head's merchant, and
+ * loads them into *more (ascending id; free with outbox_rows_free) and
+ * their count into *n. A row joins only when every pending row of its
+ * order_key with a lower id is in the batch (head included), so a batch
+ * never overtakes an event that is waiting, backing off or leased
+ * elsewhere, and sent in id order it keeps each key's order. Runs in one
+ * transaction; on failure nothing more is leased (*n is 0) and head may
+ * still be delivered alone.
+ */
+enum apo_result outbox_claim_more(struct store_conn *c, const struct outbox_row *head,
+				  int64_t now_ms, int64_t lease_ms, size_t max,
+				  struct outbox_row **more, size_t *n);
+
+/* What became of one row after an attempt (see outbox_settle()). */
+enum outbox_fate {
+	OUTBOX_FATE_DONE,  /* delivered, or nothing to deliver to: done */
+	OUTBOX_FATE_RETRY, /* failed: attempts + 1, due again at next_at */
+	OUTBOX_FATE_PARK,  /* failed for good: attempts + 1, state 'failed' */
+};
+
+struct outbox_settlement {
+	int64_t id;
+	enum outbox_fate fate;
+	int64_t next_at;  /* OUTBOX_FATE_RETRY: when to try again (ms) */
+	const char *note; /* kept as last_error; may be NULL */
+};
+
+/*
+ * Records the outcome of one attempt for n rows at once, in one
+ * transaction (a batch completes or is rescheduled together), dropping
+ * their leases; done rows get delivered_at = now_ms. A row that is no
+ * longer pending is left as it is.
+ */
+enum apo_result outbox_settle(struct store_conn *c, const struct outbox_settlement *s, size_t n,
+			      int64_t now_ms);
+
+/*
  * Marks a pending row done at now_ms and drops its lease; note (may be
  * NULL) is kept as last_error, e.g. why there was nothing to deliver.
  */
@@ -140,8 +199,9 @@ enum apo_result outbox_count(struct store_conn *c, const char *state, int64_t *o
 
 /*
  * An operator's retry of a parked row: failed -> pending, due now, with
- * attempts reset and first_at = now_ms so it gets another
- * OUTBOX_GIVE_UP_MS of retries. Loads the row after the change into out.
+ * first_at = now_ms so it gets another give-up window of retries. attempts
+ * is kept: a receiver's retry_count never goes back, and the next failures
+ * back off from where the row was. Loads the row after the change into out.
  * APO_ERR_NOT_FOUND for no such row, APO_ERR_STATE when it is not failed.
  */
 enum apo_result outbox_retry(struct store_conn *c, int64_t id, int64_t now_ms,

@@ -187,9 +187,11 @@ class WebhookDelivery(ServerTest):
         self.merchant("wh4")
         self.hooks.answer_without_status()
         did = queue(self.server, "webhook", "wh4",
-                    {"event_id": "E-wh4", "webhook_id": "W1", "event_type": "order.shipped", "ts": "x",
-                     "retry_count": 0, "payload": [{}]}, order_key="PO-wh4", event_type="order.shipped")
+                    {"event_id": "E-wh4", "event_type": "order.shipped", "ts": "2024-01-01T00:00:00Z",
+                     "payload": {"order_id": "PO-wh4"}}, order_key="PO-wh4", event_type="order.shipped")
         wait_state(self.server, did, "done")
+        got = self.received("/hooks/wh4")
+        self.assertEqual([e["event_id"] for e in got[0]["json"]], ["E-wh4"])  # an array of envelopes
 
     def test_in_order_per_order(self):
         self.merchant("wh5")
@@ -251,7 +253,7 @@ class WebhookDelivery(ServerTest):
         self.assertStatus(r, 200)
         self.assertEqual(r.json["id"], did)
         self.assertEqual(r.json["state"], "pending")
-        self.assertEqual(r.json["attempts"], 0)
+        self.assertEqual(r.json["attempts"], 1)  # kept: a receiver's retry_count never goes back
         self.assertGreater(r.json["first_at"], now_ms() - 60000)
         wait_state(self.server, did, "done")
         self.assertEqual(len(self.received("/hooks/wh9")), n + 1)

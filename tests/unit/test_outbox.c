@@ -43,13 +43,19 @@ static void add_merchant(struct store_conn *c, const char *id)
 	merchant_release(&m);
 }
 
-static int64_t add(struct store_conn *c, const char *merchant, const char *key, const char *kind)
+static int64_t add_event(struct store_conn *c, const char *merchant, const char *key,
+			 const char *kind, const char *event_type)
 {
 	static int64_t n;
 	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
-	CHECK_INT(outbox_add(c, kind, merchant, key, "order.status", "{\"x\":1}"), APO_OK);
+	CHECK_INT(outbox_add(c, kind, merchant, key, event_type, "{\"x\":1}"), APO_OK);
 	CHECK_INT(store_commit(c), APO_OK);
 	return ++n; /* ids of a fresh table count from 1 */
+}
+
+static int64_t add(struct store_conn *c, const char *merchant, const char *key, const char *kind)
+{
+	return add_event(c, merchant, key, kind, OUTBOX_EV_ORDER_STATUS);
 }
 
 /* Claims at now and returns the row id, or 0 when nothing was claimed. */
@@ -140,12 +146,13 @@ static void test_park_and_retry(struct store_conn *c)
 		CHECK(rows[0].id > rows[1].id);
 	outbox_rows_free(rows, n);
 
-	/* A parked row is not claimed; a retry makes it due with a fresh 24 h. */
+	/* A parked row is not claimed; a retry makes it due with a fresh window,
+	 * keeping its count of failed attempts (a receiver's retry_count). */
 	CHECK_INT(claim(c, now + 100000), 0);
 	outbox_row_init(&r);
 	CHECK_INT(outbox_retry(c, a2, now, &r), APO_OK);
 	CHECK_STR(r.state, OUTBOX_PENDING);
-	CHECK_INT(r.attempts, 0);
+	CHECK_INT(r.attempts, 1);
 	CHECK_INT(r.first_at, now);
 	CHECK_INT(r.next_at, now);
 	outbox_row_release(&r);
@@ -169,6 +176,165 @@ static void test_refund_completion(struct store_conn *c)
 	CHECK_INT(completed, now / 1000);
 	/* Completing twice changes nothing and says so. */
 	CHECK_INT(outbox_complete_refund(c, id, "RF1", now), APO_ERR_NOT_FOUND);
+}
+
+/* Claims head at now, extends it by up to max - 1 rows; returns their ids. */
+static size_t batch(struct store_conn *c, int64_t now, size_t max, int64_t want_head, int64_t *ids)
+{
+	struct outbox_row head, *more = NULL;
+	size_t n = 0;
+	outbox_row_init(&head);
+	CHECK_INT(outbox_claim(c, now, 30000, &head), APO_OK);
+	CHECK_INT(head.id, want_head);
+	CHECK_INT(outbox_claim_more(c, &head, now, 30000, max, &more, &n), APO_OK);
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = more[i].id;
+		CHECK_INT(more[i].lease_until, now + 30000);
+		CHECK_STR(more[i].merchant_id, "m3");
+		if (i)
+			CHECK(more[i].id > more[i - 1].id);
+	}
+	outbox_rows_free(more, n);
+	outbox_row_release(&head);
+	return n;
+}
+
+static void settle_all(struct store_conn *c, const int64_t *ids, size_t n, enum outbox_fate fate,
+		       int64_t now, int64_t next_at)
+{
+	struct outbox_settlement s[8];
+	for (size_t i = 0; i < n && i < 8; i++)
+		s[i] = (struct outbox_settlement){ids[i], fate, next_at,
+						  fate == OUTBOX_FATE_DONE ? NULL : "batch failed"};
+	CHECK_INT(outbox_settle(c, s, n, now), APO_OK);
+}
+
+static void test_batches(struct store_conn *c)
+{
+	const char *info = OUTBOX_EV_ORDER_INFO_CHANGE, *stock = OUTBOX_EV_INVENTORY_CHANGE;
+	int64_t ids[OUTBOX_BATCH_MAX], now = wall_ms() + 100000;
+	struct outbox_row r;
+	size_t n;
+
+	add_merchant(c, "m3");
+	add_merchant(c, "m4");
+	CHECK(outbox_event_is_logistics(OUTBOX_EV_ORDER_SHIPPED));
+	CHECK(outbox_event_is_logistics(stock));
+	CHECK(!outbox_event_is_logistics(OUTBOX_EV_ORDER_STATUS));
+	CHECK(!outbox_event_is_logistics(NULL));
+
+	int64_t l1 = add_event(c, "m3", "L-A", OUTBOX_WEBHOOK, info);
+	int64_t s1 = add_event(c, "m3", "P-1", OUTBOX_WEBHOOK, OUTBOX_EV_ORDER_STATUS);
+	int64_t l2 = add_event(c, "m3", "L-B", OUTBOX_WEBHOOK, info);
+	int64_t l3 = add_event(c, "m3", "L-A", OUTBOX_WEBHOOK, OUTBOX_EV_ORDER_SHIPPED);
+	int64_t x1 = add_event(c, "m4", "L-X", OUTBOX_WEBHOOK, info);
+	int64_t l4 = add_event(c, "m3", "product:m3:S1", OUTBOX_WEBHOOK, stock);
+	int64_t l5 = add_event(c, "m3", "product:m3:S1", OUTBOX_WEBHOOK, stock);
+	int64_t l6 = add_event(c, "m3", NULL, OUTBOX_WEBHOOK, stock);
+	int64_t r1 = add_event(c, "m3", "L-C", OUTBOX_REFUND, info);
+
+	/* l4 is backing off: l5 (same product) must wait behind it. */
+	CHECK_INT(outbox_reschedule(c, l4, now + 5000, "receiver answered 500"), APO_OK);
+
+	/* One merchant's logistics events, in id order; not its pharmacy
+	 * event, not its refund, not another merchant's, not l5. */
+	n = batch(c, now, OUTBOX_BATCH_MAX, l1, ids);
+	CHECK_INT(n, 3);
+	if (n == 3) {
+		CHECK_INT(ids[0], l2);
+		CHECK_INT(ids[1], l3);
+		CHECK_INT(ids[2], l6);
+	}
+	/* The merchant has a batch in flight: its other rows wait. */
+	CHECK_INT(claim(c, now), x1);
+	CHECK_INT(claim(c, now), 0);
+
+	/* The batch fails and is rescheduled together. */
+	int64_t all[] = {l1, l2, l3, l6};
+	settle_all(c, all, 4, OUTBOX_FATE_RETRY, now, now + 1000);
+	for (size_t i = 0; i < 4; i++) {
+		outbox_row_init(&r);
+		CHECK_INT(outbox_get(c, all[i], &r), APO_OK);
+		CHECK_INT(r.attempts, 1);
+		CHECK_INT(r.next_at, now + 1000);
+		CHECK_INT(r.lease_until, 0);
+		CHECK_STR(r.last_error, "batch failed");
+		outbox_row_release(&r);
+	}
+	/* Meanwhile s1 and r1 go alone. */
+	CHECK_INT(claim(c, now), s1);
+	CHECK_INT(outbox_complete(c, s1, now, NULL), APO_OK);
+	CHECK_INT(claim(c, now), r1);
+	CHECK_INT(outbox_complete(c, r1, now, NULL), APO_OK);
+	CHECK_INT(outbox_complete(c, x1, now, NULL), APO_OK);
+
+	/* A batch has at most max rows; the rest make the next one. */
+	n = batch(c, now + 1000, 2, l1, ids);
+	CHECK_INT(n, 1);
+	CHECK_INT(ids[0], l2);
+	int64_t first[] = {l1, l2};
+	settle_all(c, first, 2, OUTBOX_FATE_DONE, now + 1000, 0);
+	outbox_row_init(&r);
+	CHECK_INT(outbox_get(c, l2, &r), APO_OK);
+	CHECK_STR(r.state, OUTBOX_DONE);
+	CHECK_INT(r.delivered_at, now + 1000);
+	CHECK(r.last_error == NULL);
+	outbox_row_release(&r);
+
+	/* l4 due again: it heads a batch and l5 may follow it in it. */
+	n = batch(c, now + 5000, OUTBOX_BATCH_MAX, l3, ids);
+	CHECK_INT(n, 3);
+	if (n == 3) {
+		CHECK_INT(ids[0], l4);
+		CHECK_INT(ids[1], l5);
+		CHECK_INT(ids[2], l6);
+	}
+	int64_t rest[] = {l3, l4, l5, l6};
+	/* A row another worker settled already is left alone. */
+	CHECK_INT(outbox_park(c, l6, "parked elsewhere"), APO_OK);
+	settle_all(c, rest, 4, OUTBOX_FATE_DONE, now + 5000, 0);
+	outbox_row_init(&r);
+	CHECK_INT(outbox_get(c, l6, &r), APO_OK);
+	CHECK_STR(r.state, OUTBOX_FAILED);
+	outbox_row_release(&r);
+	CHECK_INT(claim(c, now + 5000), 0);
+}
+
+static struct store_sql q_set_lease = {.sql = "UPDATE outbox SET lease_until = ? WHERE id = ?"};
+
+static void set_lease(struct store_conn *c, int64_t id, int64_t until)
+{
+	struct store_val args[] = {SV_INT(until), SV_INT(id)};
+	CHECK_INT(store_exec(c, &q_set_lease, args, 2, NULL), APO_OK);
+}
+
+static void test_batch_behind_a_lease(struct store_conn *c)
+{
+	const char *info = OUTBOX_EV_ORDER_INFO_CHANGE;
+	int64_t now = wall_ms() + 200000;
+	struct outbox_row r, *more = NULL;
+	size_t n = 0;
+
+	int64_t a1 = add_event(c, "m3", "K-1", OUTBOX_WEBHOOK, info);
+	int64_t b1 = add_event(c, "m3", "K-2", OUTBOX_WEBHOOK, info);
+	int64_t a2 = add_event(c, "m3", "K-1", OUTBOX_WEBHOOK, info);
+	int64_t b2 = add_event(c, "m3", "K-2", OUTBOX_WEBHOOK, info);
+
+	/* Another process holds b1 (two processes may each hold a row of one
+	 * merchant on PostgreSQL); this worker holds a1 as its head. */
+	set_lease(c, b1, now + 30000);
+	set_lease(c, a1, now + 30000);
+	outbox_row_init(&r);
+	CHECK_INT(outbox_get(c, a1, &r), APO_OK);
+	/* a2 follows its sibling a1 in the batch; b2 must not overtake b1. */
+	CHECK_INT(outbox_claim_more(c, &r, now, 30000, OUTBOX_BATCH_MAX, &more, &n), APO_OK);
+	CHECK_INT(n, 1);
+	if (n == 1)
+		CHECK_INT(more[0].id, a2);
+	outbox_rows_free(more, n);
+	outbox_row_release(&r);
+	int64_t done[] = {a1, a2, b1, b2};
+	settle_all(c, done, 4, OUTBOX_FATE_DONE, now, 0);
 }
 
 static void test_backoff(void)
@@ -206,6 +372,8 @@ int main(void)
 		test_claims(c);
 		test_park_and_retry(c);
 		test_refund_completion(c);
+		test_batches(c);
+		test_batch_behind_a_lease(c);
 	}
 	test_backoff();
 	store_close(s);

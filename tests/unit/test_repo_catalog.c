@@ -1,9 +1,11 @@
 /*
  * The catalog repository on a scratch SQLite database: upserts tell new
  * from old, stock movements keep 0 <= reserved <= on_hand and leave a
- * ledger, imports are all or nothing, coupons count their uses, and
- * threads racing to reserve the last units never sell one twice.
+ * ledger, imports are all or nothing, coupons count their uses,
+ * threads racing to reserve the last units never sell one twice, and a
+ * logistics product's stock changes (only those) queue inventory events.
  */
+#include <jansson.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "core/ids.h"
 #include "store/repo_catalog.h"
+#include "store/repo_outbox.h"
 #include "store/store.h"
 #include "base/buf.h"
 #include "base/log.h"
@@ -305,6 +308,122 @@ static void test_merchant_catalog(void)
 	buf_release(&b);
 }
 
+/* Webhook rows in the outbox, newest first (free with outbox_rows_free). */
+static size_t outbox_rows(struct outbox_row **rows)
+{
+	size_t n = 0;
+	CHECK_INT(outbox_list(store_thread_conn(db), NULL, OUTBOX_LIST_MAX, rows, &n), APO_OK);
+	return n;
+}
+
+static int64_t inv(json_t *ev, const char *field)
+{
+	return json_integer_value(
+	    json_object_get(json_object_get(json_object_get(ev, "payload"), "inventory"), field));
+}
+
+/*
+ * Checks the newest outbox row is the next inventory event of LP-1 with
+ * these counters; returns its id.
+ */
+static int64_t check_event(const char *hex, int64_t in_stock, int64_t reserved, size_t want_rows)
+{
+	struct outbox_row *rows;
+	json_error_t e;
+	int64_t id = 0;
+	size_t n = outbox_rows(&rows);
+	CHECK_INT(n, want_rows);
+	if (n == 0)
+		return 0;
+	id = rows[0].id;
+	CHECK_STR(rows[0].kind, OUTBOX_WEBHOOK);
+	CHECK_STR(rows[0].merchant_id, "lw1");
+	CHECK_STR(rows[0].order_key, "product:lw1:LP-1");
+	CHECK_STR(rows[0].event_type, OUTBOX_EV_INVENTORY_CHANGE);
+	CHECK_STR(rows[0].state, OUTBOX_PENDING);
+	json_t *ev = json_loads(rows[0].payload, 0, &e);
+	CHECK(ev != NULL);
+	CHECK(ids_is_hex_id(json_string_value(json_object_get(ev, "event_id"))));
+	CHECK_STR(json_string_value(json_object_get(ev, "event_type")), "product.inventory.change");
+	CHECK(strlen(json_string_value(json_object_get(ev, "ts"))) == 20);
+	json_t *pl = json_object_get(ev, "payload");
+	CHECK_STR(json_string_value(json_object_get(pl, "merchants_id")), "LP-1");
+	CHECK_STR(json_string_value(json_object_get(pl, "id")), hex);
+	CHECK_INT(inv(ev, "in_stock"), in_stock);
+	CHECK_INT(inv(ev, "reserved"), reserved);
+	CHECK_INT(inv(ev, "available"), in_stock - reserved);
+	CHECK_INT(inv(ev, "inbound"), 7);
+	CHECK_INT(inv(ev, "on_hold"), 2);
+	const char *moved =
+	    json_string_value(json_object_get(json_object_get(pl, "inventory"), "last_movement"));
+	CHECK(moved && strlen(moved) == 20 && moved[10] == 'T' && moved[19] == 'Z');
+	json_decref(ev);
+	outbox_rows_free(rows, n);
+	return id;
+}
+
+static void test_inventory_events(void)
+{
+	struct store_conn *c = store_thread_conn(db);
+	struct outbox_row *rows;
+	struct product p;
+	int64_t on_hand, reserved, set = 15;
+	int created;
+
+	/* Everything so far moved the platform catalog: no event at all. */
+	size_t n = outbox_rows(&rows);
+	CHECK_INT(n, 0);
+	outbox_rows_free(rows, n);
+
+	product_init(&p);
+	p.merchant_id = xstrdup("lw1");
+	p.sku_id = xstrdup("LP-1");
+	p.name = xstrdup("Logistics product");
+	p.inbound = 7;
+	p.on_hold = 2;
+	CHECK_INT(product_upsert(c, &p, 0, &created), APO_OK);
+	CHECK_INT(outbox_rows(&rows), 0); /* no stock given: no change */
+	outbox_rows_free(rows, 0);
+	p.on_hand = 10;
+	CHECK_INT(product_upsert(c, &p, 1, &created), APO_OK);
+	product_release(&p);
+	product_init(&p);
+	CHECK_INT(product_load(c, "lw1", "LP-1", &p), APO_OK);
+	int64_t pid = p.pid;
+
+	int64_t e1 = check_event(p.hex_id, 10, 0, 1);
+	CHECK_INT(stock_adjust(c, "lw1", "LP-1", 5, NULL, "receive", &on_hand, &reserved), APO_OK);
+	int64_t e2 = check_event(p.hex_id, 15, 0, 2);
+	CHECK(e2 > e1);
+	/* No change, no event: a zero delta, the same absolute value, a refusal. */
+	CHECK_INT(stock_adjust(c, "lw1", "LP-1", 0, NULL, "noop", &on_hand, &reserved), APO_OK);
+	CHECK_INT(stock_adjust(c, "lw1", "LP-1", 0, &set, "same", &on_hand, &reserved), APO_OK);
+	CHECK_INT(stock_adjust(c, "lw1", "LP-1", -16, NULL, "too many", &on_hand, &reserved),
+		  APO_ERR_INSUFFICIENT);
+	check_event(p.hex_id, 15, 0, 2);
+
+	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+	CHECK_INT(stock_reserve(c, pid, 3, "PO00000000000009"), APO_OK);
+	CHECK_INT(stock_reserve(c, pid, 13, "PO00000000000009"), APO_ERR_INSUFFICIENT);
+	CHECK_INT(store_commit(c), APO_OK);
+	check_event(p.hex_id, 15, 3, 3);
+	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+	CHECK_INT(stock_release(c, pid, 1, "PO00000000000009", 0), APO_OK);
+	CHECK_INT(store_commit(c), APO_OK);
+	check_event(p.hex_id, 15, 2, 4);
+	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+	CHECK_INT(stock_release(c, pid, 2, "PO00000000000009", 1), APO_OK);
+	CHECK_INT(store_commit(c), APO_OK);
+	check_event(p.hex_id, 13, 0, 5);
+
+	/* The event belongs to the change's transaction: rolled back with it. */
+	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+	CHECK_INT(stock_reserve(c, pid, 1, "PO00000000000010"), APO_OK);
+	store_rollback(c);
+	check_event(p.hex_id, 13, 0, 5);
+	product_release(&p);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/apotheca-test-repo-XXXXXX";
@@ -322,6 +441,7 @@ int main(void)
 	test_coupons_and_pincodes();
 	test_race();
 	test_merchant_catalog();
+	test_inventory_events();
 	store_close(db);
 	unlink(path);
 	char side[sizeof(path) + 8];
