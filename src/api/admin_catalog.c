@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "api/admin.h"
+#include "api/admin_stock.h"
 #include "api/routes.h"
 #include "core/catalog.h"
 #include "http/jsonx.h"
@@ -24,7 +25,6 @@
 #define PLATFORM ""
 
 /* Limits of a stock movement's free-text reason. */
-#define STOCK_MAX_REASON 200
 
 #define ERR_CAP 320
 
@@ -201,41 +201,22 @@ static void stock_refused(struct req *r, const char *sku_id)
 static void sku_stock(struct req *r)
 {
 	json_t *body;
-	const char *sku_id, *reason = "admin";
-	int64_t delta = 0, set = 0, on_hand, reserved;
+	const char *sku_id;
+	int64_t on_hand, reserved;
 
 	if (admin_auth_or_reply(r) || sku_id_or_reply(r, &sku_id) ||
 	    req_json_object_or_reply(r, 0, &body))
 		return;
-	int has_delta = jx_int(body, "delta", -CATALOG_MAX_STOCK, CATALOG_MAX_STOCK, &delta);
-	int has_set = jx_int(body, "set", 0, CATALOG_MAX_STOCK, &set);
-	if (has_delta < 0 || has_set < 0 || has_delta == has_set) {
-		req_fail(r, 400, "invalid",
-			 "give exactly one of delta (an integer -1000000000..1000000000) and set "
-			 "(an integer 0..1000000000)");
-		return;
-	}
-	if (jx_str(body, "reason", STOCK_MAX_REASON, &reason) < 0 || !*reason) {
-		req_fail(r, 400, "invalid", "reason must be a string of 1-200 characters");
-		return;
-	}
-	enum apo_result rc = stock_adjust(r->db, PLATFORM, sku_id, delta,
-					  has_set == 0 ? &set : NULL, reason, &on_hand, &reserved);
-	if (rc == APO_ERR_NOT_FOUND) {
-		admin_fail(r, rc, "No such SKU");
-	} else if (rc == APO_ERR_INSUFFICIENT) {
+	enum apo_result rc =
+		admin_stock_change(r, body, PLATFORM, sku_id, "No such SKU", &on_hand, &reserved);
+	if (rc == APO_ERR_INSUFFICIENT)
 		stock_refused(r, sku_id);
-	} else if (rc == APO_ERR_INVALID) {
-		req_fail(r, 400, "invalid", "on_hand cannot exceed 1000000000");
-	} else if (rc != APO_OK) {
-		admin_fail(r, rc, NULL);
-	} else {
-		int64_t available = on_hand > reserved ? on_hand - reserved : 0;
+	else if (rc == APO_OK)
 		req_reply_json(r, 200,
 			       json_pack("{s:s,s:I,s:I,s:I}", "sku_id", sku_id, "on_hand",
 					 (json_int_t)on_hand, "reserved", (json_int_t)reserved,
-					 "available", (json_int_t)available));
-	}
+					 "available",
+					 (json_int_t)(on_hand > reserved ? on_hand - reserved : 0)));
 }
 
 /* Imports take text/csv (any parameters, such as a charset); else 415. */

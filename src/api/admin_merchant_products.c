@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/admin.h"
+#include "api/admin_stock.h"
 #include "api/logistics.h"
 #include "api/routes.h"
 #include "core/catalog.h"
@@ -20,7 +21,6 @@
 #include "base/banned.h"
 
 /* Limit of a stock movement's free-text reason. */
-#define STOCK_MAX_REASON 200
 
 static int path_or_reply(struct req *r, const char **merchant_id, const char **merchants_id)
 {
@@ -72,36 +72,18 @@ static void product_get(struct req *r)
 static void product_stock(struct req *r)
 {
 	json_t *body;
-	const char *merchant_id, *merchants_id, *reason = "admin";
-	int64_t delta = 0, set = 0, on_hand, reserved;
+	const char *merchant_id, *merchants_id;
+	int64_t on_hand, reserved;
 
 	if (admin_auth_or_reply(r) || path_or_reply(r, &merchant_id, &merchants_id) ||
 	    req_json_object_or_reply(r, 0, &body))
 		return;
-	int has_delta = jx_int(body, "delta", -CATALOG_MAX_STOCK, CATALOG_MAX_STOCK, &delta);
-	int has_set = jx_int(body, "set", 0, CATALOG_MAX_STOCK, &set);
-	if (has_delta < 0 || has_set < 0 || has_delta == has_set) {
-		req_fail(r, 400, "invalid",
-			 "give exactly one of delta (an integer -1000000000..1000000000) and set "
-			 "(an integer 0..1000000000)");
-		return;
-	}
-	if (jx_str(body, "reason", STOCK_MAX_REASON, &reason) < 0 || !*reason) {
-		req_fail(r, 400, "invalid", "reason must be a string of 1-200 characters");
-		return;
-	}
-	enum apo_result rc = stock_adjust(r->db, merchant_id, merchants_id, delta,
-					  has_set == 0 ? &set : NULL, reason, &on_hand, &reserved);
-	if (rc == APO_ERR_NOT_FOUND)
-		admin_fail(r, rc, "No such product");
-	else if (rc == APO_ERR_INSUFFICIENT)
+	enum apo_result rc = admin_stock_change(r, body, merchant_id, merchants_id,
+						"No such product", &on_hand, &reserved);
+	if (rc == APO_ERR_INSUFFICIENT)
 		req_fail(r, 409, "insufficient_stock",
 			 "on_hand cannot go below zero or below the units reserved by open orders");
-	else if (rc == APO_ERR_INVALID)
-		req_fail(r, 400, "invalid", "on_hand cannot exceed 1000000000");
-	else if (rc != APO_OK)
-		admin_fail(r, rc, NULL);
-	else
+	else if (rc == APO_OK)
 		reply_product(r, merchant_id, merchants_id);
 }
 
