@@ -273,7 +273,7 @@ class ConfirmOnline(OrdersBase):
             t0 = time.time()
             fast = self.server.request("GET", "/healthz")
             self.assertStatus(fast, 200)
-            self.assertLess(time.time() - t0, 1.0)
+            self.assertLess(time.time() - t0, 3.0)  # blocked would be >= 5 s
             for f in slow:
                 self.assertStatus(f.result(), 502)
         self.assertUnchanged(d["order_id"])

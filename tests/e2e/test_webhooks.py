@@ -407,7 +407,7 @@ class ParkedAndRetried(unittest.TestCase):
         self.hooks.hang(8)
         start = time.time()
         move(self.server, oid, 120)
-        self.assertLess(time.time() - start, 1.0)  # the API never waits for a delivery
+        self.assertLess(time.time() - start, 3.0)  # the API never waits for a delivery (8 s)
         (row,) = [d for d in self.server.admin("GET", "/deliveries").json["deliveries"] if d["order_key"] == oid]
         d = wait_state(self.server, row["id"], "failed", timeout=12)
         self.assertIn("timed out", d["last_error"])
@@ -450,6 +450,11 @@ class CrashBetweenChangeAndDelivery(unittest.TestCase):
         move(self.server, oid, 120)
         move(self.server, oid, 130)
         self.hooks.wait_for(lambda: len(received(self.hooks, "kc1")) >= 1)
+        # Kill once the failure is recorded (the row is no longer leased); a
+        # kill during the attempt itself is the next test's case.
+        deadline = time.time() + 10
+        while time.time() < deadline and not any(d["attempts"] >= 1 for d in self.rows(oid)):
+            time.sleep(0.02)
         self.server.kill9()
         self.hooks.reset()  # up again while apotheca is dead
         n = len(received(self.hooks, "kc1"))
@@ -501,16 +506,16 @@ class SlowMerchantIsolation(harness.ServerTest):
             move(self.server, oid, 120)
         self.slow.wait_for(lambda: len(self.slow.received) >= 1)
         # While the slow merchant's receiver hangs: the API answers at once,
-        # and the healthy merchant's events arrive within ~2 s of their moves.
+        # and the healthy merchant's events arrive well before the hang ends.
         lag = []
         for oid in fast_orders:
             start = time.time()
             move(self.server, oid, 120)
-            self.assertLess(time.time() - start, 1.0)
+            self.assertLess(time.time() - start, 3.0)  # waiting would take the 6 s hang
             self.fast.wait_for(lambda: oid in [r["json"]["grouped_orders"][0]["order_id"]
                                                for r in self.fast.received], timeout=5)
             lag.append(time.time() - start)
-        self.assertLess(max(lag), 2.0, lag)
+        self.assertLess(max(lag), 4.0, lag)  # behind the hanging merchant it would be >= 6 s
         # One call at a time in flight to the hanging merchant.
         self.assertEqual(len(self.slow.received), 1)
         self.slow.reset()
