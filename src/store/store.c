@@ -273,10 +273,20 @@ enum apo_result store_migrate(struct store *s)
 	enum apo_result rc;
 	if (!c)
 		return APO_ERR_UNAVAILABLE;
-	/* Concurrent creators may race here; the loser's CREATE is a no-op. */
-	rc = store_exec(c, &q_mig_table, NULL, 0, NULL);
-	if (rc != APO_OK && rc != APO_ERR_CONFLICT)
+	/* Under the migration lock: two processes starting together would
+	 * otherwise race even on CREATE TABLE IF NOT EXISTS (PostgreSQL
+	 * answers the loser with duplicate_object). */
+	if ((rc = store_begin(c, STORE_TX_WRITE)) != APO_OK)
 		return rc;
+	rc = conn_ops(c)->migration_lock(c);
+	if (rc == APO_OK)
+		rc = store_exec(c, &q_mig_table, NULL, 0, NULL);
+	if (rc == APO_OK)
+		rc = store_commit(c);
+	if (rc != APO_OK) {
+		store_rollback(c);
+		return rc;
+	}
 	for (size_t i = 0; i < store_nmigrations; i++)
 		if ((rc = apply_one(c, &store_migrations[i])) != APO_OK)
 			return rc;
