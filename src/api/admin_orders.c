@@ -167,13 +167,11 @@ static void orders_list(struct req *r)
 
 static struct order *load_or_reply(struct req *r)
 {
-	struct order *o = xmalloc(sizeof(*o));
-	order_init(o);
+	struct order *o = order_new();
 	enum apo_result rc = order_load(r->db, ORDER_BY_ANY_ID, NULL, req_param(r, "order_id"), o);
 	if (rc != APO_OK) {
 		admin_fail(r, rc, rc == APO_ERR_NOT_FOUND ? "No such order" : NULL);
-		order_release(o);
-		free(o);
+		order_free(o);
 		return NULL;
 	}
 	return o;
@@ -196,8 +194,7 @@ static void order_get(struct req *r)
 	if (admin_auth_or_reply(r) || !(o = load_or_reply(r)))
 		return;
 	reply_order(r, o);
-	order_release(o);
-	free(o);
+	order_free(o);
 }
 
 static const char *move_message(enum apo_result rc)
@@ -219,8 +216,7 @@ static void with_order_tx(struct req *r, enum apo_result (*move)(struct req *, s
 								  const json_t *),
 			  const json_t *body)
 {
-	struct order *o = xmalloc(sizeof(*o));
-	order_init(o);
+	struct order *o = order_new();
 	enum apo_result rc = store_begin(r->db, STORE_TX_WRITE);
 	if (rc == APO_OK)
 		rc = order_load(r->db, ORDER_BY_ANY_ID, NULL, req_param(r, "order_id"), o);
@@ -238,8 +234,7 @@ static void with_order_tx(struct req *r, enum apo_result (*move)(struct req *, s
 	} else {
 		reply_order(r, o);
 	}
-	order_release(o);
-	free(o);
+	order_free(o);
 }
 
 static enum apo_result status_move(struct req *r, struct order *o, const json_t *body)

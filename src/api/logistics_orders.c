@@ -355,21 +355,6 @@ static enum apo_result apply_update(struct req *r, const struct merchant *m, jso
 	return rc;
 }
 
-static struct order *order_new(void)
-{
-	struct order *o = xmalloc(sizeof(*o));
-	order_init(o);
-	return o;
-}
-
-static void order_free(struct order *o)
-{
-	if (o) {
-		order_release(o);
-		free(o);
-	}
-}
-
 static void reply_order_id(struct req *r, unsigned status, const struct order *o)
 {
 	req_reply_json(r, status,

@@ -125,10 +125,9 @@ enum apo_result flow_ensure_tracking(struct store_conn *c, struct order *o)
 
 static void expire_one(struct app *app, struct store_conn *c, int64_t oid)
 {
-	struct order *o = xmalloc(sizeof(*o));
+	struct order *o = order_new();
 	enum apo_result rc;
 
-	order_init(o);
 	o->oid = oid;
 	if ((rc = store_begin(c, STORE_TX_WRITE)) != APO_OK)
 		goto out;
@@ -148,8 +147,7 @@ static void expire_one(struct app *app, struct store_conn *c, int64_t oid)
 		log_info("order expired unpaid", "\"order_id\":\"%s\"", o->order_id);
 	}
 out:
-	order_release(o);
-	free(o);
+	order_free(o);
 }
 
 void flow_expire_task(struct app *app, struct store_conn *c)

@@ -5,7 +5,6 @@
  * answer; confirm's call to the merchant runs on the offload pool, outside
  * any transaction.
  */
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +25,7 @@
 #include "store/repo_outbox.h"
 #include "store/store.h"
 #include "base/buf.h"
+#include "base/digest.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
@@ -45,34 +45,11 @@ static int ref_valid(const char *s)
 }
 
 /* SHA-256 (hex) of the body in canonical form, to recognise a retry. */
-static void body_hash(const json_t *body, char out[65])
+static void body_hash(const json_t *body, char out[SHA256_HEX_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[32];
-	unsigned int len = 0;
 	char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-	EVP_Digest(canon, strlen(canon), md, &len, EVP_sha256(), NULL);
+	sha256_hex(canon, strlen(canon), out);
 	free(canon);
-	for (unsigned i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
-}
-
-static struct order *order_new(void)
-{
-	struct order *o = xmalloc(sizeof(*o));
-	order_init(o);
-	return o;
-}
-
-static void order_free(struct order *o)
-{
-	if (o) {
-		order_release(o);
-		free(o);
-	}
 }
 
 /* Reads `prescriptions`: an array of at most 10 https URLs. */
@@ -106,7 +83,7 @@ struct create_req {
 	int online;
 	struct pharm_cart cart;
 	const json_t *user, *address, *rx;
-	char hash[65];
+	char hash[SHA256_HEX_LEN + 1];
 };
 
 static int create_parse_or_reply(struct req *r, const json_t *body, struct create_req *cr)

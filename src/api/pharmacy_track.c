@@ -26,8 +26,7 @@ static void order_track(struct req *r)
 	if (pharm_auth_or_reply(r, req_param(r, "merchant_name"), 1, PHARM_CLIENT_OR_PUBLIC_KEYS,
 				&m))
 		return;
-	o = xmalloc(sizeof(*o));
-	order_init(o);
+	o = order_new();
 	/* Another merchant's order is reported exactly as a missing one. */
 	rc = track_load(r->db, ORDER_BY_REF, m->id, req_param(r, "merchant_order_id"), o, &x);
 	if (rc != APO_OK) {
@@ -36,9 +35,8 @@ static void order_track(struct req *r)
 	}
 	pharm_ok(r, json_pack("{s:o}", "result", track_result_json(r->app, m, o, &x)), 0);
 	order_extras_release(&x);
-	order_release(o);
 out_free_order:
-	free(o);
+	order_free(o); /* also what a failed load left behind */
 }
 
 void pharmacy_track_routes(struct router *rt)

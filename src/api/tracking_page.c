@@ -290,11 +290,10 @@ static int load_or_reply(struct req *r, int as_json, struct order *o, struct ord
 
 static void serve(struct req *r, int as_json)
 {
-	struct order *o = xmalloc(sizeof(*o));
+	struct order *o = order_new();
 	struct order_extras x;
 	struct track_public p;
 
-	order_init(o);
 	if (load_or_reply(r, as_json, o, &x))
 		goto out_free_order;
 	track_public_facts(o, &x, &p);
@@ -305,9 +304,8 @@ static void serve(struct req *r, int as_json)
 		render_page(r, &p);
 	}
 	order_extras_release(&x);
-	order_release(o);
 out_free_order:
-	free(o);
+	order_free(o); /* also what a failed load left behind */
 }
 
 static void tracking_json(struct req *r)

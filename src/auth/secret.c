@@ -9,6 +9,7 @@
 
 #include "auth/secret.h"
 #include "base/buf.h"
+#include "base/digest.h"
 #include "base/strnum.h"
 #include "base/banned.h"
 
@@ -16,16 +17,6 @@
 #define SECRET_SALT_LEN 16
 #define SECRET_KEY_LEN 32
 #define SECRET_CACHE 8
-
-static void to_hex(const unsigned char *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
 
 static int from_hex(const char *s, size_t len, unsigned char *out)
 {
@@ -57,8 +48,8 @@ int secret_hash(const char *secret, char out[SECRET_HASH_CAP])
 	char salt_hex[2 * SECRET_SALT_LEN + 1], key_hex[2 * SECRET_KEY_LEN + 1];
 	if (RAND_bytes(salt, sizeof(salt)) != 1 || derive(secret, salt, SECRET_ITERATIONS, key))
 		return -1;
-	to_hex(salt, sizeof(salt), salt_hex);
-	to_hex(key, sizeof(key), key_hex);
+	hex_encode(salt, sizeof(salt), salt_hex);
+	hex_encode(key, sizeof(key), key_hex);
 	return fmt_into(out, SECRET_HASH_CAP, "pbkdf2-sha256$%d$%s$%s", SECRET_ITERATIONS, salt_hex,
 			key_hex);
 }
@@ -113,6 +104,6 @@ int secret_generate(char out[33])
 	unsigned char raw[16];
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return -1;
-	to_hex(raw, sizeof(raw), out);
+	hex_encode(raw, sizeof(raw), out);
 	return 0;
 }

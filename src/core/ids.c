@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include "core/ids.h"
+#include "base/digest.h"
 #include "base/log.h"
 #include "base/banned.h"
 
@@ -43,14 +44,9 @@ void ids_order_id(char buf[ORDER_ID_LEN + 1])
 
 void ids_hex_id(char buf[HEX_ID_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char r[HEX_ID_LEN / 2];
 	ids_random(r, sizeof(r));
-	for (size_t i = 0; i < sizeof(r); i++) {
-		buf[2 * i] = hex[r[i] >> 4];
-		buf[2 * i + 1] = hex[r[i] & 15];
-	}
-	buf[HEX_ID_LEN] = '\0';
+	hex_encode(r, sizeof(r), buf);
 }
 
 void ids_tracking_code(char buf[TRACKING_CODE_LEN + 1])

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/order.h"
+#include "base/xalloc.h"
 #include "base/banned.h"
 
 void order_init(struct order *o)
@@ -37,6 +38,21 @@ void order_release(struct order *o)
 		free(o->charges[i].display_text);
 	}
 	order_init(o);
+}
+
+struct order *order_new(void)
+{
+	struct order *o = xmalloc(sizeof(*o));
+	order_init(o);
+	return o;
+}
+
+void order_free(struct order *o)
+{
+	if (o) {
+		order_release(o);
+		free(o);
+	}
 }
 
 int64_t order_line_open_qty(const struct order_line *l)

@@ -73,6 +73,12 @@ void order_init(struct order *o);
 /* Frees everything o owns and zeroes it. */
 void order_release(struct order *o);
 
+/* A new, initialised order on the heap (orders are too big for stacks). */
+struct order *order_new(void);
+
+/* order_release() and frees o itself; NULL is fine. */
+void order_free(struct order *o);
+
 /* Units of a line still ordered (qty - cancelled_qty). */
 int64_t order_line_open_qty(const struct order_line *l);
 

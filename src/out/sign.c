@@ -7,12 +7,12 @@
 
 #include "out/sign.h"
 #include "base/buf.h"
+#include "base/digest.h"
 #include "base/banned.h"
 
 int sign_hmac_sha256_hex(const void *key, size_t keylen, const void *msg, size_t len,
 			 char out[SIGN_HEX_CAP])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
 
@@ -24,11 +24,7 @@ int sign_hmac_sha256_hex(const void *key, size_t keylen, const void *msg, size_t
 		  mac, &maclen) ||
 	    maclen * 2 != SIGN_HEX_LEN)
 		return -1;
-	for (unsigned int i = 0; i < maclen; i++) {
-		out[2 * i] = hex[mac[i] >> 4];
-		out[2 * i + 1] = hex[mac[i] & 0x0f];
-	}
-	out[SIGN_HEX_LEN] = '\0';
+	hex_encode(mac, maclen, out);
 	return 0;
 }
 

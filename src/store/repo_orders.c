@@ -701,14 +701,13 @@ enum apo_result order_list(struct store_conn *c, const char *merchant_id, int st
 	enum apo_result rc = store_exec(c, &q_list, args, 7, &rows);
 	if (rc != APO_OK)
 		return rc;
-	struct order *o = xmalloc(sizeof(*o));
-	order_init(o);
+	struct order *o = order_new();
 	while (store_next(rows)) {
 		read_order(rows, o);
 		fn(o, ctx);
 		order_release(o);
 	}
-	free(o);
+	order_free(o);
 	store_rows_free(rows);
 	return APO_OK;
 }
