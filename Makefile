@@ -35,12 +35,14 @@ FUZZ_SECONDS ?= 30
 
 PY := /usr/bin/python3
 
-openapi:
-	$(PY) scripts/gen-openapi.py
-
 .PHONY: fuzz openapi all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
 
+# The first rule is the default: plain `make` installs missing build packages
+# (order-only `deps` below) and builds the binary.
 all: $(B)/apotheca
+
+openapi:
+	$(PY) scripts/gen-openapi.py
 
 deps:
 	@scripts/install-deps.sh build
@@ -68,7 +70,7 @@ $(B)/obj/gen/migrations.o: $(B)/gen/migrations.c
 	@mkdir -p $(@D)
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-$(B)/obj/%.o: %.c
+$(B)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	@echo '  CC      $<'
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
@@ -86,7 +88,7 @@ $(B)/asan/obj/gen/migrations.o: $(B)/gen/migrations.c
 	@mkdir -p $(@D)
 	@$(CC) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -c $< -o $@
 
-$(B)/asan/obj/%.o: %.c
+$(B)/asan/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	@echo '  CC+SAN  $<'
 	@$(CC) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
@@ -104,7 +106,7 @@ $(B)/fuzz/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(@D)
 	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(B)/fuzz/obj/%.o: %.c
+$(B)/fuzz/obj/%.o: %.c | deps
 	@echo '  CC+FUZZ $<'
 	@mkdir -p $(@D)
 	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c $< -o $@

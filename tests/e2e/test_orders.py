@@ -4,6 +4,7 @@ window, concurrency (no oversell, one order per merchant_order_id), crash
 safety and the state machine through the admin API."""
 
 import concurrent.futures
+import threading
 import re
 import time
 import unittest
@@ -488,17 +489,24 @@ class CrashSafety(unittest.TestCase):
             m = Merchant(server, "crash")
             sku(server, "K9", price=10, stock=1000)
             results = {}
+            acked = threading.Semaphore(0)
 
             def one(i):
                 try:
                     r = server.request("POST", "/api/v4/merchants/crash/orders",
                                        body=body("k9-%d" % i, {"K9": 1}, 10), headers=m.headers(), timeout=10)
                     results[i] = r
+                    if r.status == 200:
+                        acked.release()
                 except OSError:
                     results[i] = None
             with concurrent.futures.ThreadPoolExecutor(8) as ex:
                 futs = [ex.submit(one, i) for i in range(400)]
-                time.sleep(0.4)
+                # Kill once some orders are acknowledged (a slow machine may need
+                # longer than any fixed pause), while most of the burst is still
+                # to come.
+                for _ in range(20):
+                    self.assertTrue(acked.acquire(timeout=30), "no order acknowledged within 30 s")
                 server.kill9()
                 for f in futs:
                     f.result()
