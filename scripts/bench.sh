@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# Load benchmarks: starts apotheca on a scratch database (SQLite, and
-# PostgreSQL when its binaries are present), loads the demo data and drives
-# it with wrk on loopback. Every run is bounded (BENCH_SECONDS, default 10 s).
-# Prints requests/s and latency per scenario; nothing here is a pass/fail test.
+# Load benchmarks (`make bench`). In one run, on this machine:
+#   1. baselines — nginx answering a 1.5 KB JSON from memory (the HTTP limit
+#      of the box), raw one-order SQLite transactions (bench/raw_sqlite.c,
+#      WAL + synchronous=FULL), and pgbench running a fixed order insert
+#      (bench/pgbench_order.sql) on a throw-away PostgreSQL 15 cluster;
+#   2. apotheca on SQLite, then on PostgreSQL: healthz, inventory check,
+#      track, create order (100 SKUs and one hot SKU), the full checkout
+#      against a static payment API (nginx), RSS with 1,000 open
+#      connections and start-to-healthy time;
+#   3. a table of each scenario as a ratio of its baseline.
+# Everything listens on loopback; every run is bounded (BENCH_SECONDS each,
+# default 10). Nothing here is a pass/fail test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,65 +18,180 @@ bin="${B:-build}/apotheca"
 secs="${BENCH_SECONDS:-10}"
 conns="${BENCH_CONNECTIONS:-64}"
 port="${BENCH_PORT:-18089}"
+ngport="${BENCH_NGINX_PORT:-18090}"
+idle_conns="${BENCH_IDLE_CONNECTIONS:-1000}"
 work=$(mktemp -d /tmp/apotheca-bench.XXXXXX)
 server=""
+nginx=""
 cluster=""
+declare -A R # results: "<backend>:<scenario>" -> number
 
 cleanup() {
 	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+	[ -n "$nginx" ] && kill "$nginx" 2>/dev/null && wait "$nginx" 2>/dev/null
 	[ -n "$cluster" ] && scripts/pg-test.sh stop "$cluster" >/dev/null 2>&1
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-run_wrk() { # name, path, wrk options... [-- script arguments...]
-	local name=$1 path=$2 opts=() rest=()
-	shift 2
+# run_wrk KEY NAME URL wrk-options... [-- script-arguments...]
+# Prints one line and records requests/s under KEY.
+run_wrk() {
+	local key=$1 name=$2 url=$3 opts=() rest=()
+	shift 3
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
 	[ $# -gt 0 ] && rest=("$@")
-	printf '%-28s ' "$name"
-	wrk -t2 -c"$conns" -d"${secs}s" --latency "${opts[@]}" "http://127.0.0.1:$port$path" "${rest[@]}" \
+	printf '  %-30s ' "$name"
+	wrk -t2 -c"$conns" -d"${secs}s" --latency "${opts[@]}" "$url" "${rest[@]}" \
 		>"$work/wrk.out" 2>&1 || true
+	local rps
+	rps=$(awk '/Requests\/sec/ {print int($2)}' "$work/wrk.out")
+	R[$key]=${rps:-0}
 	awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
 	     END {printf "%10s req/s   p50 %-8s p99 %-8s non-2xx %s\n", rps, p50, p99, (bad ? bad : 0)}' "$work/wrk.out"
 }
 
-bench_db() { # label, APOTHECA_DB
-	local label=$1 db=$2
+wait_healthy() {
+	for _ in $(seq 2000); do
+		curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0
+	done
+	echo "bench: server did not become healthy" >&2
+	return 1
+}
+
+start_nginx() {
+	mkdir -p "$work/nginx"
+	local json
+	json=$(tr -d '\n' <bench/static.json)
+	sed -e "s|@PREFIX@|$work/nginx|g" -e "s|@PORT@|$ngport|g" bench/nginx.conf.in |
+		awk -v j="$json" '{gsub(/@STATIC_JSON@/, j); print}' >"$work/nginx/nginx.conf"
+	nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+	nginx=$!
+	for _ in $(seq 200); do
+		curl -sf "http://127.0.0.1:$ngport/static.json" >/dev/null 2>&1 && return 0
+		sleep 0.02
+	done
+	echo "bench: nginx did not start" >&2
+	exit 1
+}
+
+baseline_sqlite() {
+	cc -O2 -o "$work/raw_sqlite" bench/raw_sqlite.c -lsqlite3
+	printf '  %-30s ' "raw one-order txn (SQLite)"
+	local out
+	out=$("$work/raw_sqlite" "$work/raw.db" "$secs")
+	R[base:raw_sqlite]=$(echo "$out" | awk '{print $3}')
+	echo "${R[base:raw_sqlite]} txn/s"
+}
+
+baseline_pgbench() { # socket-dir port
+	local sock=$1 pgport=$2
+	psql -X -q -h "$sock" -p "$pgport" -U postgres -d postgres -c "CREATE DATABASE rawbench" >/dev/null
+	psql -X -q -h "$sock" -p "$pgport" -U postgres -d rawbench -c "
+		CREATE TABLE raw_orders (id bigserial PRIMARY KEY, ref text UNIQUE, amount bigint,
+		                         status int, created timestamptz);
+		CREATE TABLE raw_items (order_id bigint, sku text, qty int, price bigint);" >/dev/null
+	printf '  %-30s ' "raw one-order txn (pgbench -c16)"
+	/usr/lib/postgresql/15/bin/pgbench -n -h "$sock" -p "$pgport" -U postgres -c16 -j2 -T"$secs" \
+		-f bench/pgbench_order.sql rawbench >"$work/pgbench.out" 2>&1 || true
+	R[base:raw_pg]=$(awk '/^tps/ {print int($3)}' "$work/pgbench.out")
+	echo "${R[base:raw_pg]:-0} txn/s"
+}
+
+# bench_db KEY LABEL APOTHECA_DB
+bench_db() {
+	local key=$1 label=$2 db=$3 base="http://127.0.0.1:$port"
 	export APOTHECA_DB="$db" APOTHECA_LISTEN="127.0.0.1:$port" APOTHECA_ACCESS_LOG=0
-	export APOTHECA_ADMIN_TOKEN=bench-admin
+	export APOTHECA_ADMIN_TOKEN=bench-admin-token-0123456789
 	"$bin" demo --dir "$work/keys" >/dev/null 2>&1
+
+	local t0 t1
+	t0=$(date +%s%N)
 	"$bin" serve >"$work/server.log" 2>&1 &
 	server=$!
-	for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
-	local admin=(-s -H "Authorization: Bearer bench-admin" -H 'Content-Type: application/json')
+	wait_healthy
+	t1=$(date +%s%N)
+	R[$key:start_ms]=$(((t1 - t0) / 1000000))
+
+	local admin=(-s -H "Authorization: Bearer $APOTHECA_ADMIN_TOKEN" -H 'Content-Type: application/json')
 	local i csv="$work/skus.csv"
 	echo "sku_id,name,mrp,price,pack_size_label,sku_type,prescription_required,stock" >"$csv"
 	for i in $(seq 1 100); do echo "BENCH$i,Bench $i,40,30,strip,otc,false,1000000000"; done >>"$csv"
-	curl -sf -H "Authorization: Bearer bench-admin" -H 'Content-Type: text/csv' --data-binary @"$csv" \
-		"http://127.0.0.1:$port/admin/v1/skus/import" >/dev/null
-	curl "${admin[@]}" -X PATCH "http://127.0.0.1:$port/admin/v1/merchants/demo" -d '{"payment_window_s":3600}' >/dev/null
+	curl -sf -H "Authorization: Bearer $APOTHECA_ADMIN_TOKEN" -H 'Content-Type: text/csv' --data-binary @"$csv" \
+		"$base/admin/v1/skus/import" >/dev/null
+	curl "${admin[@]}" -X PATCH "$base/admin/v1/merchants/demo" \
+		-d "{\"payment_window_s\":3600,\"payment_api\":{\"base_url\":\"http://127.0.0.1:$ngport/pay\",\"aggregator\":\"bench\"}}" >/dev/null
 	local token
 	token=$("$bin" token --merchant demo --key "$work/keys/merchant.pem")
 	local auth=(-H "Authorization: Bearer $token" -H 'X-Access-Key: 1mg_client_access_key' -H 'Content-Type: application/json')
+	# One placed order for the track scenario.
+	curl -s "${auth[@]}" "$base/api/v4/merchants/demo/orders" -d '{"merchant_order_id":"bench-track-1",
+		"payable_amount":"129.00","payment_method":"COD","skus":{"BENCH1":1},
+		"user":{"email":"a@example.com","mobile":"9611002324","first_name":"A","last_name":"B",
+		"address":{"pincode":"560103","contact_number":"9611002324","name":"A B","street1":"x","street2":"","type":"home"}}}' >/dev/null
 
-	echo "== $label ($(nproc) cores, $conns connections, ${secs}s each)"
-	run_wrk "GET /healthz" /healthz
-	run_wrk "inventory check" /api/v4/merchants/demo/inventory/check -s bench/inventory_check.lua "${auth[@]}"
-	run_wrk "create order, 100 SKUs" /api/v4/merchants/demo/orders -s bench/create_order.lua "${auth[@]}" -- 100
-	run_wrk "create order, 1 hot SKU" /api/v4/merchants/demo/orders -s bench/create_order.lua "${auth[@]}" -- 1
-	local n
-	n=$(curl "${admin[@]}" "http://127.0.0.1:$port/admin/v1/orders?limit=1" | sed -n 's/.*"order_id":"\(PO[0-9]*\)".*/\1/p')
-	echo "   last order: $n"
+	echo "== apotheca on $label ($(nproc) cores, $conns connections, ${secs}s each)"
+	echo "  start to healthy                 ${R[$key:start_ms]} ms"
+	run_wrk "$key:healthz" "GET /healthz" "$base/healthz"
+	run_wrk "$key:inventory" "inventory check" "$base/api/v4/merchants/demo/inventory/check" \
+		-s bench/inventory_check.lua "${auth[@]}"
+	run_wrk "$key:track" "track" "$base/api/v4/merchants/demo_pharmacy/orders/bench-track-1/track" "${auth[@]}"
+	run_wrk "$key:create100" "create order, 100 SKUs" "$base/api/v4/merchants/demo/orders" \
+		-s bench/create_order.lua "${auth[@]}" -- 100
+	run_wrk "$key:create1" "create order, 1 hot SKU" "$base/api/v4/merchants/demo/orders" \
+		-s bench/create_order.lua "${auth[@]}" -- 1
+	run_wrk "$key:checkout_req" "full checkout (requests)" "$base/api/v4/merchants/demo" \
+		-s bench/checkout.lua "${auth[@]}"
+	local confirmed
+	confirmed=$(awk '/^confirmed/ {print $2}' "$work/wrk.out")
+	R[$key:checkout]=$(( ${confirmed:-0} / secs ))
+	echo "  full checkout                    ${R[$key:checkout]} orders/s (inventory check + ONLINE create + confirm)"
+	local rss held
+	read -r rss held < <(/usr/bin/python3 bench/conns.py "$server" "$port" "$idle_conns")
+	R[$key:rss_mb]=$((rss / 1024))
+	echo "  RSS with $held open connections  ${R[$key:rss_mb]} MB"
 	kill "$server"
 	wait "$server" 2>/dev/null || true
 	server=""
 }
 
+ratio() { # numerator denominator -> "0.42x"
+	awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }'
+}
+
 command -v wrk >/dev/null || { echo "bench: wrk is missing (scripts/install-deps.sh bench)" >&2; exit 1; }
-bench_db "SQLite (WAL, synchronous=FULL)" "$work/bench.db"
+command -v nginx >/dev/null || { echo "bench: nginx is missing (scripts/install-deps.sh bench)" >&2; exit 1; }
+
+echo "== baselines"
+start_nginx
+run_wrk base:nginx "nginx, 1.5 KB JSON from memory" "http://127.0.0.1:$ngport/static.json"
+baseline_sqlite
+have_pg=0
 if [ -x /usr/lib/postgresql/15/bin/initdb ] && [ "${BENCH_PG:-1}" = 1 ]; then
+	have_pg=1
 	read -r cluster sock pgport < <(scripts/pg-test.sh start)
-	psql -X -q -h "$sock" -p "$pgport" -U postgres -c "CREATE DATABASE bench" postgres
-	bench_db "PostgreSQL 15" "postgresql://postgres@/bench?host=$sock&port=$pgport"
+	baseline_pgbench "$sock" "$pgport"
 fi
+
+bench_db sqlite "SQLite (WAL, synchronous=FULL)" "$work/bench.db"
+if [ $have_pg = 1 ]; then
+	psql -X -q -h "$sock" -p "$pgport" -U postgres -c "CREATE DATABASE bench" postgres
+	bench_db pg "PostgreSQL 15" "postgresql://postgres@/bench?host=$sock&port=$pgport"
+fi
+
+echo
+echo "== ratios (targets in docs/BENCHMARKS.md)"
+printf '  %-34s %-14s %-14s\n' scenario SQLite PostgreSQL
+row() { # label sqlite-value pg-value
+	printf '  %-34s %-14s %-14s\n' "$1" "$2" "$3"
+}
+row "inventory check / nginx" "$(ratio "${R[sqlite:inventory]:-}" "${R[base:nginx]}")" \
+	"$(ratio "${R[pg:inventory]:-}" "${R[base:nginx]}")"
+row "track / nginx" "$(ratio "${R[sqlite:track]:-}" "${R[base:nginx]}")" "$(ratio "${R[pg:track]:-}" "${R[base:nginx]}")"
+row "create 100 SKUs / raw txn" "$(ratio "${R[sqlite:create100]:-}" "${R[base:raw_sqlite]}")" \
+	"$(ratio "${R[pg:create100]:-}" "${R[base:raw_pg]:-}")"
+row "create hot SKU / create 100 SKUs" "$(ratio "${R[sqlite:create1]:-}" "${R[sqlite:create100]:-}")" \
+	"$(ratio "${R[pg:create1]:-}" "${R[pg:create100]:-}")"
+row "full checkout, orders/s" "${R[sqlite:checkout]:-}" "${R[pg:checkout]:-}"
+row "RSS, $idle_conns connections (MB)" "${R[sqlite:rss_mb]:-}" "${R[pg:rss_mb]:-}"
+row "start to healthy (ms)" "${R[sqlite:start_ms]:-}" "${R[pg:start_ms]:-}"

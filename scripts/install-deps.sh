@@ -9,7 +9,7 @@ test_pkgs=(python3 postgresql sqlite3 curl clang libclang-rt-14-dev)
 case "${1:-build}" in
 build) want=("${build_pkgs[@]}") ;;
 test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-bench) want=("${build_pkgs[@]}" "${test_pkgs[@]}" wrk) ;;
+bench) want=("${build_pkgs[@]}" "${test_pkgs[@]}" wrk nginx) ;;
 browser) want=(chromium chromium-driver python3-selenium) ;;
 *) echo "usage: $0 build|test|bench|browser" >&2; exit 2 ;;
 esac
