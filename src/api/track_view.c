@@ -656,7 +656,8 @@ void track_public_facts(const struct order *o, const struct order_extras *x,
 		p->carrier_url[0] = '\0';
 	p->item_count = track_item_count(o);
 	if (m) {
-		p->merchant_name = nonempty(m->display_name) ? m->display_name : nonempty(m->name);
+		/* Only the name meant for people: m->name is an API identifier. */
+		p->merchant_name = nonempty(m->display_name);
 		p->help_url = nonempty(m->help_url);
 		p->help_email = nonempty(m->help_email);
 		p->help_phone = nonempty(m->help_phone);

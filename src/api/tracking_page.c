@@ -275,8 +275,10 @@ static void page_close(struct buf *b, const struct tz_zone *z, int with_zone)
 			tz_offset_text(l.utoff, off, sizeof(off));
 			buf_adds(b, "<p>Times are in ");
 			html_escape(b, tz_display(z));
-			if (strcmp(tz_display(z), tz_name(z)) != 0 || l.abbr[0] != 'U')
+			if (strncmp(l.abbr, "UTC", 3) != 0)
 				html_escapef(b, " (%s, UTC%s)", l.abbr, off);
+			else
+				html_escapef(b, " (UTC%s)", l.utoff ? off : "");
 			buf_adds(b, ".</p>");
 		}
 		buf_adds(b, "<p><a href=\"/t/\">Track another order</a></p>");
