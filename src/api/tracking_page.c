@@ -43,7 +43,7 @@ static const char page_css[] =
     "body{margin:0;background:#f2f4f7;color:#1c2430;"
     "font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}"
     "a{color:#0b57d0}"
-    ".wrap{max-width:42rem;margin:0 auto}"
+    ".wrap{max-width:46rem;margin:0 auto}"
     ".top{background:#fff;border-bottom:1px solid #e3e7ec}"
     ".top .wrap{display:flex;align-items:baseline;justify-content:space-between;gap:1rem;"
     "padding:.8rem 1rem}"
@@ -66,8 +66,8 @@ static const char page_css[] =
     ".eta span{font-size:.85rem;color:#3c4655}"
     ".eta strong{font-size:1.3rem;color:var(--c)}"
     ".steps{list-style:none;margin:0;padding:0;display:flex}"
-    ".steps li{flex:1 1 0;position:relative;text-align:center;font-size:.78rem;"
-    "line-height:1.25;padding:0 .1rem;min-width:0}"
+    ".steps li{flex:1 1 0;position:relative;text-align:center;font-size:.75rem;"
+    "line-height:1.25;min-width:0}"
     ".steps li::before{content:'';position:absolute;top:.55rem;left:-50%;width:100%;"
     "height:3px;background:#d5dbe3}"
     ".steps li:first-child::before{display:none}"
@@ -80,7 +80,7 @@ static const char page_css[] =
     ".current .dot{border-color:var(--c);box-shadow:0 0 0 4px var(--cs)}"
     ".current .dot::after{content:'';position:absolute;inset:3px;border-radius:50%;"
     "background:var(--c)}"
-    ".sl{display:block;font-weight:600;overflow-wrap:anywhere}"
+    ".sl{display:block;font-weight:600}"
     ".todo .sl{font-weight:400;color:#6b7685}"
     ".steps time,.steps .sd{display:block;color:#6b7685;font-size:.72rem;min-height:1em}"
     ".vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
@@ -93,7 +93,6 @@ static const char page_css[] =
     "border-bottom:1px solid #eceff3}"
     "dl div:first-child{padding-top:0}dl div:last-child{border-bottom:0;padding-bottom:0}"
     "dt{color:#5b6675}dd{margin:0;font-weight:600;text-align:right;overflow-wrap:anywhere}"
-    ".hint{display:block;font-weight:400;font-size:.8rem;color:#5b6675}"
     ".history{list-style:none;margin:0;padding:0}"
     ".history li{position:relative;padding:0 0 1rem 1.6rem}"
     ".history li:last-child{padding-bottom:0}"
@@ -106,12 +105,16 @@ static const char page_css[] =
     ".history li.stop::after{background:#b3261e}"
     ".t{display:block;font-weight:600}"
     ".history time{display:block;font-size:.85rem;color:#5b6675}"
-    ".money{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;"
-    "gap:.5rem 1rem;margin-top:1rem;padding-top:.9rem;border-top:1px solid #eceff3}"
-    ".amount{font-size:1.4rem;font-weight:700}"
+    ".money{margin-top:1rem;padding:.8rem 1rem;border-radius:10px;background:var(--cs)}"
+    ".money .row{display:flex;flex-wrap:wrap;justify-content:space-between;"
+    "align-items:center;gap:.25rem 1rem}"
+    ".amount{display:block;font-size:1.4rem;font-weight:700;color:#1c2430}"
     ".money p{margin:0;color:#3c4655}"
-    ".ok{--c:#137333;--cs:#e6f4ea}.wait{--c:#a04e00;--cs:#fef0dc}"
+    ".money .pill{background:#fff}"
+    ".ok{--c:#137333;--cs:#e6f4ea}.wait{--c:#a04e00;--cs:#fef0dc}.none{--cs:#f2f4f7}"
     ".when{margin:.25rem 0 0;font-size:.85rem;color:#5b6675}"
+    ".cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(17rem,1fr));gap:0 1rem;align-items:start}"
+    ".ext{font-weight:400;text-decoration:none}"
     ".contact{list-style:none;margin:.6rem 0 0;padding:0;display:flex;flex-wrap:wrap;"
     "gap:.5rem}"
     ".contact a{display:inline-block;padding:.45rem .9rem;border:1px solid #c9d3e0;"
@@ -304,8 +307,8 @@ static void code_form(struct buf *b, const char *value)
 	buf_adds(b, "\" value=\"");
 	html_escape(b, value ? value : "");
 	buf_adds(b, "\"><button type=\"submit\">Track</button></div>\n"
-		    "<p>You find the code in the tracking link your order confirmation came "
-		    "with; pasting the whole link works too.</p>\n</form>\n");
+		    "<p>The code is the last part of the tracking link you were sent; you can "
+		    "paste the whole link.</p>\n</form>\n");
 }
 
 /* A page with a message and the form: the lookup page, a miss, a failure. */
@@ -425,36 +428,38 @@ static void render_eta(struct buf *b, const struct tz_zone *z, const struct trac
 static void render_money(struct buf *b, const struct tz_zone *z, const struct track_public *p)
 {
 	char amount[64], done[64], when[TIME_CAP];
-	if (p->refund_total) {
-		inr_text(p->refund_total, amount, sizeof(amount));
-		buf_adds(b, "<div class=\"money\"><div><p>Refund</p><span class=\"amount\">");
-		html_escape(b, amount);
-		buf_adds(b, "</span></div>");
-		if (p->refund_pending == 0) {
-			buf_adds(b, "<div class=\"ok\"><span class=\"pill\">Refunded</span>");
-			if (p->refund_done_at) {
-				when_text(z, p->refund_done_at, when, sizeof(when));
-				buf_adds(b, "<p class=\"when\">");
-				html_escape(b, when);
-				buf_adds(b, "</p>");
-			}
-			buf_adds(b, "</div></div>\n<p class=\"when\">Refunded to the account you paid "
-				    "from.</p>\n");
-			return;
+	if (!p->refund_total) {
+		if (p->nothing_charged)
+			buf_adds(b, "<div class=\"money none\"><p>No payment was taken for this order, "
+				    "so there is nothing to refund.</p></div>\n");
+		return;
+	}
+	int finished = p->refund_pending == 0;
+	inr_text(p->refund_total, amount, sizeof(amount));
+	buf_adds(b, finished ? "<div class=\"money ok\">" : "<div class=\"money wait\">");
+	buf_adds(b, "<div class=\"row\"><div><p>Refund</p><span class=\"amount\">");
+	html_escape(b, amount);
+	buf_adds(b, "</span></div><span class=\"pill\">");
+	buf_adds(b, finished ? "Refunded" : "On its way");
+	buf_adds(b, "</span></div>\n<p class=\"when\">");
+	if (finished) {
+		buf_adds(b, "Refunded to the account you paid from");
+		if (p->refund_done_at) {
+			when_text(z, p->refund_done_at, when, sizeof(when));
+			buf_adds(b, " on ");
+			html_escape(b, when);
 		}
-		buf_adds(b, "<div class=\"wait\"><span class=\"pill\">On its way</span></div></div>\n");
-		buf_adds(b, "<p class=\"when\">");
+		buf_adds(b, ".");
+	} else {
 		if (p->refund_done) {
 			inr_text(p->refund_done, done, sizeof(done));
 			inr_text(p->refund_pending, amount, sizeof(amount));
 			html_escapef(b, "%s has been refunded and %s is on its way. ", done, amount);
 		}
 		buf_adds(b, "Refunds reach the account you paid from, usually within 5–7 working "
-			    "days.</p>\n");
-	} else if (p->nothing_charged) {
-		buf_adds(b, "<div class=\"money\"><p>No payment was taken for this order, so there "
-			    "is nothing to refund.</p></div>\n");
+			    "days.");
 	}
+	buf_adds(b, "</p>\n</div>\n");
 }
 
 static void render_hero(struct buf *b, const struct tz_zone *z, const struct track_public *p)
@@ -506,17 +511,18 @@ static void fact(struct buf *b, const char *label, const char *value)
 static void render_facts(struct buf *b, const struct track_public *p)
 {
 	char text[64];
-	buf_adds(b, "<section class=\"card\">\n<h2>Shipment</h2>\n<dl>\n");
+	buf_adds(b, "<section class=\"card\">\n<h2>Details</h2>\n<dl>\n");
 	if (p->carrier || p->carrier_code)
 		fact(b, "Carrier", p->carrier ? p->carrier : "Assigned");
 	if (p->carrier_code && p->carrier_url[0]) {
 		buf_adds(b, "<div><dt>Carrier tracking number</dt><dd><a href=\"");
 		html_escape(b, p->carrier_url);
-		buf_adds(b, "\" rel=\"noopener noreferrer\">");
+		buf_adds(b, "\" rel=\"noopener noreferrer\" title=\"");
+		html_escapef(b, "Track it on %s's site", p->carrier ? p->carrier : "the carrier");
+		buf_adds(b, "\">");
 		html_escape(b, p->carrier_code);
-		buf_adds(b, "</a><span class=\"hint\">on ");
-		html_escape(b, p->carrier ? p->carrier : "the carrier");
-		buf_adds(b, "'s site</span></dd></div>\n");
+		buf_adds(b, "</a> <span class=\"ext\" aria-hidden=\"true\">\xe2\x86\x97</span>"
+			    "</dd></div>\n");
 	} else if (p->carrier_code) {
 		fact(b, "Carrier tracking number", p->carrier_code);
 	}
@@ -605,9 +611,12 @@ static void render_page(struct req *r, const struct track_public *p)
 	buf_init(&b);
 	page_open(&b, p->headline, p->merchant_name, phase_class(p));
 	render_hero(&b, z, p);
+	/* Side by side where there is room (a desktop), one above the other on a phone. */
+	buf_adds(&b, "<div class=\"cols\">\n");
 	render_facts(&b, p);
-	render_history(&b, z, p);
 	render_help(&b, p);
+	buf_adds(&b, "</div>\n");
+	render_history(&b, z, p);
 	page_close(&b, z, 1);
 	reply_html(r, 200, &b);
 }

@@ -402,7 +402,7 @@ class TrackingPage(TrackBase):
         self.assertIn("Estimated delivery", b)
         self.assertIn("Blue Dart", b)
         self.assertIn('<a href="https://www.bluedart.com/web/guest/trackdartresultthirdparty?trackFor=0&amp;'
-                      'trackNo=BD-77" rel="noopener noreferrer">BD-77</a>', b)
+                      'trackNo=BD-77" rel="noopener noreferrer" title="Track it on Blue Dart&#39;s site">BD-77</a>', b)
         # The progress view: what happened and what comes next.
         self.assertEqual(re.findall(r'<li class="(done|current|todo)"', b),
                          ["done", "done", "current", "todo", "todo"])
@@ -609,7 +609,7 @@ class TrackingPageSettings(TrackBase):
         self.move(d["order_id"], 25, delivery_partner_name="Ekart", carrier_tracking_code="EK/9")
         code = self.track("set-1")["grouped_orders"][0]["shipment_detail"]["tracking_code"]
         b = self.server.request("GET", "/t/" + code).body
-        self.assertIn('<a href="https://ekart.example/track/EK%2F9" rel="noopener noreferrer">EK/9</a>', b)
+        self.assertIn('<a href="https://ekart.example/track/EK%2F9" rel="noopener noreferrer" title="Track it on Ekart&#39;s site">EK/9</a>', b)
         self.assertIn("Times are in Asia/Kathmandu (UTC+05:45).", b)
         self.assertRegex(b, r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+05:45">[^<]+ UTC\+05:45</time>')
         d = self.create("set-2", {"747985": 1})
