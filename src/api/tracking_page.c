@@ -113,7 +113,8 @@ static const char page_css[] =
     ".money .pill{background:#fff}"
     ".ok{--c:#137333;--cs:#e6f4ea}.wait{--c:#a04e00;--cs:#fef0dc}.none{--cs:#f2f4f7}"
     ".when{margin:.25rem 0 0;font-size:.85rem;color:#5b6675}"
-    ".cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(17rem,1fr));gap:0 1rem;align-items:start}"
+    ".cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(17rem,1fr));gap:0 "
+    "1rem;align-items:start}"
     ".ext{font-weight:400;text-decoration:none}"
     ".contact{list-style:none;margin:.6rem 0 0;padding:0;display:flex;flex-wrap:wrap;"
     "gap:.5rem}"
@@ -381,11 +382,13 @@ static void render_steps(struct buf *b, const struct tz_zone *z, const struct tr
 	for (size_t i = 0; i < n; i++) {
 		const struct track_step *s = &steps[i];
 		buf_addf(b, "<li class=\"%s\"%s><span class=\"dot\"></span><span class=\"sl\">",
-			 cls[s->state], s->state == TRACK_STEP_CURRENT ? " aria-current=\"step\"" : "");
+			 cls[s->state],
+			 s->state == TRACK_STEP_CURRENT ? " aria-current=\"step\"" : "");
 		html_escape(b, s->label);
 		buf_adds(b, s->state == TRACK_STEP_CURRENT ? "<span class=\"vh\"> (now)</span>"
-			    : s->state == TRACK_STEP_UPCOMING ? "<span class=\"vh\"> (to come)</span>"
-							      : "");
+			    : s->state == TRACK_STEP_UPCOMING
+				? "<span class=\"vh\"> (to come)</span>"
+				: "");
 		buf_adds(b, "</span>");
 		if (s->at && s->state != TRACK_STEP_UPCOMING) {
 			day_text(z, s->at, day, sizeof(day));
@@ -411,8 +414,8 @@ static void render_eta(struct buf *b, const struct tz_zone *z, const struct trac
 		buf_adds(b, "<div class=\"eta\"><span>Estimated delivery</span>"
 			    "<strong>Today</strong></div>\n");
 	} else if (p->eta_relevant) {
-		eta_text(z, p->eta_from ? p->eta_from : p->eta_to, p->eta_to ? p->eta_to : p->eta_from,
-			 text, sizeof(text));
+		eta_text(z, p->eta_from ? p->eta_from : p->eta_to,
+			 p->eta_to ? p->eta_to : p->eta_from, text, sizeof(text));
 		buf_adds(b, "<div class=\"eta\"><span>Estimated delivery</span><strong>");
 		html_escape(b, text);
 		buf_adds(b, "</strong></div>\n");
@@ -430,8 +433,9 @@ static void render_money(struct buf *b, const struct tz_zone *z, const struct tr
 	char amount[64], done[64], when[TIME_CAP];
 	if (!p->refund_total) {
 		if (p->nothing_charged)
-			buf_adds(b, "<div class=\"money none\"><p>No payment was taken for this order, "
-				    "so there is nothing to refund.</p></div>\n");
+			buf_adds(
+			    b, "<div class=\"money none\"><p>No payment was taken for this order, "
+			       "so there is nothing to refund.</p></div>\n");
 		return;
 	}
 	int finished = p->refund_pending == 0;
@@ -454,7 +458,8 @@ static void render_money(struct buf *b, const struct tz_zone *z, const struct tr
 		if (p->refund_done) {
 			inr_text(p->refund_done, done, sizeof(done));
 			inr_text(p->refund_pending, amount, sizeof(amount));
-			html_escapef(b, "%s has been refunded and %s is on its way. ", done, amount);
+			html_escapef(b, "%s has been refunded and %s is on its way. ", done,
+				     amount);
 		}
 		buf_adds(b, "Refunds reach the account you paid from, usually within 5–7 working "
 			    "days.");
@@ -548,8 +553,8 @@ static void render_history(struct buf *b, const struct tz_zone *z, const struct 
 		if (e->to == ST_AWAITING_CONFIRMATION)
 			continue;
 		const char *cls = e->to == ST_CANCELLED || e->to == ST_CANCEL_INITIATED ? "stop"
-				  : first && p->phase != TRACK_PHASE_CANCELLED	      ? "now"
-											      : NULL;
+				  : first && p->phase != TRACK_PHASE_CANCELLED		? "now"
+											: NULL;
 		first = 0;
 		iso_text(z, e->at, iso, sizeof(iso));
 		when_text(z, e->at, human, sizeof(human));

@@ -20,13 +20,17 @@ static const struct {
 	const char *name, *tmpl;
 } builtin[] = {
     {"Delhivery", "https://www.delhivery.com/track/package/{code}"},
-    {"Blue Dart", "https://www.bluedart.com/web/guest/trackdartresultthirdparty?trackFor=0&trackNo={code}"},
-    {"Blue Dart Express", "https://www.bluedart.com/web/guest/trackdartresultthirdparty?trackFor=0&trackNo={code}"},
+    {"Blue Dart",
+     "https://www.bluedart.com/web/guest/trackdartresultthirdparty?trackFor=0&trackNo={code}"},
+    {"Blue Dart Express",
+     "https://www.bluedart.com/web/guest/trackdartresultthirdparty?trackFor=0&trackNo={code}"},
     {"DTDC", "https://www.dtdc.in/tracking/tracking_results.asp?Ttype=awb_no&strCnno={code}"},
     {"Ecom Express", "https://www.ecomexpress.in/tracking/?awb_field={code}"},
     {"Xpressbees", "https://www.xpressbees.com/shipment/tracking?awbNo={code}"},
-    {"India Post", "https://www.indiapost.gov.in/_layouts/15/dop.portal.tracking/trackconsignment.aspx"},
-    {"Speed Post", "https://www.indiapost.gov.in/_layouts/15/dop.portal.tracking/trackconsignment.aspx"},
+    {"India Post",
+     "https://www.indiapost.gov.in/_layouts/15/dop.portal.tracking/trackconsignment.aspx"},
+    {"Speed Post",
+     "https://www.indiapost.gov.in/_layouts/15/dop.portal.tracking/trackconsignment.aspx"},
 };
 
 /* The matching key of a name; -1 when it has no letter or digit or is too long. */

@@ -283,8 +283,8 @@ static int tzif_header(const unsigned char *p, size_t len, struct tzif_counts *c
 
 static size_t tzif_block_len(const struct tzif_counts *c, size_t tsize)
 {
-	return c->time * tsize + c->time + c->type * 6 + c->chr + c->leap * (tsize + 4) +
-	       c->isstd + c->isut;
+	return c->time * tsize + c->time + c->type * 6 + c->chr + c->leap * (tsize + 4) + c->isstd +
+	       c->isut;
 }
 
 /* Reads one data block (v1 with 4-byte times, v2+ with 8-byte ones). */

@@ -34,8 +34,8 @@ struct tz_zone;
 
 /* Local time at an instant in a zone. */
 struct tz_local {
-	struct tm tm;		 /* the local wall-clock time (tm_gmtoff unused) */
-	int32_t utoff;		 /* seconds east of UTC: 19800 for IST */
+	struct tm tm;		/* the local wall-clock time (tm_gmtoff unused) */
+	int32_t utoff;		/* seconds east of UTC: 19800 for IST */
 	char abbr[TZ_MAX_ABBR]; /* "IST", "BST"; "UTC+04:00" where the zone has none */
 };
 

@@ -20,11 +20,13 @@ static void test_builtin(void)
 	carrier_table_init(&t);
 	CHECK_STR(link(&t, "Delhivery", "DL1"), "https://www.delhivery.com/track/package/DL1");
 	CHECK_STR(link(&t, "  blue-dart ", "BD 7/7"),
-		  "https://www.bluedart.com/web/guest/trackdartresultthirdparty?trackFor=0&trackNo=BD%207%2F7");
+		  "https://www.bluedart.com/web/guest/"
+		  "trackdartresultthirdparty?trackFor=0&trackNo=BD%207%2F7");
 	CHECK_STR(link(&t, "XPRESSBEES", "X<1>"),
 		  "https://www.xpressbees.com/shipment/tracking?awbNo=X%3C1%3E");
-	CHECK_STR(link(&t, "India Post", "EE123456789IN"),
-		  "https://www.indiapost.gov.in/_layouts/15/dop.portal.tracking/trackconsignment.aspx");
+	CHECK_STR(
+	    link(&t, "India Post", "EE123456789IN"),
+	    "https://www.indiapost.gov.in/_layouts/15/dop.portal.tracking/trackconsignment.aspx");
 	CHECK_STR(link(&t, "Ekart", "EK9"), "(none)");
 	CHECK_STR(link(&t, "Delhivery", ""), "(none)");
 	CHECK_STR(link(&t, NULL, "x"), "(none)");

@@ -85,8 +85,12 @@ static void test_zones_from_files(void)
 static void test_bad_names(void)
 {
 	char err[128];
-	const char *bad[] = {"", "../../etc/passwd", "/etc/localtime", "Asia/Nowhere",
-			     "Asia/Kolkata;rm", "Europe/../../etc/passwd"};
+	const char *bad[] = {"",
+			     "../../etc/passwd",
+			     "/etc/localtime",
+			     "Asia/Nowhere",
+			     "Asia/Kolkata;rm",
+			     "Europe/../../etc/passwd"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct tz_zone *z = tz_load(bad[i], err, sizeof(err));
 		CHECK(z == NULL);
