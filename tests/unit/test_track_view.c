@@ -264,11 +264,13 @@ static void test_public_facts(void)
 	track_public_facts(&o, &x, NULL, NULL, &p);
 	json_t *j = track_public_json(&p);
 	/* The keys the page always had, unchanged. */
-	char *s = dump(json_pack("{s:O,s:O,s:O,s:O,s:O}", "tracking_code",
+	json_t *part = json_pack("{s:O,s:O,s:O,s:O,s:O}", "tracking_code",
 				 json_object_get(j, "tracking_code"), "status",
 				 json_object_get(j, "status"), "eta", json_object_get(j, "eta"),
 				 "carrier", json_object_get(j, "carrier"), "item_count",
-				 json_object_get(j, "item_count")));
+				 json_object_get(j, "item_count"));
+	char *s = dump(part);
+	json_decref(part);
 	CHECK_STR(s, "{\"tracking_code\":\"abcdefghjkmnpqrs\",\"status\":{\"status_id\":99,"
 		     "\"title\":\"Order Cancelled\"},\"eta\":null,\"carrier\":null,\"item_count\":5}");
 	free(s);
@@ -278,10 +280,11 @@ static void test_public_facts(void)
 		     "\"Order cancelled\",\"at\":200}]");
 	free(s);
 	/* Cancelled: no progress, the reason in the customer's words, no money taken. */
-	s = dump(json_pack("{s:O,s:O,s:O,s:O}", "state", json_object_get(j, "state"), "progress",
-			   json_object_get(j, "progress"), "cancellation",
-			   json_object_get(j, "cancellation"), "refund",
-			   json_object_get(j, "refund")));
+	part = json_pack("{s:O,s:O,s:O,s:O}", "state", json_object_get(j, "state"), "progress",
+			 json_object_get(j, "progress"), "cancellation",
+			 json_object_get(j, "cancellation"), "refund", json_object_get(j, "refund"));
+	s = dump(part);
+	json_decref(part);
 	CHECK_STR(s, "{\"state\":{\"phase\":\"cancelled\",\"headline\":\"Order cancelled\","
 		     "\"detail\":\"The order was cancelled at your request.\",\"notice\":null},"
 		     "\"progress\":[],\"cancellation\":{\"reason\":\"The order was cancelled at "
