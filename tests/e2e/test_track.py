@@ -568,6 +568,33 @@ class TrackingPageForCustomers(TrackBase):
         self.assertIn("No payment was taken", self.page(self.code_of("kind-stopped")))
         self.assertIsNotNone(rx)
 
+    def test_a_refund_not_yet_confirmed_is_on_its_way(self):
+        skus = {"9187": 1}
+        d = self.create("refund-wait", skus, method="ONLINE")
+        payable = self.quote(skus)
+        self.pay.set_transaction("refund-wait", status="SUCCESS", amount=payable, transaction_id="TX-W")
+        self.pay.set_refund_behaviour(fail_times=10 ** 6)  # the merchant's payment API keeps failing
+        try:
+            r = self.server.request("PUT", "/api/v4/merchants/trk/orders/%s/confirm" % d["order_id"],
+                                    body={"order_id": d["order_id"], "merchant_order_id": "refund-wait"},
+                                    headers=self.m.headers())
+            self.assertStatus(r, 200)
+            r = self.server.request("POST", "/api/v4/trk/order/cancel",
+                                    body={"order_id": d["order_id"], "reason": "x", "agent_id": "a"},
+                                    headers=self.m.headers())
+            self.assertStatus(r, 200)
+            code = self.code_of("refund-wait")
+            j = self.server.request("GET", "/t/%s.json" % code).json
+            self.assertEqual(j["refund"], {"amount": payable, "refunded": 0, "on_its_way": payable,
+                                           "state": "on_its_way", "refunded_at": None})
+            b = self.page(code)
+            self.assertIn('<div class="money wait">', b)
+            self.assertIn('<span class="pill">On its way</span>', b)
+            self.assertIn("\u20b9%s" % rupees(payable), b)
+            self.assertNotIn("No payment was taken", b)
+        finally:
+            self.pay.set_refund_behaviour()
+
     def test_form_takes_a_typed_or_pasted_code(self):
         self.create("form-1", {"747985": 1})
         code = self.code_of("form-1")
