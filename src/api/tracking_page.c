@@ -461,8 +461,7 @@ static void render_money(struct buf *b, const struct tz_zone *z, const struct tr
 			html_escapef(b, "%s has been refunded and %s is on its way. ", done,
 				     amount);
 		}
-		buf_adds(b, "Refunds reach the account you paid from, usually within 5–7 working "
-			    "days.");
+		buf_adds(b, "It goes back to the account you paid from.");
 	}
 	buf_adds(b, "</p>\n</div>\n");
 }
@@ -703,11 +702,12 @@ static void tracking_html(struct req *r)
 
 /*
  * The code a customer typed or pasted: surrounding spaces go, and of a
- * pasted tracking link only its last path segment counts.
+ * pasted tracking link only its last path segment counts (without a query
+ * or fragment a messaging app may have added).
  */
 static void typed_code(const char *in, char *out, size_t cap)
 {
-	const char *start = in, *end = in + strlen(in);
+	const char *start = in, *end = in + strcspn(in, "?#");
 	while (start < end && (*start == ' ' || *start == '\t'))
 		start++;
 	while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '/'))
@@ -745,6 +745,7 @@ static void tracking_lookup(struct req *r)
 
 static void tracking_bare(struct req *r)
 {
+	page_headers(r);
 	req_add_header(r, "Location", "/t/");
 	req_reply(r, 308, HTML_TYPE, "", 0);
 }

@@ -607,7 +607,7 @@ class TrackingPageForCustomers(TrackBase):
         self.assertStatus(r, 308)
         self.assertEqual(r.header("Location"), "/t/")
         for typed in (code, "  %s " % code, "http://127.0.0.1:%d/t/%s" % (self.server.port, code),
-                      "https://track.example/t/%s/" % code):
+                      "https://track.example/t/%s/" % code, "https://track.example/t/%s?utm_source=sms#top" % code):
             r = self.server.request("GET", "/t/?code=" + urllib.parse.quote(typed))
             self.assertStatus(r, 303, typed)
             self.assertEqual(r.header("Location"), "/t/" + code)
