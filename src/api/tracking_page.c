@@ -406,7 +406,17 @@ static void render_steps(struct buf *b, const struct tz_zone *z, const struct tr
 	buf_adds(b, "</ol>\n");
 }
 
-/* The ETA while the parcel is to come, or when it arrived. */
+/* True when the local day of t is after the local day of ref. */
+static int day_after(const struct tz_zone *z, int64_t t, int64_t ref)
+{
+	struct tz_local a, b;
+	if (local_of(z, t, &a) || local_of(z, ref, &b))
+		return 0;
+	return a.tm.tm_year > b.tm.tm_year ||
+	       (a.tm.tm_year == b.tm.tm_year && a.tm.tm_yday > b.tm.tm_yday);
+}
+
+/* The ETA while the parcel is to come (and whether it is late), or when it arrived. */
 static void render_eta(struct buf *b, const struct tz_zone *z, const struct track_public *p)
 {
 	char text[TIME_CAP];
@@ -414,9 +424,13 @@ static void render_eta(struct buf *b, const struct tz_zone *z, const struct trac
 		buf_adds(b, "<div class=\"eta\"><span>Estimated delivery</span>"
 			    "<strong>Today</strong></div>\n");
 	} else if (p->eta_relevant) {
-		eta_text(z, p->eta_from ? p->eta_from : p->eta_to,
-			 p->eta_to ? p->eta_to : p->eta_from, text, sizeof(text));
-		buf_adds(b, "<div class=\"eta\"><span>Estimated delivery</span><strong>");
+		int64_t last = p->eta_to ? p->eta_to : p->eta_from;
+		eta_text(z, p->eta_from ? p->eta_from : p->eta_to, last, text, sizeof(text));
+		buf_adds(b, "<div class=\"eta\"><span>");
+		/* Past the window's last day: say so rather than show a date gone by. */
+		buf_adds(b, day_after(z, (int64_t)time(NULL), last) ? "Running late \xc2\xb7 expected"
+								      : "Estimated delivery");
+		buf_adds(b, "</span><strong>");
 		html_escape(b, text);
 		buf_adds(b, "</strong></div>\n");
 	} else if (p->delivered_at) {

@@ -7,12 +7,13 @@ say the same and nothing personal."""
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import time
 import unittest
 import urllib.parse
 
-from harness import BINARY, CLIENT_KEY, PUBLIC_KEY, ROOT, Merchant
+from harness import BACKEND, BINARY, CLIENT_KEY, PUBLIC_KEY, ROOT, Merchant, psql
 from track_support import (EMAIL, MOBILE, PERSONAL, PHONE, SCRIPT_NAME, SEED, SEED_PATH, STREET, USER,
                            UUID_RE, TrackBase, paise, shape_errors)
 
@@ -594,6 +595,23 @@ class TrackingPageForCustomers(TrackBase):
             self.assertNotIn("No payment was taken", b)
         finally:
             self.pay.set_refund_behaviour()
+
+    def test_a_window_gone_by_says_running_late(self):
+        d = self.create("late-1", {"747985": 1})
+        self.move(d["order_id"], 120)
+        code = self.code_of("late-1")
+        self.assertIn("<span>Estimated delivery</span>", self.page(code))
+        # No clock to turn forward: move the order's window ten days back instead.
+        sql = ("UPDATE orders SET eta_from = eta_from - 864000, eta_to = eta_to - 864000 "
+               "WHERE order_id = '%s'" % d["order_id"])
+        if BACKEND == "postgres":
+            psql(sql, self.server.db.rsplit("/", 1)[1].split("?")[0])
+        else:
+            with sqlite3.connect(self.server.db) as db:
+                db.execute(sql)
+        b = self.page(code)
+        self.assertIn("<span>Running late \u00b7 expected</span>", b)
+        self.assertNotIn("Estimated delivery", b)
 
     def test_form_takes_a_typed_or_pasted_code(self):
         self.create("form-1", {"747985": 1})
