@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "core/tz.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/strnum.h"
@@ -54,6 +55,27 @@ static int env_i64(const char *name, int64_t min, int64_t max, int64_t *out)
 		return 0;
 	if (strnum_i64z(v, min, max, out)) {
 		log_error("bad configuration value", "\"variable\":\"%s\"", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* What the tracking page shows: the time zone and the carriers' links. */
+static int config_display(struct config *c)
+{
+	char err[256];
+	const char *v = getenv("APOTHECA_TIMEZONE");
+	c->tz = tz_load(v && *v ? v : TZ_DEFAULT, err, sizeof(err));
+	if (!c->tz) {
+		log_text(LOG_ERROR, "bad configuration value", "variable", "APOTHECA_TIMEZONE",
+			 "reason", err);
+		return -1;
+	}
+	carrier_table_init(&c->carriers);
+	v = getenv("APOTHECA_CARRIER_URLS");
+	if (v && *v && carrier_table_add_list(&c->carriers, v, err, sizeof(err))) {
+		log_text(LOG_ERROR, "bad configuration value", "variable", "APOTHECA_CARRIER_URLS",
+			 "reason", err);
 		return -1;
 	}
 	return 0;
@@ -114,7 +136,7 @@ int config_from_env(struct config *c)
 	if (env_i64("APOTHECA_ACCESS_LOG", 0, 1, &n))
 		return -1;
 	c->access_log = (int)n;
-	return 0;
+	return config_display(c);
 }
 
 void config_release(struct config *c)
@@ -127,6 +149,8 @@ void config_release(struct config *c)
 		free(c->access_keys[i]);
 	for (size_t i = 0; i < c->npublic_keys; i++)
 		free(c->public_keys[i]);
+	tz_free(c->tz);
+	carrier_table_release(&c->carriers);
 	memset(c, 0, sizeof(*c));
 }
 

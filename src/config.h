@@ -9,10 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/carrier.h"
+
 #define CONFIG_MAX_KEYS 16
 #define CONFIG_MAX_KEY_LEN 128
 /* Default of retry_give_up_ms: 24 hours. */
 #define CONFIG_RETRY_GIVE_UP_MS (24 * 3600 * INT64_C(1000))
+
+struct tz_zone;
 
 struct config {
 	char *db;	   /* APOTHECA_DB: SQLite path or postgres:// URL */
@@ -30,6 +34,11 @@ struct config {
 	int64_t retry_base_ms;	/* APOTHECA_RETRY_BASE_MS */
 	int64_t retry_give_up_ms; /* APOTHECA_RETRY_GIVE_UP_MS: retried this long, then parked */
 	int access_log;		/* APOTHECA_ACCESS_LOG=0 silences access lines */
+	/* APOTHECA_TIMEZONE: the zone times are shown in to people (the
+	 * tracking page), resolved once here; default Asia/Kolkata. */
+	struct tz_zone *tz;
+	/* Carriers' tracking pages: built in plus APOTHECA_CARRIER_URLS. */
+	struct carrier_table carriers;
 };
 
 /* Fills c from the environment with SPEC defaults; -1 (logged) on a bad value. */

@@ -85,6 +85,44 @@ static int take_charges(struct merchant *m, const json_t *arr, char *err, size_t
 	return 0;
 }
 
+/* "help": {url, email, phone}: each a string, or null to remove it. */
+static int take_help(struct merchant *m, const json_t *help, char *err, size_t cap)
+{
+	if (!json_is_object(help))
+		return fmt_into(err, cap, "help must be an object {url, email, phone}"), -1;
+	const char *key;
+	const json_t *v;
+	json_object_foreach((json_t *)help, key, v)
+	{
+		if (strcmp(key, "url") && strcmp(key, "email") && strcmp(key, "phone"))
+			return fmt_into(err, cap, "help.%s is not a help contact (url, email, phone)",
+					key),
+			       -1;
+	}
+	if (take_str(help, "url", MERCHANT_MAX_HELP_URL, &m->help_url, err, cap) ||
+	    take_str(help, "email", MERCHANT_MAX_EMAIL, &m->help_email, err, cap) ||
+	    take_str(help, "phone", MERCHANT_MAX_PHONE, &m->help_phone, err, cap))
+		return -1;
+	char **fields[] = {&m->help_url, &m->help_email, &m->help_phone};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (*fields[i] && !**fields[i]) { /* "" removes it, as null does */
+			free(*fields[i]);
+			*fields[i] = NULL;
+		}
+	}
+	if (m->help_url && !merchant_help_url_valid(m->help_url))
+		return fmt_into(err, cap, "help.url must be an https:// URL without spaces or quotes"),
+		       -1;
+	if (m->help_email && !merchant_help_email_valid(m->help_email))
+		return fmt_into(err, cap, "help.email must be an e-mail address"), -1;
+	if (m->help_phone && !merchant_help_phone_valid(m->help_phone))
+		return fmt_into(err, cap,
+				"help.phone must be a phone number: 3-15 digits with optional "
+				"leading +, spaces, '-' or parentheses"),
+		       -1;
+	return 0;
+}
+
 int merchant_from_json(struct merchant *m, const json_t *j, int creating, char *err, size_t cap)
 {
 	const json_t *pay = json_object_get(j, "payment_api"), *hook = json_object_get(j, "webhook");
@@ -137,6 +175,15 @@ int merchant_from_json(struct merchant *m, const json_t *j, int creating, char *
 		if (m->webhook_url && !url_ok(m->webhook_url))
 			return fmt_into(err, cap, "webhook.url must be an https URL"), -1;
 	}
+	const json_t *help = json_object_get(j, "help");
+	if (help && !json_is_null(help) && take_help(m, help, err, cap))
+		return -1;
+	if (help && json_is_null(help)) {
+		free(m->help_url);
+		free(m->help_email);
+		free(m->help_phone);
+		m->help_url = m->help_email = m->help_phone = NULL;
+	}
 	const json_t *charges = json_object_get(j, "charges");
 	if (charges && !json_is_null(charges) && take_charges(m, charges, err, cap))
 		return -1;
@@ -163,7 +210,7 @@ json_t *merchant_to_json(const struct merchant *m)
 		json_object_set_new(c, "below", ch->below < 0 ? json_null() : jx_money_value(ch->below));
 		json_array_append_new(charges, c);
 	}
-	return json_pack("{s:s,s:s,s:o,s:o,s:b,s:{s:o,s:o,s:o,s:b},s:{s:o,s:o,s:b,s:b},s:o,s:I,s:b}",
+	json_t *j = json_pack("{s:s,s:s,s:o,s:o,s:b,s:{s:o,s:o,s:o,s:b},s:{s:o,s:o,s:b,s:b},s:o,s:I,s:b}",
 			 "id", m->id, "name", m->name, "display_name",
 			 jx_str_or_null(m->display_name), "jwt_public_key",
 			 jx_str_or_null(m->jwt_public_key), "has_logistics_secret",
@@ -177,4 +224,9 @@ json_t *merchant_to_json(const struct merchant *m)
 			 m->webhook_auth_value != NULL, "has_signing_secret",
 			 m->webhook_signing_secret != NULL, "charges", charges, "payment_window_s",
 			 (json_int_t)m->payment_window_s, "active", m->active);
+	json_object_set_new(j, "help",
+			    json_pack("{s:o,s:o,s:o}", "url", jx_str_or_null(m->help_url), "email",
+				      jx_str_or_null(m->help_email), "phone",
+				      jx_str_or_null(m->help_phone)));
+	return j;
 }

@@ -385,7 +385,261 @@ json_t *track_result_json(const struct app *app, const struct merchant *m, const
 	return j;
 }
 
-void track_public_facts(const struct order *o, const struct order_extras *x, struct track_public *p)
+/*
+ * The subtitles the order flow writes when it cancels (pharmacy and
+ * logistics cancels, and the payment window's expiry): the only ones the
+ * page turns into a reason. An operator's own subtitle may be internal and
+ * is never shown.
+ */
+#define TRACK_SUBTITLE_REQUEST "As per Your Request"
+#define TRACK_SUBTITLE_UNPAID "Payment not received"
+
+static const struct {
+	int status;
+	const char *label;
+} status_labels[] = {
+    {ST_AWAITING_CONFIRMATION, "Waiting for payment"},
+    {ST_PLACED, "Order placed"},
+    {ST_RX_REQUIRED, "Prescription needed"},
+    {ST_RX_REVIEW, "Checking your prescription"},
+    {ST_ALLOCATION, "Preparing your order"},
+    {ST_ALLOCATION_FAILED, "Waiting for stock"},
+    {ST_PACKED, "Packed"},
+    {ST_SHIPPED, "Shipped"},
+    {ST_OUT_FOR_DELIVERY, "Out for delivery"},
+    {ST_DELIVERED, "Delivered"},
+    {ST_REATTEMPT, "Delivery to be reattempted"},
+    {ST_CANCEL_INITIATED, "Cancelling your order"},
+    {ST_CANCELLED, "Order cancelled"},
+    {ST_RETURN_REQUESTED, "Return requested"},
+    {ST_RETURN_PICKED, "Return picked up"},
+    {ST_RETURN_REFUNDED, "Return refunded"},
+};
+
+const char *track_status_label(int status)
+{
+	for (size_t i = 0; i < sizeof(status_labels) / sizeof(status_labels[0]); i++)
+		if (status_labels[i].status == status)
+			return status_labels[i].label;
+	return "Updated";
+}
+
+static const struct step_def {
+	const char *key, *label;
+	int status; /* the status that reaches the step */
+} step_defs[TRACK_NSTEPS] = {
+    {"placed", "Order placed", ST_PLACED},
+    {"packed", "Packed", ST_PACKED},
+    {"shipped", "Shipped", ST_SHIPPED},
+    {"out_for_delivery", "Out for delivery", ST_OUT_FOR_DELIVERY},
+    {"delivered", "Delivered", ST_DELIVERED},
+}, return_defs[TRACK_NRETURN_STEPS] = {
+    {"return_requested", "Return requested", ST_RETURN_REQUESTED},
+    {"return_picked", "Picked up", ST_RETURN_PICKED},
+    {"return_refunded", "Refunded", ST_RETURN_REFUNDED},
+};
+
+/* The progress step an in-progress or delivered status stands at. */
+static size_t step_of(int status)
+{
+	switch (status) {
+	case ST_PACKED:
+		return 1;
+	case ST_SHIPPED:
+		return 2;
+	case ST_OUT_FOR_DELIVERY:
+	case ST_REATTEMPT:
+		return 3;
+	case ST_DELIVERED:
+	case ST_RETURN_REQUESTED:
+	case ST_RETURN_PICKED:
+	case ST_RETURN_REFUNDED:
+		return 4;
+	default: /* placed, prescription, preparing, waiting for stock */
+		return 0;
+	}
+}
+
+/* When the order first reached status (0: never). */
+static int64_t reached_at(const struct order_extras *x, int status)
+{
+	for (size_t i = 0; i < x->nevents; i++)
+		if (x->events[i].to == status)
+			return x->events[i].at;
+	return 0;
+}
+
+/* When the order was placed: its first status past waiting for payment. */
+static int64_t placed_at(const struct order_extras *x)
+{
+	for (size_t i = 0; i < x->nevents; i++)
+		if (x->events[i].to != ST_AWAITING_CONFIRMATION)
+			return x->events[i].at;
+	return 0;
+}
+
+static void fill_steps(struct track_step *steps, size_t n, const struct step_def *defs,
+		       size_t current, const struct order_extras *x)
+{
+	for (size_t i = 0; i < n; i++) {
+		steps[i].key = defs[i].key;
+		steps[i].label = defs[i].label;
+		steps[i].state = i < current	? TRACK_STEP_DONE
+				 : i == current ? TRACK_STEP_CURRENT
+						: TRACK_STEP_UPCOMING;
+		steps[i].at = i <= current ? reached_at(x, defs[i].status) : 0;
+	}
+}
+
+/* The move into the cancellation, and the status it left. */
+static const struct order_event *cancel_event(const struct order_extras *x)
+{
+	for (size_t i = x->nevents; i-- > 0;)
+		if (x->events[i].to == ST_CANCEL_INITIATED || x->events[i].to == ST_CANCELLED)
+			if (i == 0 || x->events[i].from != ST_CANCEL_INITIATED)
+				return &x->events[i];
+	return NULL;
+}
+
+static const char *cancel_reason(const struct order *o, const struct order_extras *x)
+{
+	const struct order_event *e = cancel_event(x);
+	const char *sub = o->subtitle ? o->subtitle : "";
+	if (strcmp(sub, TRACK_SUBTITLE_UNPAID) == 0)
+		return "The payment for this order was not completed in time, so it was cancelled.";
+	if (strcmp(sub, TRACK_SUBTITLE_REQUEST) == 0)
+		return "The order was cancelled at your request.";
+	switch (e ? e->from : 0) {
+	case ST_ALLOCATION_FAILED:
+		return "Some items could not be restocked in time, so the order was cancelled.";
+	case ST_RX_REQUIRED:
+	case ST_RX_REVIEW:
+		return "The order was cancelled because a valid prescription was not received.";
+	case ST_REATTEMPT:
+		return "The parcel could not be delivered, so the order was cancelled.";
+	default:
+		return "The shop cancelled this order. Contact them if you have questions.";
+	}
+}
+
+/* The headline's sentence: what the status means and what happens next. */
+static void detail_text(struct track_public *p)
+{
+	const char *shop = p->merchant_name ? p->merchant_name : "the shop";
+	const char *text;
+	switch (p->status_id) {
+	case ST_AWAITING_CONFIRMATION:
+		text = "Your order will be placed as soon as the payment is confirmed.";
+		break;
+	case ST_PLACED:
+		text = "Your order has been received and will be packed soon.";
+		break;
+	case ST_RX_REQUIRED:
+		fmt_into(p->detail, sizeof(p->detail),
+			 "An item in this order needs a doctor's prescription. Please send a valid "
+			 "prescription to %s so the order can be packed.",
+			 shop);
+		return;
+	case ST_RX_REVIEW:
+		text = "A pharmacist is checking your prescription. Your order will be packed once "
+		       "it is approved.";
+		break;
+	case ST_ALLOCATION:
+		text = "Your items are being picked and packed.";
+		break;
+	case ST_ALLOCATION_FAILED:
+		text = "Some items are out of stock for the moment. Your order will be packed as soon "
+		       "as they arrive; you need not do anything.";
+		break;
+	case ST_PACKED:
+		text = "Your order is packed and waiting for the courier.";
+		break;
+	case ST_SHIPPED:
+		text = "Your parcel is on its way.";
+		break;
+	case ST_OUT_FOR_DELIVERY:
+		text = "The courier is bringing your parcel today.";
+		break;
+	case ST_REATTEMPT:
+		text = "The courier could not deliver your parcel and will try again.";
+		break;
+	case ST_DELIVERED:
+		text = "Your parcel has been delivered.";
+		break;
+	case ST_RETURN_REQUESTED:
+		text = "Your return has been accepted. The courier will pick up the parcel.";
+		break;
+	case ST_RETURN_PICKED:
+		text = "The courier has picked up your return. Your refund follows once it is "
+		       "checked.";
+		break;
+	case ST_RETURN_REFUNDED:
+		text = "Your return is complete and has been refunded.";
+		break;
+	case ST_CANCEL_INITIATED:
+		text = "Your order is being cancelled.";
+		break;
+	default:
+		text = p->cancel_reason ? p->cancel_reason : "";
+		break;
+	}
+	fmt_into(p->detail, sizeof(p->detail), "%s", text);
+}
+
+static enum track_notice notice_of(int status)
+{
+	switch (status) {
+	case ST_RX_REQUIRED:
+		return TRACK_NOTICE_ACTION;
+	case ST_RX_REVIEW:
+	case ST_ALLOCATION_FAILED:
+	case ST_REATTEMPT:
+		return TRACK_NOTICE_DELAY;
+	default:
+		return TRACK_NOTICE_NONE;
+	}
+}
+
+static enum track_phase phase_of(int status)
+{
+	switch (status) {
+	case ST_CANCEL_INITIATED:
+	case ST_CANCELLED:
+		return TRACK_PHASE_CANCELLED;
+	case ST_DELIVERED:
+		return TRACK_PHASE_DELIVERED;
+	case ST_RETURN_REQUESTED:
+	case ST_RETURN_PICKED:
+	case ST_RETURN_REFUNDED:
+		return TRACK_PHASE_RETURN;
+	default:
+		return TRACK_PHASE_IN_PROGRESS;
+	}
+}
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static void public_money(const struct order *o, const struct order_extras *x,
+			 struct track_public *p)
+{
+	struct track_money m;
+	track_money_compute(o, x, &m);
+	p->refund_total = m.refund_initiated;
+	p->refund_done = m.refunded;
+	p->refund_pending = m.refund_due;
+	for (size_t i = 0; m.refund_due == 0 && i < x->nrefunds; i++)
+		if (x->refunds[i].completed > p->refund_done_at)
+			p->refund_done_at = x->refunds[i].completed;
+	p->nothing_charged = p->phase == TRACK_PHASE_CANCELLED && m.online_collected == 0 &&
+			     m.refund_initiated == 0;
+}
+
+void track_public_facts(const struct order *o, const struct order_extras *x,
+			const struct merchant *m, const struct carrier_table *carriers,
+			struct track_public *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->tracking_code = o->tracking_code;
@@ -395,31 +649,121 @@ void track_public_facts(const struct order *o, const struct order_extras *x, str
 	p->ntimeline = x->nevents;
 	p->eta_from = o->eta_from;
 	p->eta_to = o->eta_to;
-	p->carrier = o->delivery_partner && *o->delivery_partner ? o->delivery_partner : NULL;
-	p->carrier_code =
-	    o->carrier_tracking_code && *o->carrier_tracking_code ? o->carrier_tracking_code : NULL;
+	p->carrier = nonempty(o->delivery_partner);
+	p->carrier_code = nonempty(o->carrier_tracking_code);
+	if (carriers && carrier_tracking_url(carriers, p->carrier, p->carrier_code, p->carrier_url,
+					     sizeof(p->carrier_url)))
+		p->carrier_url[0] = '\0';
 	p->item_count = track_item_count(o);
+	if (m) {
+		/* Only the name meant for people: m->name is an API identifier. */
+		p->merchant_name = nonempty(m->display_name);
+		p->help_url = nonempty(m->help_url);
+		p->help_email = nonempty(m->help_email);
+		p->help_phone = nonempty(m->help_phone);
+	}
+
+	p->phase = phase_of(o->status_id);
+	p->notice = notice_of(o->status_id);
+	p->headline = track_status_label(o->status_id);
+	if (p->phase == TRACK_PHASE_CANCELLED) {
+		const struct order_event *e = cancel_event(x);
+		p->cancelled_at = e ? e->at : 0;
+		if (o->status_id == ST_CANCELLED)
+			p->cancel_reason = cancel_reason(o, x);
+	} else {
+		p->nsteps = TRACK_NSTEPS;
+		fill_steps(p->steps, TRACK_NSTEPS, step_defs, step_of(o->status_id), x);
+		p->steps[0].at = placed_at(x);
+		/* Delivered is the end of the way: done, not a step still current. */
+		if (p->phase != TRACK_PHASE_IN_PROGRESS)
+			p->steps[TRACK_NSTEPS - 1].state = TRACK_STEP_DONE;
+		p->delivered_at = reached_at(x, ST_DELIVERED);
+	}
+	if (p->phase == TRACK_PHASE_RETURN) {
+		size_t cur = o->status_id == ST_RETURN_REQUESTED ? 0
+			     : o->status_id == ST_RETURN_PICKED	 ? 1
+								 : 2;
+		p->nreturn_steps = TRACK_NRETURN_STEPS;
+		fill_steps(p->return_steps, TRACK_NRETURN_STEPS, return_defs, cur, x);
+		if (o->status_id == ST_RETURN_REFUNDED)
+			p->return_steps[cur].state = TRACK_STEP_DONE;
+	}
+	p->eta_relevant = p->phase == TRACK_PHASE_IN_PROGRESS && (p->eta_from || p->eta_to);
+	public_money(o, x, p);
+	detail_text(p);
+}
+
+static json_t *steps_json(const struct track_step *steps, size_t n)
+{
+	static const char *const states[] = {"done", "current", "upcoming"};
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o}", "step", steps[i].key,
+						     "label", steps[i].label, "state",
+						     states[steps[i].state], "at",
+						     steps[i].at ? json_integer(steps[i].at)
+								 : json_null()));
+	return arr;
+}
+
+static json_t *epoch_or_null(int64_t t)
+{
+	return t ? json_integer(t) : json_null();
+}
+
+static json_t *refund_json(const struct track_public *p)
+{
+	if (!p->refund_total)
+		return json_null();
+	return json_pack("{s:o,s:o,s:o,s:s,s:o}", "amount", jx_money_value(p->refund_total),
+			 "refunded", jx_money_value(p->refund_done), "on_its_way",
+			 jx_money_value(p->refund_pending), "state",
+			 p->refund_pending ? "on_its_way" : "done", "refunded_at",
+			 epoch_or_null(p->refund_done_at));
 }
 
 json_t *track_public_json(const struct track_public *p)
 {
+	static const char *const phases[] = {"in_progress", "delivered", "return", "cancelled"};
+	static const char *const notices[] = {NULL, "action_needed", "delayed"};
 	json_t *timeline = json_array();
 	for (size_t i = 0; i < p->ntimeline; i++) {
 		int s = p->timeline[i].to;
-		json_array_append_new(timeline, json_pack("{s:i,s:s,s:I}", "status_id", s, "title",
-							  order_status_title(s), "at",
-							  (json_int_t)p->timeline[i].at));
+		json_array_append_new(timeline,
+				      json_pack("{s:i,s:s,s:s,s:I}", "status_id", s, "title",
+						order_status_title(s), "label", track_status_label(s),
+						"at", (json_int_t)p->timeline[i].at));
 	}
 	json_t *eta = p->eta_from || p->eta_to
 			  ? json_pack("{s:I,s:I}", "from", (json_int_t)p->eta_from, "to",
 				      (json_int_t)p->eta_to)
 			  : json_null();
 	json_t *carrier = p->carrier || p->carrier_code
-			      ? json_pack("{s:o,s:o}", "name", jx_str_or_null(p->carrier),
-					  "tracking_code", jx_str_or_null(p->carrier_code))
+			      ? json_pack("{s:o,s:o,s:o}", "name", jx_str_or_null(p->carrier),
+					  "tracking_code", jx_str_or_null(p->carrier_code),
+					  "tracking_url",
+					  jx_str_or_null(p->carrier_url[0] ? p->carrier_url : NULL))
 			      : json_null();
-	return json_pack("{s:o,s:{s:i,s:s},s:o,s:o,s:o,s:I}", "tracking_code",
-			 jx_str_or_null(p->tracking_code), "status", "status_id", p->status_id,
-			 "title", p->title, "timeline", timeline, "eta", eta, "carrier", carrier,
-			 "item_count", (json_int_t)p->item_count);
+	json_t *j = json_pack("{s:o,s:{s:i,s:s},s:o,s:o,s:o,s:I}", "tracking_code",
+			      jx_str_or_null(p->tracking_code), "status", "status_id", p->status_id,
+			      "title", p->title, "timeline", timeline, "eta", eta, "carrier",
+			      carrier, "item_count", (json_int_t)p->item_count);
+	set(j, "merchant",
+	    json_pack("{s:o,s:{s:o,s:o,s:o}}", "name", jx_str_or_null(p->merchant_name), "help",
+		      "url", jx_str_or_null(p->help_url), "email", jx_str_or_null(p->help_email),
+		      "phone", jx_str_or_null(p->help_phone)));
+	set(j, "state",
+	    json_pack("{s:s,s:s,s:s,s:o}", "phase", phases[p->phase], "headline", p->headline,
+		      "detail", p->detail, "notice", jx_str_or_null(notices[p->notice])));
+	set(j, "progress", steps_json(p->steps, p->nsteps));
+	set(j, "return_progress", steps_json(p->return_steps, p->nreturn_steps));
+	set(j, "delivered_at", epoch_or_null(p->delivered_at));
+	set(j, "cancellation",
+	    p->phase == TRACK_PHASE_CANCELLED
+		? json_pack("{s:o,s:o}", "reason", jx_str_or_null(p->cancel_reason), "at",
+			    epoch_or_null(p->cancelled_at))
+		: json_null());
+	set(j, "refund", refund_json(p));
+	return j;
 }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/carrier.h"
 #include "core/order.h"
 #include "store/repo_orders.h"
 
@@ -100,27 +101,100 @@ json_t *track_result_json(const struct app *app, const struct merchant *m, const
 void track_customer_uuid(const struct order *o, const char *label, char out[TRACK_UUID_LEN + 1]);
 
 /*
- * The public facts of SPEC §6. Strings point into o (and the status
- * table); the struct lives no longer than o and x.
+ * The public facts of SPEC §6, in the customer's words. Strings point into
+ * o, m, x, the status tables or the struct itself; the struct lives no
+ * longer than they do. Nothing here is an internal status name, a name,
+ * phone, address, e-mail, item price or the merchant's order id; the only
+ * amounts are the customer's own refund.
  */
+
+/* The steps of a parcel's way, as the progress view shows them. */
+#define TRACK_NSTEPS 5	      /* placed, packed, shipped, out for delivery, delivered */
+#define TRACK_NRETURN_STEPS 3 /* return requested, picked up, refunded */
+#define TRACK_MAX_DETAIL 320
+
+enum track_step_state { TRACK_STEP_DONE, TRACK_STEP_CURRENT, TRACK_STEP_UPCOMING };
+
+struct track_step {
+	const char *key;   /* "placed", "packed", ... stable, for the JSON */
+	const char *label; /* "Order placed" */
+	enum track_step_state state;
+	int64_t at; /* epoch seconds when first reached, 0 when not (yet) */
+};
+
+/* Where the order stands, for the customer. */
+enum track_phase {
+	TRACK_PHASE_IN_PROGRESS, /* on its way to the customer */
+	TRACK_PHASE_DELIVERED,
+	TRACK_PHASE_RETURN, /* delivered, and being returned (or returned) */
+	TRACK_PHASE_CANCELLED,
+};
+
+/* Something off the usual path the customer should know about. */
+enum track_notice {
+	TRACK_NOTICE_NONE,
+	TRACK_NOTICE_ACTION, /* the customer must act: a prescription is needed */
+	TRACK_NOTICE_DELAY,  /* waiting: stock, a prescription check, a new delivery attempt */
+};
+
 struct track_public {
 	const char *tracking_code;
 	int status_id;
-	const char *title;
+	const char *title; /* SPEC §5's title (the JSON's status.title) */
 	const struct order_event *timeline; /* x->events: to, at (note and actor never shown) */
 	size_t ntimeline;
 	int64_t eta_from, eta_to;	    /* epoch seconds, 0 when unknown */
 	const char *carrier, *carrier_code; /* NULL when not known yet */
+	char carrier_url[CARRIER_URL_CAP];  /* the carrier's page for the parcel, "" when none */
 	int64_t item_count;
+
+	/* The customer's view of the status. */
+	enum track_phase phase;
+	enum track_notice notice;
+	const char *headline;		  /* "Out for delivery" */
+	char detail[TRACK_MAX_DETAIL];	  /* one or two sentences saying what it means */
+	struct track_step steps[TRACK_NSTEPS]; /* empty (nsteps 0) once cancelled */
+	size_t nsteps;
+	struct track_step return_steps[TRACK_NRETURN_STEPS];
+	size_t nreturn_steps;
+	int64_t delivered_at; /* 0 when not delivered */
+	int eta_relevant;     /* the parcel is still to arrive and an ETA is known */
+
+	/* Cancelled orders: why, in the customer's words; NULL otherwise. */
+	const char *cancel_reason;
+	int64_t cancelled_at;
+
+	/* Refunds (paise): started in all, of which confirmed and on their way. */
+	int64_t refund_total, refund_done, refund_pending;
+	int64_t refund_done_at; /* latest confirmation, 0 while any is pending */
+	int nothing_charged;	/* cancelled with no money ever taken */
+
+	/* Who the order is from and where to get help (NULL when not set). */
+	const char *merchant_name;
+	const char *help_url, *help_email, *help_phone;
 };
 
+/*
+ * Fills *p. m is the order's merchant (NULL when it cannot be loaded: the
+ * page then names no shop); carriers turns the carrier's tracking number
+ * into a link (NULL: no links).
+ */
 void track_public_facts(const struct order *o, const struct order_extras *x,
+			const struct merchant *m, const struct carrier_table *carriers,
 			struct track_public *p);
+
+/* A status in the customer's words ("Preparing your order"), for the history. */
+const char *track_status_label(int status);
 
 /*
  * The public JSON: {tracking_code, status {status_id, title}, timeline
- * [{status_id, title, at}], eta {from, to} or null, carrier {name,
- * tracking_code} or null, item_count}. Returns a new reference.
+ * [{status_id, title, label, at}], eta {from, to} or null, carrier {name,
+ * tracking_code, tracking_url} or null, item_count} and the customer's
+ * view: merchant {name, help {url, email, phone}}, state {phase, headline,
+ * detail, notice}, progress and return_progress [{step, label, state, at}],
+ * delivered_at, cancellation {reason, at} or null, refund {amount, refunded,
+ * on_its_way, state} or null. Times in epoch seconds, amounts as money on
+ * the wire. Returns a new reference.
  */
 json_t *track_public_json(const struct track_public *p);
 

@@ -29,7 +29,10 @@ void merchant_release(struct merchant *m)
 			 &m->webhook_url,
 			 &m->webhook_auth_header,
 			 &m->webhook_auth_value,
-			 &m->webhook_signing_secret};
+			 &m->webhook_signing_secret,
+			 &m->help_url,
+			 &m->help_email,
+			 &m->help_phone};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	for (size_t i = 0; i < m->ncharges; i++) {
@@ -42,4 +45,63 @@ void merchant_release(struct merchant *m)
 int merchant_id_valid(const char *s)
 {
 	return str_is_ident(s, MERCHANT_MAX_ID);
+}
+
+/* Characters never accepted in a contact shown as a link. */
+static int contact_char_ok(char c)
+{
+	return (unsigned char)c > ' ' && (unsigned char)c < 0x7f && c != '"' && c != '\'' &&
+	       c != '<' && c != '>' && c != '\\' && c != '`';
+}
+
+int merchant_help_url_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n <= 8 || n > MERCHANT_MAX_HELP_URL || strncmp(s, "https://", 8) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!contact_char_ok(s[i]))
+			return 0;
+	return 1;
+}
+
+int merchant_help_email_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	const char *at = n ? strchr(s, '@') : NULL;
+	if (!at || at == s || n > MERCHANT_MAX_EMAIL || strchr(at + 1, '@'))
+		return 0;
+	const char *dot = strrchr(at + 1, '.');
+	if (!dot || dot == at + 1 || dot[1] == '\0')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!contact_char_ok(s[i]) || s[i] == ',' || s[i] == ';' || s[i] == '?' ||
+		    s[i] == '&' || s[i] == '/' || s[i] == ':')
+			return 0;
+	return 1;
+}
+
+int merchant_help_phone_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, digits = 0;
+	if (n == 0 || n > MERCHANT_MAX_PHONE)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c >= '0' && c <= '9')
+			digits++;
+		else if (!(c == ' ' || c == '-' || c == '(' || c == ')' || (c == '+' && i == 0)))
+			return 0;
+	}
+	return digits >= MERCHANT_MIN_PHONE_DIGITS && digits <= MERCHANT_MAX_PHONE_DIGITS;
+}
+
+void merchant_help_phone_dial(const char *s, char *out, size_t cap)
+{
+	size_t k = 0;
+	for (; s && *s && k + 1 < cap; s++)
+		if ((*s >= '0' && *s <= '9') || *s == '+')
+			out[k++] = *s;
+	if (cap)
+		out[k] = '\0';
 }

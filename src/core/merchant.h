@@ -13,6 +13,12 @@
 #define MERCHANT_MAX_NAME 128
 #define MERCHANT_MAX_CHARGES 16
 #define MERCHANT_DEFAULT_PAYMENT_WINDOW_S 1800
+/* Limits of the customer help contact (merchant_help_*_valid). */
+#define MERCHANT_MAX_HELP_URL 512
+#define MERCHANT_MAX_EMAIL 254
+#define MERCHANT_MAX_PHONE 32
+#define MERCHANT_MIN_PHONE_DIGITS 3
+#define MERCHANT_MAX_PHONE_DIGITS 15
 
 /* A fixed charge; applies always (below < 0) or when the cart is below it. */
 struct charge_rule {
@@ -36,6 +42,10 @@ struct merchant {
 	char *webhook_auth_header;
 	char *webhook_auth_value;
 	char *webhook_signing_secret;
+	/* Where customers get help (the tracking page shows each one given). */
+	char *help_url;	  /* https URL, or NULL */
+	char *help_email; /* e-mail address, or NULL */
+	char *help_phone; /* phone number as it is to be shown, or NULL */
 	int64_t payment_window_s;
 	int active;
 	int64_t created, updated;
@@ -51,5 +61,20 @@ void merchant_release(struct merchant *m);
 
 /* True when s is a valid merchant id: 1..64 of [A-Za-z0-9_.-]. */
 int merchant_id_valid(const char *s);
+
+/* An https:// URL without spaces, quotes or angle brackets. */
+int merchant_help_url_valid(const char *s);
+
+/* A plain e-mail address: local@domain.tld, no spaces, quotes or brackets. */
+int merchant_help_email_valid(const char *s);
+
+/*
+ * A phone number as people write it: digits with spaces, '-', '(' ')' and
+ * an optional leading '+'; 3 to 15 digits (short help lines and E.164).
+ */
+int merchant_help_phone_valid(const char *s);
+
+/* The number to dial for a valid phone: its '+' (if any) and digits. */
+void merchant_help_phone_dial(const char *s, char *out, size_t cap);
 
 #endif

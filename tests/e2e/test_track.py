@@ -7,12 +7,42 @@ say the same and nothing personal."""
 import json
 import os
 import re
+import sqlite3
+import subprocess
 import time
 import unittest
+import urllib.parse
 
-from harness import CLIENT_KEY, PUBLIC_KEY, ROOT, Merchant
+from harness import BACKEND, BINARY, CLIENT_KEY, PUBLIC_KEY, ROOT, Merchant, psql
 from track_support import (EMAIL, MOBILE, PERSONAL, PHONE, SCRIPT_NAME, SEED, SEED_PATH, STREET, USER,
                            UUID_RE, TrackBase, paise, shape_errors)
+
+
+ORIGINAL_PUBLIC_KEYS = ("tracking_code", "status", "timeline", "eta", "carrier", "item_count")
+
+
+def original_keys(pj):
+    """The public JSON as it was before the customer's view was added: the
+    same keys and values, timeline entries and carrier without the added
+    members."""
+    out = {k: pj[k] for k in ORIGINAL_PUBLIC_KEYS}
+    out["timeline"] = [{k: t[k] for k in ("status_id", "title", "at")} for t in pj["timeline"]]
+    if out["carrier"] is not None:
+        out["carrier"] = {k: out["carrier"][k] for k in ("name", "tracking_code")}
+    return out
+
+
+def rupees(amount):
+    """A wire amount as the page writes it: Indian digit grouping, two decimals."""
+    whole, frac = ("%.2f" % amount).split(".")
+    if len(whole) > 3:
+        head, tail = whole[:-3], whole[-3:]
+        groups = []
+        while len(head) > 2:
+            groups.insert(0, head[-2:])
+            head = head[:-2]
+        whole = ",".join(([head] if head else []) + groups + [tail])
+    return whole + "." + frac
 
 
 class SeedContract(unittest.TestCase):
@@ -170,22 +200,29 @@ class TrackLifecycle(TrackBase):
         self.assertStatus(page, 200)
         self.assertEqual(page.header("Content-Type"), "text/html; charset=utf-8")
         self.assertEqual(page.header("Cache-Control"), "no-store")
-        for title in ("Delivered", "Out for Delivery", "Shipped", "Packed", "Processing",
-                      "Prescription Under Review", "Prescription Required", "Delhivery", "DL1"):
+        # ... in the customer's words, not the status table's.
+        for title in ("Delivered", "Out for delivery", "Shipped", "Packed", "Preparing your order",
+                      "Checking your prescription", "Prescription needed", "Delhivery", "DL1"):
             self.assertIn(title, page.body)
+        for internal in ("Processing", "Prescription Under Review", "Prescription Required"):
+            self.assertNotIn(internal, page.body)
         self.assertIn(">4<", page.body)  # 2 + 1 + 1 items
         for secret in PERSONAL + ["life-cod", order_id]:
             self.assertNotIn(secret, page.body)
         pj = self.server.request("GET", "/t/%s.json" % code)
         self.assertStatus(pj, 200)
         self.assertEqual(pj.header("Cache-Control"), "no-store")
-        self.assertEqual(pj.json, {
+        self.assertEqual(original_keys(pj.json), {
             "tracking_code": code,
             "status": {"status_id": 40, "title": "Delivered"},
             "timeline": g["status_history"],
             "eta": {"from": g["eta"]["eta_from"], "to": g["eta"]["eta_to"]},
             "carrier": {"name": "Delhivery", "tracking_code": "DL1"},
             "item_count": 4})
+        self.assertEqual(pj.json["carrier"]["tracking_url"], "https://www.delhivery.com/track/package/DL1")
+        self.assertEqual(pj.json["state"]["phase"], "delivered")
+        self.assertEqual([s["state"] for s in pj.json["progress"]], ["done"] * 5)
+        self.assertEqual(pj.json["delivered_at"], g["status_history"][-1]["at"])
         for secret in PERSONAL + ["life-cod", order_id]:
             self.assertNotIn(secret, pj.body)
 
@@ -262,9 +299,20 @@ class TrackLifecycle(TrackBase):
         self.assertEqual([t["status_id"] for t in pj.json["timeline"]], [180, 15, 99])
         self.assertIsNone(pj.json["carrier"])
         self.assertEqual(pj.json["item_count"], 2)
+        self.assertEqual(pj.json["refund"], {"amount": payable, "refunded": payable, "on_its_way": 0,
+                                             "state": "done", "refunded_at": pj.json["refund"]["refunded_at"]})
+        self.assertEqual(pj.json["cancellation"]["reason"], "The order was cancelled at your request.")
+        self.assertEqual(pj.json["progress"], [])
         page = self.server.request("GET", "/t/" + code)
-        self.assertIn("Order Cancelled", page.body)
+        self.assertIn("<h1>Order cancelled</h1>", page.body)
+        self.assertIn("The order was cancelled at your request.", page.body)
+        self.assertIn("\u20b9%s" % rupees(payable), page.body)
+        self.assertIn("Refunded", page.body)
         self.assertNotIn("Estimated delivery", page.body)  # no ETA for a cancelled order
+        # Nothing internal, and nothing marked as current under the red headline.
+        for internal in ("Awaiting Confirmation", "Waiting for payment", 'class="now"', 'class="current"',
+                         "As per Your Request", "changed mind"):
+            self.assertNotIn(internal, page.body)
 
     def test_address_without_coordinates_answers_zero_and_defaults(self):
         user = dict(USER, address={"pincode": "560103", "name": "N", "street1": "S", "contact_number": "1"})
@@ -345,13 +393,20 @@ class TrackingPage(TrackBase):
         self.assertIn('<meta name="viewport" content="width=device-width, initial-scale=1">', b)
         self.assertNotIn("<script", b.lower())
         self.assertEqual(re.findall(r"<h1>([^<]*)</h1>", b), ["Shipped"])
-        steps = re.findall(r'<span class="t">([^<]*)</span><time datetime="([^"]+)">([^<]+ UTC)</time>', b)
-        self.assertEqual([s[0] for s in steps], ["Shipped", "Packed", "Processing", "Order Placed"])
-        for _, iso, _ in steps:
-            self.assertRegex(iso, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        steps = re.findall(r'<span class="t">([^<]*)</span><time datetime="([^"]+)">([^<]+)</time>', b)
+        self.assertEqual([s[0] for s in steps], ["Shipped", "Packed", "Preparing your order", "Order placed"])
+        for _, iso, human in steps:
+            # India Standard Time unless configured otherwise, and labelled.
+            self.assertRegex(iso, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+05:30$")
+            self.assertRegex(human, r"^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{1,2}:\d\d [AP]M IST$")
+        self.assertIn("Times are in India Standard Time (IST, UTC+05:30).", b)
         self.assertIn("Estimated delivery", b)
         self.assertIn("Blue Dart", b)
-        self.assertIn("BD-77", b)
+        self.assertIn('<a href="https://www.bluedart.com/web/guest/trackdartresultthirdparty?trackFor=0&amp;'
+                      'trackNo=BD-77" rel="noopener noreferrer" title="Track it on Blue Dart&#39;s site">BD-77</a>', b)
+        # The progress view: what happened and what comes next.
+        self.assertEqual(re.findall(r'<li class="(done|current|todo)"', b),
+                         ["done", "done", "current", "todo", "todo"])
         self.assertRegex(b, r"<dt>Items</dt><dd>3</dd>")
         payable = self.track("page-1")["grouped_orders"][0]["payment_summary"]["amount_payable"]
         for secret in PERSONAL + ["page-1", d["order_id"], "275.11", "%.2f" % payable]:
@@ -368,10 +423,24 @@ class TrackingPage(TrackBase):
         r = self.server.request("GET", "/t/%s.json" % code)
         self.assertStatus(r, 200)
         self.assertEqual(r.header("Content-Type"), "application/json")
-        self.assertEqual(r.json, {
+        self.assertEqual(original_keys(r.json), {
             "tracking_code": code, "status": {"status_id": 25, "title": "Shipped"},
             "timeline": g["status_history"], "eta": {"from": g["eta"]["eta_from"], "to": g["eta"]["eta_to"]},
             "carrier": {"name": "Ekart", "tracking_code": "EK9"}, "item_count": 3})
+        # What the page shows besides, as facts.
+        self.assertIsNone(r.json["carrier"]["tracking_url"])  # no template for Ekart
+        self.assertEqual([t["label"] for t in r.json["timeline"]],
+                         ["Order placed", "Preparing your order", "Packed", "Shipped"])
+        self.assertEqual(r.json["state"], {"phase": "in_progress", "headline": "Shipped",
+                                           "detail": "Your parcel is on its way.", "notice": None})
+        self.assertEqual([(s["step"], s["state"]) for s in r.json["progress"]],
+                         [("placed", "done"), ("packed", "done"), ("shipped", "current"),
+                          ("out_for_delivery", "upcoming"), ("delivered", "upcoming")])
+        self.assertEqual(r.json["progress"][2]["at"], g["status_history"][-1]["at"])
+        self.assertIsNone(r.json["progress"][3]["at"])
+        self.assertEqual(r.json["merchant"], {"name": None, "help": {"url": None, "email": None, "phone": None}})
+        self.assertEqual((r.json["cancellation"], r.json["refund"], r.json["delivered_at"], r.json["return_progress"]),
+                         (None, None, None, []))
         for secret in PERSONAL + ["page-2", d["order_id"]]:
             self.assertNotIn(secret, r.body)
 
@@ -400,6 +469,209 @@ class TrackingPage(TrackBase):
         self.create("page-4", {"747985": 1}, method="ONLINE")
         g = self.track("page-4")["grouped_orders"][0]
         self.assertIsNone(g["shipment_detail"]["tracking_code"])
+
+
+HELP = {"url": "https://help.sunrise.example/orders", "email": "care@sunrise.example", "phone": "+91 80 4000 1234"}
+
+
+class TrackingPageForCustomers(TrackBase):
+    """The customer's view: the shop and its help contact, every kind of
+    order in plain words, and the form for a typed or pasted code."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        r = cls.server.admin("PATCH", "/merchants/trk", {"display_name": "Sunrise Pharmacy", "help": HELP})
+        assert r.status == 200, r
+
+    def code_of(self, ref):
+        return self.track(ref)["grouped_orders"][0]["shipment_detail"]["tracking_code"]
+
+    def page(self, code):
+        r = self.server.request("GET", "/t/" + code)
+        self.assertStatus(r, 200)
+        return r.body
+
+    def test_help_contact_is_kept_checked_and_shown(self):
+        r = self.server.admin("GET", "/merchants/trk")
+        self.assertEqual(r.json["help"], HELP)
+        self.assertEqual(r.json["display_name"], "Sunrise Pharmacy")
+        for bad in ({"url": "http://plain.example"}, {"url": "https://x.example/\"q"}, {"email": "not-an-address"},
+                    {"email": "a@b"}, {"phone": "call us"}, {"phone": "12"}, {"fax": "1"}, "care@x.example"):
+            r = self.server.admin("PATCH", "/merchants/trk", {"help": bad})
+            self.assertStatus(r, 400, repr(bad))
+            self.assertIn("help", r.json["error"]["message"])
+        self.assertEqual(self.server.admin("GET", "/merchants/trk").json["help"], HELP)  # unchanged
+
+        self.create("help-1", {"747985": 1})
+        b = self.page(self.code_of("help-1"))
+        self.assertIn('<span class="shop">Sunrise Pharmacy</span>', b)
+        self.assertIn('<a href="tel:+918040001234" rel="noopener noreferrer">+91 80 4000 1234</a>', b)
+        self.assertIn('<a href="mailto:care@sunrise.example" rel="noopener noreferrer">care@sunrise.example</a>', b)
+        self.assertIn('<a href="https://help.sunrise.example/orders" rel="noopener noreferrer">Help centre</a>', b)
+        j = self.server.request("GET", "/t/%s.json" % self.code_of("help-1")).json
+        self.assertEqual(j["merchant"], {"name": "Sunrise Pharmacy", "help": HELP})
+
+        # A merchant can drop one contact, or all of them.
+        other = Merchant(self.server, "hlp", name="help_pharmacy", key="help",
+                         help={"email": "a@help.example", "phone": "1800 123 4567"})
+        self.assertEqual(self.server.admin("PATCH", "/merchants/hlp", {"help": {"phone": None}}).json["help"],
+                         {"url": None, "email": "a@help.example", "phone": None})
+        self.assertEqual(self.server.admin("PATCH", "/merchants/hlp", {"help": None}).json["help"],
+                         {"url": None, "email": None, "phone": None})
+        self.assertIsNotNone(other)
+
+    def test_each_kind_of_order_in_the_customers_words(self):
+        rx = self.create("kind-rx", {"RX42": 1})
+        stock = self.create("kind-stock", {"747985": 1})
+        for s in (120, 20):
+            self.move(stock["order_id"], s)
+        again = self.create("kind-again", {"747985": 1})
+        for s in (120, 130):
+            self.move(again["order_id"], s)
+        self.move(again["order_id"], 25, delivery_partner_name="Xpressbees", carrier_tracking_code="XB 1/2")
+        for s in (30, 45):
+            self.move(again["order_id"], s)
+        ret = self.create("kind-return", {"747985": 1})
+        for s in (120, 130, 25, 30, 40, 140, 141):
+            self.move(ret["order_id"], s)
+        stopped = self.create("kind-stopped", {"747985": 1})
+        for s in (120, 20, 99):
+            self.move(stopped["order_id"], s, subtitle="WH-3 stock-out, ops ticket 7")
+
+        cases = [("kind-rx", "Prescription needed", "Action needed", "action_needed",
+                  "needs a doctor's prescription. Please send a valid prescription to Sunrise Pharmacy"),
+                 ("kind-stock", "Waiting for stock", "Delayed", "delayed", "out of stock for the moment"),
+                 ("kind-again", "Delivery to be reattempted", "Delayed", "delayed", "will try again"),
+                 ("kind-return", "Return picked up", "Return", None, "picked up your return"),
+                 ("kind-stopped", "Order cancelled", "Cancelled", None, "could not be restocked")]
+        for ref, headline, pill, notice, detail in cases:
+            code = self.code_of(ref)
+            b = self.page(code)
+            self.assertIn("<h1>%s</h1>" % headline, b, ref)
+            self.assertIn('<span class="pill">%s</span>' % pill, b, ref)
+            self.assertIn(detail, b.replace("&#39;", "'"), ref)
+            for internal in ("Prescription Required", "Awaiting Stock", "Delivery Reattempt", "Return Picked",
+                             "Order Cancelled", "WH-3", "ops ticket"):
+                self.assertNotIn(internal, b, ref)
+            j = self.server.request("GET", "/t/%s.json" % code).json
+            self.assertEqual((j["state"]["headline"], j["state"]["notice"]), (headline, notice), ref)
+        # The reattempt's carrier link encodes the number; the return has its own progress.
+        j = self.server.request("GET", "/t/%s.json" % self.code_of("kind-again")).json
+        self.assertEqual(j["carrier"]["tracking_url"], "https://www.xpressbees.com/shipment/tracking?awbNo=XB%201%2F2")
+        self.assertEqual([s["state"] for s in j["progress"]], ["done", "done", "done", "current", "upcoming"])
+        j = self.server.request("GET", "/t/%s.json" % self.code_of("kind-return")).json
+        self.assertEqual([s["state"] for s in j["progress"]], ["done"] * 5)
+        self.assertEqual([s["state"] for s in j["return_progress"]], ["done", "current", "upcoming"])
+        # Cancelled cash on delivery: nothing was taken, nothing to refund.
+        j = self.server.request("GET", "/t/%s.json" % self.code_of("kind-stopped")).json
+        self.assertEqual((j["state"]["phase"], j["refund"], j["progress"]), ("cancelled", None, []))
+        self.assertIn("No payment was taken", self.page(self.code_of("kind-stopped")))
+        self.assertIsNotNone(rx)
+
+    def test_a_refund_not_yet_confirmed_is_on_its_way(self):
+        skus = {"9187": 1}
+        d = self.create("refund-wait", skus, method="ONLINE")
+        payable = self.quote(skus)
+        self.pay.set_transaction("refund-wait", status="SUCCESS", amount=payable, transaction_id="TX-W")
+        self.pay.set_refund_behaviour(fail_times=10 ** 6)  # the merchant's payment API keeps failing
+        try:
+            r = self.server.request("PUT", "/api/v4/merchants/trk/orders/%s/confirm" % d["order_id"],
+                                    body={"order_id": d["order_id"], "merchant_order_id": "refund-wait"},
+                                    headers=self.m.headers())
+            self.assertStatus(r, 200)
+            r = self.server.request("POST", "/api/v4/trk/order/cancel",
+                                    body={"order_id": d["order_id"], "reason": "x", "agent_id": "a"},
+                                    headers=self.m.headers())
+            self.assertStatus(r, 200)
+            code = self.code_of("refund-wait")
+            j = self.server.request("GET", "/t/%s.json" % code).json
+            self.assertEqual(j["refund"], {"amount": payable, "refunded": 0, "on_its_way": payable,
+                                           "state": "on_its_way", "refunded_at": None})
+            b = self.page(code)
+            self.assertIn('<div class="money wait">', b)
+            self.assertIn('<span class="pill">On its way</span>', b)
+            self.assertIn("\u20b9%s" % rupees(payable), b)
+            self.assertNotIn("No payment was taken", b)
+        finally:
+            self.pay.set_refund_behaviour()
+
+    def test_a_window_gone_by_says_running_late(self):
+        d = self.create("late-1", {"747985": 1})
+        self.move(d["order_id"], 120)
+        code = self.code_of("late-1")
+        self.assertIn("<span>Estimated delivery</span>", self.page(code))
+        # No clock to turn forward: move the order's window ten days back instead.
+        sql = ("UPDATE orders SET eta_from = eta_from - 864000, eta_to = eta_to - 864000 "
+               "WHERE order_id = '%s'" % d["order_id"])
+        if BACKEND == "postgres":
+            psql(sql, self.server.db.rsplit("/", 1)[1].split("?")[0])
+        else:
+            with sqlite3.connect(self.server.db) as db:
+                db.execute(sql)
+        b = self.page(code)
+        self.assertIn("<span>Running late \u00b7 expected</span>", b)
+        self.assertNotIn("Estimated delivery", b)
+
+    def test_form_takes_a_typed_or_pasted_code(self):
+        self.create("form-1", {"747985": 1})
+        code = self.code_of("form-1")
+        r = self.server.request("GET", "/t/")
+        self.assertStatus(r, 200)
+        self.assertIn('<form class="find" method="get" action="/t/">', r.body)
+        self.assertIn("form-action 'self'", r.header("Content-Security-Policy"))
+        self.assertEqual(self.server.request("HEAD", "/t/").status, 200)
+        r = self.server.request("GET", "/t")
+        self.assertStatus(r, 308)
+        self.assertEqual(r.header("Location"), "/t/")
+        for typed in (code, "  %s " % code, "http://127.0.0.1:%d/t/%s" % (self.server.port, code),
+                      "https://track.example/t/%s/" % code, "https://track.example/t/%s?utm_source=sms#top" % code):
+            r = self.server.request("GET", "/t/?code=" + urllib.parse.quote(typed))
+            self.assertStatus(r, 303, typed)
+            self.assertEqual(r.header("Location"), "/t/" + code)
+        # Not a code at all: the miss page with the form again, the text escaped.
+        r = self.server.request("GET", "/t/?code=" + urllib.parse.quote('<b>"x"</b>'))
+        self.assertStatus(r, 404)
+        self.assertIn("Tracking code not found", r.body)
+        self.assertIn('<form class="find"', r.body)
+        self.assertNotIn("<b>", r.body)
+        r = self.server.request("GET", "/t/zzzzzzzzzzzzzzzz")
+        self.assertStatus(r, 404)
+        self.assertIn('value="zzzzzzzzzzzzzzzz"', r.body)
+        self.assertStatus(self.server.request("GET", "/t/?code=" + "a" * 600), 404)
+
+
+class TrackingPageSettings(TrackBase):
+    """APOTHECA_TIMEZONE and APOTHECA_CARRIER_URLS change what the page shows."""
+
+    server_env = {"APOTHECA_TIMEZONE": "Asia/Kathmandu",
+                  "APOTHECA_CARRIER_URLS": "Ekart=https://ekart.example/track/{code},Delhivery="}
+
+    def test_zone_and_carrier_links_follow_the_configuration(self):
+        d = self.create("set-1", {"747985": 1})
+        for s in (120, 130):
+            self.move(d["order_id"], s)
+        self.move(d["order_id"], 25, delivery_partner_name="Ekart", carrier_tracking_code="EK/9")
+        code = self.track("set-1")["grouped_orders"][0]["shipment_detail"]["tracking_code"]
+        b = self.server.request("GET", "/t/" + code).body
+        self.assertIn('<a href="https://ekart.example/track/EK%2F9" rel="noopener noreferrer" title="Track it on Ekart&#39;s site">EK/9</a>', b)
+        self.assertIn("Times are in Asia/Kathmandu (UTC+05:45).", b)
+        self.assertRegex(b, r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+05:45">[^<]+ UTC\+05:45</time>')
+        d = self.create("set-2", {"747985": 1})
+        for s in (120, 130):
+            self.move(d["order_id"], s)
+        self.move(d["order_id"], 25, delivery_partner_name="Delhivery", carrier_tracking_code="DL9")
+        j = self.server.request("GET", "/t/%s.json" % self.track("set-2")["grouped_orders"][0]
+                                ["shipment_detail"]["tracking_code"]).json
+        self.assertEqual(j["carrier"], {"name": "Delhivery", "tracking_code": "DL9", "tracking_url": None})
+
+    def test_bad_settings_stop_the_server_from_starting(self):
+        for name, value in (("APOTHECA_TIMEZONE", "Mars/Olympus"), ("APOTHECA_TIMEZONE", "../../etc/passwd"),
+                            ("APOTHECA_CARRIER_URLS", "Ekart=http://plain.example/{code}")):
+            env = dict(self.server.env, **{name: value})
+            out = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+            self.assertNotEqual(out.returncode, 0, value)
+            self.assertIn(name, out.stderr)
 
 
 if __name__ == "__main__":

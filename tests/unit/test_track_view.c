@@ -261,27 +261,104 @@ static void test_public_facts(void)
 	x.events = ev;
 	x.nevents = 2;
 	o.tracking_code = strdup("abcdefghjkmnpqrs");
-	track_public_facts(&o, &x, &p);
+	track_public_facts(&o, &x, NULL, NULL, &p);
 	json_t *j = track_public_json(&p);
-	char *s = dump(j);
+	/* The keys the page always had, unchanged. */
+	json_t *part = json_pack("{s:O,s:O,s:O,s:O,s:O}", "tracking_code",
+				 json_object_get(j, "tracking_code"), "status",
+				 json_object_get(j, "status"), "eta", json_object_get(j, "eta"),
+				 "carrier", json_object_get(j, "carrier"), "item_count",
+				 json_object_get(j, "item_count"));
+	char *s = dump(part);
+	json_decref(part);
 	CHECK_STR(s, "{\"tracking_code\":\"abcdefghjkmnpqrs\",\"status\":{\"status_id\":99,"
-		     "\"title\":\"Order Cancelled\"},\"timeline\":[{\"status_id\":15,\"title\":"
-		     "\"Order Placed\",\"at\":100},{\"status_id\":99,\"title\":\"Order Cancelled\","
-		     "\"at\":200}],\"eta\":null,\"carrier\":null,\"item_count\":5}");
+		     "\"title\":\"Order Cancelled\"},\"eta\":null,\"carrier\":null,\"item_count\":5}");
+	free(s);
+	s = dump(json_object_get(j, "timeline"));
+	CHECK_STR(s, "[{\"status_id\":15,\"title\":\"Order Placed\",\"label\":\"Order placed\","
+		     "\"at\":100},{\"status_id\":99,\"title\":\"Order Cancelled\",\"label\":"
+		     "\"Order cancelled\",\"at\":200}]");
+	free(s);
+	/* Cancelled: no progress, the reason in the customer's words, no money taken. */
+	part = json_pack("{s:O,s:O,s:O,s:O}", "state", json_object_get(j, "state"), "progress",
+			 json_object_get(j, "progress"), "cancellation",
+			 json_object_get(j, "cancellation"), "refund", json_object_get(j, "refund"));
+	s = dump(part);
+	json_decref(part);
+	CHECK_STR(s, "{\"state\":{\"phase\":\"cancelled\",\"headline\":\"Order cancelled\","
+		     "\"detail\":\"The order was cancelled at your request.\",\"notice\":null},"
+		     "\"progress\":[],\"cancellation\":{\"reason\":\"The order was cancelled at "
+		     "your request.\",\"at\":200},\"refund\":null}");
+	free(s);
+	CHECK(p.nothing_charged);
+	s = dump(j);
+	CHECK(strstr(s, "secret") == NULL); /* the move's note stays internal */
 	free(s);
 	json_decref(j);
+
+	/* An operator's own subtitle stays internal; the step left says why. */
+	free(o.subtitle);
+	o.subtitle = strdup("ops: wh-3 short");
+	ev[1].from = ST_ALLOCATION_FAILED;
+	track_public_facts(&o, &x, NULL, NULL, &p);
+	CHECK_STR(p.cancel_reason,
+		  "Some items could not be restocked in time, so the order was cancelled.");
+
+	/* Out for delivery with a known carrier: progress, ETA and the carrier's link. */
+	struct order_event ev2[5] = {{0, 15, "m", NULL, 100},
+				     {15, 120, "o", NULL, 110},
+				     {120, 130, "o", NULL, 120},
+				     {130, 25, "o", NULL, 130},
+				     {25, 30, "o", NULL, 140}};
+	struct carrier_table carriers;
+	struct merchant m;
+	carrier_table_init(&carriers);
+	merchant_init(&m);
+	m.id = strdup("clove");
+	m.name = strdup("clove_dental");
+	m.display_name = strdup("Clove Dental Pharmacy");
+	m.help_phone = strdup("+91 80 4000 1234");
+	x.events = ev2;
+	x.nevents = 5;
+	o.status_id = ST_OUT_FOR_DELIVERY;
 	o.eta_from = 1000;
 	o.eta_to = 2000;
+	o.delivery_partner = strdup("Delhivery");
 	o.carrier_tracking_code = strdup("DL1");
-	track_public_facts(&o, &x, &p);
+	track_public_facts(&o, &x, &m, &carriers, &p);
 	j = track_public_json(&p);
 	s = dump(json_object_get(j, "carrier"));
-	CHECK_STR(s, "{\"name\":null,\"tracking_code\":\"DL1\"}");
+	CHECK_STR(s, "{\"name\":\"Delhivery\",\"tracking_code\":\"DL1\",\"tracking_url\":"
+		     "\"https://www.delhivery.com/track/package/DL1\"}");
 	free(s);
 	s = dump(json_object_get(j, "eta"));
 	CHECK_STR(s, "{\"from\":1000,\"to\":2000}");
 	free(s);
+	s = dump(json_object_get(j, "progress"));
+	CHECK_STR(s, "[{\"step\":\"placed\",\"label\":\"Order placed\",\"state\":\"done\",\"at\":100},"
+		     "{\"step\":\"packed\",\"label\":\"Packed\",\"state\":\"done\",\"at\":120},"
+		     "{\"step\":\"shipped\",\"label\":\"Shipped\",\"state\":\"done\",\"at\":130},"
+		     "{\"step\":\"out_for_delivery\",\"label\":\"Out for delivery\",\"state\":"
+		     "\"current\",\"at\":140},{\"step\":\"delivered\",\"label\":\"Delivered\","
+		     "\"state\":\"upcoming\",\"at\":null}]");
+	free(s);
+	s = dump(json_object_get(j, "merchant"));
+	CHECK_STR(s, "{\"name\":\"Clove Dental Pharmacy\",\"help\":{\"url\":null,\"email\":null,"
+		     "\"phone\":\"+91 80 4000 1234\"}}");
+	free(s);
+	CHECK(json_is_null(json_object_get(j, "cancellation")));
 	json_decref(j);
+
+	/* A prescription is needed: the customer is asked to act, the shop named. */
+	o.status_id = ST_RX_REQUIRED;
+	x.nevents = 1;
+	track_public_facts(&o, &x, &m, &carriers, &p);
+	CHECK(p.notice == TRACK_NOTICE_ACTION);
+	CHECK_STR(p.headline, "Prescription needed");
+	CHECK(strstr(p.detail, "Clove Dental Pharmacy") != NULL);
+	CHECK(p.steps[0].state == TRACK_STEP_CURRENT && p.steps[1].state == TRACK_STEP_UPCOMING);
+	merchant_release(&m);
+	carrier_table_release(&carriers);
 	order_release(&o);
 }
 
