@@ -98,8 +98,8 @@ static int create_parse_or_reply(struct req *r, const json_t *body, struct creat
 	if ((rc = jx_money(body, "payable_amount", &cr->payable)) != 0) {
 		pharm_error(r, 400,
 			    rc > 0 ? "payable_amount is required"
-				   : "payable_amount must be a non-negative amount with at most two "
-				     "decimals");
+				   : "payable_amount is invalid: a non-negative amount with at most "
+				     "two decimals");
 		return -1;
 	}
 	if (jx_str(body, "payment_method", 16, &method) != 0 ||
