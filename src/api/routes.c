@@ -5,7 +5,7 @@
 
 #include "api/routes.h"
 #include "api/idempotency.h"
-#include "api/order_flow.h"
+#include "service/orders.h"
 #include "app.h"
 #include "base/banned.h"
 
