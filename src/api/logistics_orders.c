@@ -25,7 +25,6 @@
 #include "core/order_state.h"
 #include "http/jsonx.h"
 #include "service/orders.h"
-#include "store/repo_catalog.h"
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
@@ -229,22 +228,21 @@ static int order_parse_or_reply(struct req *r, json_t *doc, struct order_in *in)
  * gtin, weight, price; no stock), so orders from shops whose catalog sync
  * missed a product still go through (see docs/API.md).
  */
-static enum apo_result line_product(struct req *r, const struct merchant *m,
-				    const struct line_in *l, struct product *p)
+/* Describes the product a line names, for a catalog that lacks it. */
+static void line_describe(struct product *p, void *ctx)
 {
-	enum apo_result rc = product_load(r->db, m->id, l->merchants_id, p);
-	if (rc != APO_ERR_NOT_FOUND)
-		return rc;
-	int created;
-	p->merchant_id = xstrdup(m->id);
-	p->sku_id = xstrdup(l->merchants_id);
+	const struct line_in *l = ctx;
 	p->name = xstrdup(l->name ? l->name : l->merchants_id);
 	logi_utf8_cut(p->name, PRODUCT_MAX_NAME);
 	p->gtin = l->gtin ? xstrdup(l->gtin) : NULL;
 	p->weight = l->weight;
 	p->mrp = p->price = l->unit_price >= 0 ? l->unit_price : 0;
-	p->active = 1;
-	return product_ensure(r->db, p, &p->pid, &created);
+}
+
+static enum apo_result line_product(struct req *r, const struct merchant *m,
+				    const struct line_in *l, struct product *p)
+{
+	return orders_line_product(r->db, m->id, l->merchants_id, p, line_describe, (void *)l);
 }
 
 static void free_lines(struct order *o)

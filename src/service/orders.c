@@ -592,6 +592,21 @@ enum apo_result orders_replace(struct store_conn *c, struct order *o)
 	return order_replace(c, o);
 }
 
+enum apo_result orders_line_product(struct store_conn *c, const char *merchant_id,
+				    const char *sku_id, struct product *p,
+				    void (*describe)(struct product *p, void *ctx), void *ctx)
+{
+	int created;
+	enum apo_result rc = product_load(c, merchant_id, sku_id, p);
+	if (rc != APO_ERR_NOT_FOUND)
+		return rc;
+	p->merchant_id = xstrdup(merchant_id);
+	p->sku_id = xstrdup(sku_id);
+	describe(p, ctx);
+	p->active = 1;
+	return product_ensure(c, p, &p->pid, &created);
+}
+
 enum apo_result orders_reserve(struct store_conn *c, struct order *o)
 {
 	return order_reserve_lines(c, o, NULL);

@@ -32,6 +32,7 @@
 struct store_conn;
 struct app;
 struct order_extras;
+struct product;
 
 /* Who moves an order, for its history. */
 #define ACTOR_MERCHANT "merchant"
@@ -215,6 +216,17 @@ enum apo_result orders_create_passive(struct app *app, struct store_conn *c, str
  * meanwhile, APO_ERR_STATE when a line holds stock).
  */
 enum apo_result orders_replace(struct store_conn *c, struct order *o);
+
+/*
+ * In the caller's transaction: the merchant's catalog product a logistics
+ * order line names, loaded into p (product_init'ed). A product the
+ * merchant never sent is added to its catalog (active, no stock) from
+ * describe(p, ctx), which sets its name, gtin, weight and prices, so
+ * orders from shops whose catalog sync missed a product still go through.
+ */
+enum apo_result orders_line_product(struct store_conn *c, const char *merchant_id,
+				    const char *sku_id, struct product *p,
+				    void (*describe)(struct product *p, void *ctx), void *ctx);
 
 /* In the caller's transaction: reserves every open unit (logistics confirm). */
 enum apo_result orders_reserve(struct store_conn *c, struct order *o);
