@@ -293,6 +293,27 @@ class NegativeAmounts(InvariantsBase):
             self.assertIn("invalid", msg, repr(amount))
             self.assertNotIn("does not match", msg)
 
+    def test_coupon_and_charge_amounts_with_a_sign(self):
+        r = self.server.admin("PUT", "/coupons/NEGFLAT", {"kind": "flat", "value": "-0.50"})
+        self.assertStatus(r, 400)
+        self.assertIn("invalid", r.json["error"]["message"])
+        r = self.server.admin("PUT", "/coupons/NEGCAP", {"kind": "percent", "value": 10,
+                                                         "max_discount": "256.-0"})
+        self.assertStatus(r, 400)
+        self.assertIn("invalid", r.json["error"]["message"])
+        r = self.server.admin("PATCH", "/merchants/inv", {"charges": [
+            {"type": "handling_fee", "display_text": "Handling", "amount": "-0.01"}]})
+        self.assertStatus(r, 400)
+        self.assertIn("invalid", r.json["error"]["message"])
+
+    def test_logistics_unit_price_with_a_sign(self):
+        from test_logistics import order_body
+        r = self.server.request("POST", "/2015-01-01/orders/_create",
+                                body=order_body([{"merchants_id": "L1", "qty": 1, "unit_price": "-0.50"}]),
+                                headers=self.m.basic())
+        self.assertStatus(r, 400)
+        self.assertEqual(r.json["code"], "product.unit_price.invalid")
+
     def test_csv_import_with_a_sign(self):
         csv = ("sku_id,name,mrp,price,pack_size_label,sku_type,prescription_required,stock\n"
                "NEGCSV,Neg,10,-0.50,strip,otc,false,1\n")
