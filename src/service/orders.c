@@ -28,6 +28,8 @@
 #define ORDERS_TRIES 3
 /* Status of a payment the merchant's payment API reported as captured. */
 #define ORDERS_PAYMENT_OK "SUCCESS"
+/* State of a refund the payment API confirmed (repo_outbox sets it). */
+#define ORDERS_REFUND_DONE "done"
 /* Refunds the ledger queues by itself say why. */
 #define ORDERS_REASON_EXCESS "payment above the amount due"
 #define ORDERS_REASON_CANCELLED "payment captured after the order was cancelled"
@@ -194,7 +196,11 @@ enum apo_result orders_move(struct app *app, struct store_conn *c, struct order 
 			    struct orders_refund *refund)
 {
 	int from = o->status_id;
-	enum apo_result rc = order_move(c, o, to, subtitle, actor, note);
+	enum apo_result rc;
+	if (!order_move_allowed(from, to))
+		return APO_ERR_STATE;
+	rc = order_move(c, o, to, o->ever_confirmed || order_status_confirmed(to), subtitle, actor,
+			note);
 	if (rc == APO_OK)
 		rc = apply_stock_effect(c, o, from, to);
 	/* A confirmed order has its public tracking code before anyone hears of it. */
@@ -241,7 +247,7 @@ void orders_ledger(const struct order *o, const struct order_extras *x, struct l
 			paid += x->payments[i].amount;
 	for (size_t i = 0; i < x->nrefunds; i++) {
 		initiated += x->refunds[i].amount;
-		if (x->refunds[i].state && strcmp(x->refunds[i].state, "done") == 0)
+		if (x->refunds[i].state && strcmp(x->refunds[i].state, ORDERS_REFUND_DONE) == 0)
 			done += x->refunds[i].amount;
 	}
 	ledger_init(l, o, paid, initiated, done);

@@ -8,7 +8,6 @@
 #include "store/repo_orders.h"
 #include "store/repo_catalog.h"
 #include "store/store.h"
-#include "core/order_state.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -403,16 +402,13 @@ static struct store_sql q_move = {
 	.sql = "UPDATE orders SET status_id = ?, subtitle = ?, ever_confirmed = ?, updated = ?, "
 	       "status_changed = ? WHERE oid = ? AND status_id = ?"};
 
-enum apo_result order_move(struct store_conn *c, struct order *o, int to, const char *subtitle,
-			   const char *actor, const char *note)
+enum apo_result order_move(struct store_conn *c, struct order *o, int to, int confirmed,
+			   const char *subtitle, const char *actor, const char *note)
 {
 	int from = o->status_id;
 	int64_t now = now_epoch();
 	enum apo_result rc;
 
-	if (!order_move_allowed(from, to))
-		return APO_ERR_STATE;
-	int confirmed = o->ever_confirmed || order_status_confirmed(to);
 	struct store_val args[] = {SV_INT(to),	     SV_TEXT(subtitle), SV_INT(confirmed),
 				   SV_INT(now),	     SV_INT(now),	SV_INT(o->oid),
 				   SV_INT(from)};

@@ -1,8 +1,9 @@
 /*
  * Orders in storage: the order row with its lines and charges, status
- * moves with their history, payments, refunds and prescriptions. SQL only:
- * which move is allowed and what it does to stock and money is decided by
- * core/order_state.h and carried out by service/orders.c. Functions marked "in the caller's transaction" expect a
+ * moves with their history, payments, refunds and prescriptions. SQL
+ * only: which move is allowed and what it does to stock and money is
+ * decided by core (order_state.h, ledger.h) and carried out by
+ * service/orders.c. Functions marked "in the caller's transaction" expect a
  * write transaction to be open (store_begin(c, STORE_TX_WRITE)) and leave
  * committing or rolling back to the caller, so one business action is one
  * transaction.
@@ -86,15 +87,16 @@ enum apo_result order_set_response(struct store_conn *c, struct order *o, int64_
 				   const char *response);
 
 /*
- * In the caller's transaction: records o's move to status `to` if SPEC §5
- * allows it and o is still in the status it was loaded with (a
- * compare-and-set on the row), with its history entry (actor, note), and
- * updates o. subtitle NULL keeps none. Touches no stock: the service
- * applies core's order_move_stock_effect(). APO_ERR_STATE when the move is
- * not allowed, APO_ERR_BUSY when another request moved the order first.
+ * In the caller's transaction: records o's move to status `to` (with
+ * ever_confirmed set to `confirmed`) provided o is still in the status it
+ * was loaded with — a compare-and-set on the row — with its history entry
+ * (actor, note), and updates o. subtitle NULL keeps none. Decides
+ * nothing: whether the move is allowed and what it does to stock are the
+ * service's (core/order_state.h). APO_ERR_BUSY when another request moved
+ * the order first.
  */
-enum apo_result order_move(struct store_conn *c, struct order *o, int to, const char *subtitle,
-			   const char *actor, const char *note);
+enum apo_result order_move(struct store_conn *c, struct order *o, int to, int confirmed,
+			   const char *subtitle, const char *actor, const char *note);
 
 /*
  * In the caller's transaction: reserves stock for every open unit of o's
