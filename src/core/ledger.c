@@ -51,7 +51,7 @@ int64_t ledger_refund_owed(const struct ledger *l)
 const char *ledger_refund_type(const struct ledger *l)
 {
 	return l->refund_initiated == 0 && ledger_refund_owed(l) == l->collected ? "FULL"
-										  : "PARTIAL";
+										 : "PARTIAL";
 }
 
 int64_t ledger_refund_pending(const struct ledger *l)

@@ -59,13 +59,13 @@ static json_t *pharmacy_event(const struct app *app, const struct order *o, cons
 		tracking_url = json_string(url);
 	}
 	json_t *g = json_pack(
-		"{s:s,s:s,s:{s:i,s:s,s:o},s:b,s:I,s:{s:I,s:I},s:{s:o,s:o,s:o}}", "order_id",
-		o->order_id, "merchant_order_id", o->merchant_order_id, "order_status", "status_id",
-		o->status_id, "title", order_status_title(o->status_id), "subtitle",
-		jx_str_or_null(o->subtitle), "status_changed", 1, "updated", (json_int_t)o->updated,
-		"eta", "eta_from", (json_int_t)o->eta_from, "eta_to", (json_int_t)o->eta_to,
-		"shipment_detail", "delivery_partner_name", jx_str_or_null(o->delivery_partner),
-		"tracking_code", jx_str_or_null(o->tracking_code), "tracking_url", tracking_url);
+	    "{s:s,s:s,s:{s:i,s:s,s:o},s:b,s:I,s:{s:I,s:I},s:{s:o,s:o,s:o}}", "order_id",
+	    o->order_id, "merchant_order_id", o->merchant_order_id, "order_status", "status_id",
+	    o->status_id, "title", order_status_title(o->status_id), "subtitle",
+	    jx_str_or_null(o->subtitle), "status_changed", 1, "updated", (json_int_t)o->updated,
+	    "eta", "eta_from", (json_int_t)o->eta_from, "eta_to", (json_int_t)o->eta_to,
+	    "shipment_detail", "delivery_partner_name", jx_str_or_null(o->delivery_partner),
+	    "tracking_code", jx_str_or_null(o->tracking_code), "tracking_url", tracking_url);
 	return json_pack("{s:s,s:[o]}", "event_id", event_id, "grouped_orders", g);
 }
 
@@ -86,13 +86,13 @@ static json_t *logistics_event(const struct app *app, const struct order *o, con
 	}
 	iso8601(o->updated, ts, sizeof(ts));
 	json_t *payload = json_pack(
-		"{s:s,s:s,s:s,s:s,s:i,s:i,s:o,s:o,s:o,s:o,s:s}", "order_id", o->hex_id,
-		"merchants_order", o->merchant_order_id, "reference", o->order_id, "status",
-		order_status_logistics(o->status_id, o->ever_confirmed), "status_id", o->status_id,
-		"previous_status_id", from, "tracking_code", jx_str_or_null(o->tracking_code),
-		"tracking_url", tracking_url, "delivery_partner_name",
-		jx_str_or_null(o->delivery_partner), "carrier_tracking_code",
-		jx_str_or_null(o->carrier_tracking_code), "updated", ts);
+	    "{s:s,s:s,s:s,s:s,s:i,s:i,s:o,s:o,s:o,s:o,s:s}", "order_id", o->hex_id,
+	    "merchants_order", o->merchant_order_id, "reference", o->order_id, "status",
+	    order_status_logistics(o->status_id, o->ever_confirmed), "status_id", o->status_id,
+	    "previous_status_id", from, "tracking_code", jx_str_or_null(o->tracking_code),
+	    "tracking_url", tracking_url, "delivery_partner_name",
+	    jx_str_or_null(o->delivery_partner), "carrier_tracking_code",
+	    jx_str_or_null(o->carrier_tracking_code), "updated", ts);
 	return json_pack("{s:s,s:s,s:s,s:o}", "event_id", event_id, "event_type",
 			 logistics_event_type(o), "ts", ts, "payload", payload);
 }
@@ -104,8 +104,8 @@ static enum apo_result announce(const struct app *app, struct store_conn *c, con
 	char event_id[HEX_ID_LEN + 1];
 	ids_hex_id(event_id);
 	int logistics = o->dialect && strcmp(o->dialect, "logistics") == 0;
-	json_t *ev = logistics ? logistics_event(app, o, event_id, from)
-			       : pharmacy_event(app, o, event_id);
+	json_t *ev =
+	    logistics ? logistics_event(app, o, event_id, from) : pharmacy_event(app, o, event_id);
 	char *text = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(ev);
 	enum apo_result rc =
@@ -432,7 +432,8 @@ static enum apo_result pay_in_tx(struct app *app, struct store_conn *c, struct o
 
 enum apo_result orders_apply_payment(struct app *app, struct store_conn *c, struct order *o,
 				     const char *transaction_id, int64_t amount,
-				     enum orders_paid_outcome *outcome, struct orders_refund *refund)
+				     enum orders_paid_outcome *outcome,
+				     struct orders_refund *refund)
 {
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
 	if (refund)
@@ -527,8 +528,8 @@ enum apo_result orders_add_prescriptions(struct app *app, struct store_conn *c,
 	return finish(c, rc);
 }
 
-enum apo_result orders_verify_prescriptions(struct app *app, struct store_conn *c,
-					    const char *key, int approved, struct order *o)
+enum apo_result orders_verify_prescriptions(struct app *app, struct store_conn *c, const char *key,
+					    int approved, struct order *o)
 {
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
 	if (rc != APO_OK)
@@ -539,17 +540,16 @@ enum apo_result orders_verify_prescriptions(struct app *app, struct store_conn *
 	if (rc == APO_OK)
 		rc = order_rx_set_status(c, o->oid, approved ? "Completed" : "Rejected");
 	if (rc == APO_OK)
-		rc = orders_move(app, c, o, approved ? ST_ALLOCATION : ST_RX_REQUIRED,
-				 approved ? NULL : "Prescription rejected", ACTOR_OPERATOR,
-				 approved ? "prescription approved" : "prescription rejected",
-				 NULL);
+		rc =
+		    orders_move(app, c, o, approved ? ST_ALLOCATION : ST_RX_REQUIRED,
+				approved ? NULL : "Prescription rejected", ACTOR_OPERATOR,
+				approved ? "prescription approved" : "prescription rejected", NULL);
 	return finish(c, rc);
 }
 
-enum apo_result orders_operator_move(struct app *app, struct store_conn *c, const char *key,
-				     int to, const char *subtitle, const char *note,
-				     const char *partner, const char *carrier_code,
-				     struct order *o)
+enum apo_result orders_operator_move(struct app *app, struct store_conn *c, const char *key, int to,
+				     const char *subtitle, const char *note, const char *partner,
+				     const char *carrier_code, struct order *o)
 {
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
 	if (rc != APO_OK)

@@ -125,11 +125,11 @@ enum apo_result orders_create(struct app *app, struct store_conn *c, struct orde
 
 /* What a confirm's payment did to the order. */
 enum orders_paid_outcome {
-	PAID_CONFIRMED,	       /* 180 -> 15/100, payment recorded (and any excess refunded) */
-	PAID_ALREADY,	       /* the order was confirmed before: nothing changed */
-	PAID_MISMATCH,	       /* the amount covers neither what is due nor what was asked */
-	PAID_ORDER_CANCELLED,  /* cancelled or expired first: payment recorded, refunded in full */
-	PAID_BAD_STATUS,       /* not an order that takes a payment */
+	PAID_CONFIRMED,	      /* 180 -> 15/100, payment recorded (and any excess refunded) */
+	PAID_ALREADY,	      /* the order was confirmed before: nothing changed */
+	PAID_MISMATCH,	      /* the amount covers neither what is due nor what was asked */
+	PAID_ORDER_CANCELLED, /* cancelled or expired first: payment recorded, refunded in full */
+	PAID_BAD_STATUS,      /* not an order that takes a payment */
 };
 
 /*
@@ -144,7 +144,8 @@ enum orders_paid_outcome {
  */
 enum apo_result orders_apply_payment(struct app *app, struct store_conn *c, struct order *o,
 				     const char *transaction_id, int64_t amount,
-				     enum orders_paid_outcome *outcome, struct orders_refund *refund);
+				     enum orders_paid_outcome *outcome,
+				     struct orders_refund *refund);
 
 /* One SKU's units to cancel. */
 struct orders_cancel_units {
@@ -177,17 +178,16 @@ enum apo_result orders_add_prescriptions(struct app *app, struct store_conn *c,
  * The operator's review: 110 -> 120 (approved) or back to 100, marking the
  * pending prescriptions. APO_ERR_STATE when not in 110.
  */
-enum apo_result orders_verify_prescriptions(struct app *app, struct store_conn *c,
-					    const char *key, int approved, struct order *o);
+enum apo_result orders_verify_prescriptions(struct app *app, struct store_conn *c, const char *key,
+					    int approved, struct order *o);
 
 /*
  * An operator's move along SPEC §5 (orders_move's results), optionally
  * recording the carrier (partner, carrier_code; NULL keeps).
  */
-enum apo_result orders_operator_move(struct app *app, struct store_conn *c, const char *key,
-				     int to, const char *subtitle, const char *note,
-				     const char *partner, const char *carrier_code,
-				     struct order *o);
+enum apo_result orders_operator_move(struct app *app, struct store_conn *c, const char *key, int to,
+				     const char *subtitle, const char *note, const char *partner,
+				     const char *carrier_code, struct order *o);
 
 /*
  * Runs step(app, c, o, ctx) on order key (orders_key by, merchant_id) in
