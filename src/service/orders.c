@@ -229,6 +229,7 @@ static enum order_key repo_key(enum orders_key by)
 enum apo_result orders_get(struct store_conn *c, enum orders_key by, const char *merchant_id,
 			   const char *key, struct order *o)
 {
+	order_release(o);
 	return order_load(c, repo_key(by), merchant_id, key, o);
 }
 
@@ -290,7 +291,9 @@ static enum apo_result finish(struct store_conn *c, enum apo_result rc)
 static enum apo_result load_locked(struct store_conn *c, enum orders_key by,
 				   const char *merchant_id, const char *key, struct order *o)
 {
-	enum apo_result rc = order_load(c, repo_key(by), merchant_id, key, o);
+	enum apo_result rc;
+	order_release(o);
+	rc = order_load(c, repo_key(by), merchant_id, key, o);
 	return rc == APO_OK ? order_lock(c, o) : rc;
 }
 
@@ -568,7 +571,6 @@ enum apo_result orders_with_locked(struct app *app, struct store_conn *c, enum o
 {
 	enum apo_result rc = APO_ERR_BUSY;
 	for (int i = 0; i < ORDERS_TRIES && rc == APO_ERR_BUSY; i++) {
-		order_release(o);
 		rc = store_begin(c, STORE_TX_WRITE);
 		if (rc != APO_OK)
 			continue;

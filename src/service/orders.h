@@ -60,7 +60,8 @@ enum orders_key {
 };
 
 /*
- * Reads one order (no transaction needed). merchant_id NULL: any
+ * Reads one order (no transaction needed) into o, releasing what o held
+ * first (every call here that fills an order does). merchant_id NULL: any
  * merchant's (operators). APO_ERR_NOT_FOUND also for another merchant's.
  */
 enum apo_result orders_get(struct store_conn *c, enum orders_key by, const char *merchant_id,
