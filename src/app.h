@@ -17,7 +17,7 @@ struct app {
 	struct router router;
 };
 
-/* Registers every route of every dialect (src/api/routes.c). */
+/* Registers every route of every dialect and the stock-event observer (src/api/routes.c). */
 void app_routes(struct app *app);
 
 /*

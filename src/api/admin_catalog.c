@@ -103,14 +103,14 @@ static int sku_from_json(const json_t *j, const char *sku_id, struct product *p,
 				PRODUCT_MAX_NAME),
 		       -1;
 	p->name = xstrdup(s);
-	if (jx_money(j, "mrp", &p->mrp) != 0)
-		return fmt_into(err, cap,
-				"mrp is required: a non-negative amount with at most two decimals"),
+	if ((rc = jx_money(j, "mrp", &p->mrp)) != 0)
+		return fmt_into(err, cap, "mrp %s: a non-negative amount with at most two decimals",
+				rc > 0 ? "is required" : "is invalid"),
 		       -1;
-	if (jx_money(j, "price", &p->price) != 0)
-		return fmt_into(
-			   err, cap,
-			   "price is required: a non-negative amount with at most two decimals"),
+	if ((rc = jx_money(j, "price", &p->price)) != 0)
+		return fmt_into(err, cap,
+				"price %s: a non-negative amount with at most two decimals",
+				rc > 0 ? "is required" : "is invalid"),
 		       -1;
 	if (str_or(j, "pack_size_label", PRODUCT_MAX_LABEL, "", &p->pack_size_label))
 		return fmt_into(err, cap,

@@ -68,9 +68,16 @@ static int take_charges(struct merchant *m, const json_t *arr, char *err, size_t
 		const char *type, *text;
 		int64_t amount, below = -1;
 		if (!json_is_object(ch) || jx_str(ch, "type", 64, &type) != 0 ||
-		    jx_money(ch, "amount", &amount) != 0 || jx_money(ch, "below", &below) < 0) {
+		    jx_money(ch, "amount", &amount) > 0) {
 			fmt_into(err, cap,
 				 "charges[%zu] needs type (string) and amount (money), optional below",
+				 i);
+			return -1;
+		}
+		if (jx_money(ch, "amount", &amount) < 0 || jx_money(ch, "below", &below) < 0) {
+			fmt_into(err, cap,
+				 "charges[%zu]: amount or below is invalid: a non-negative amount "
+				 "with at most two decimals",
 				 i);
 			return -1;
 		}

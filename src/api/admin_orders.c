@@ -7,13 +7,11 @@
 #include <string.h>
 
 #include "api/admin.h"
-#include "api/order_flow.h"
 #include "api/routes.h"
 #include "core/order.h"
 #include "core/order_state.h"
 #include "http/jsonx.h"
-#include "store/repo_orders.h"
-#include "store/store.h"
+#include "service/orders.h"
 #include "base/buf.h"
 #include "base/strnum.h"
 #include "base/xalloc.h"
@@ -139,7 +137,7 @@ static int query_int_or_reply(struct req *r, const char *name, int64_t min, int6
 	return 0;
 }
 
-static void orders_list(struct req *r)
+static void list_orders(struct req *r)
 {
 	int64_t limit = ADMIN_LIST_DEFAULT, status = -1, cursor = 0;
 	struct list_ctx lc = {json_array(), 0, 0};
@@ -151,7 +149,7 @@ static void orders_list(struct req *r)
 		json_decref(lc.orders);
 		return;
 	}
-	enum apo_result rc = order_list(r->db, merchant && *merchant ? merchant : NULL, (int)status,
+	enum apo_result rc = orders_list(r->db, merchant && *merchant ? merchant : NULL, (int)status,
 					cursor, (size_t)limit, list_one, &lc);
 	if (rc != APO_OK) {
 		json_decref(lc.orders);
@@ -165,41 +163,47 @@ static void orders_list(struct req *r)
 				 lc.n == (size_t)limit ? json_string(next) : json_null()));
 }
 
-static struct order *load_or_reply(struct req *r)
+static json_t *ledger_json(const struct ledger *l)
 {
-	struct order *o = order_new();
-	enum apo_result rc = order_load(r->db, ORDER_BY_ANY_ID, NULL, req_param(r, "order_id"), o);
-	if (rc != APO_OK) {
-		admin_fail(r, rc, rc == APO_ERR_NOT_FOUND ? "No such order" : NULL);
-		order_free(o);
-		return NULL;
-	}
-	return o;
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "value", jx_money_value(l->value),
+			 "asked", jx_money_value(l->asked), "collected",
+			 jx_money_value(l->collected), "refund_initiated",
+			 jx_money_value(l->refund_initiated), "refunded",
+			 jx_money_value(l->refunded), "refund_pending",
+			 jx_money_value(ledger_refund_pending(l)), "balance",
+			 jx_money_value(l->collected - l->refund_initiated));
 }
 
-static void reply_order(struct req *r, struct order *o)
+/* Answers the order key names as it is stored now, with everything it gathered. */
+static void reply_order(struct req *r, const char *key)
 {
+	struct order *o = order_new();
 	struct order_extras x;
-	enum apo_result rc = order_extras_load(r->db, o->oid, &x);
-	if (rc != APO_OK)
-		admin_fail(r, rc, NULL);
-	else
-		req_reply_json(r, 200, order_full(o, &x));
-	order_extras_release(&x);
+	struct ledger l;
+	enum apo_result rc = orders_get_full(r->db, ORDERS_BY_ANY_ID, NULL, key, o, &x, &l);
+	if (rc != APO_OK) {
+		admin_fail(r, rc, rc == APO_ERR_NOT_FOUND ? "No such order" : NULL);
+	} else {
+		json_t *j = order_full(o, &x);
+		json_object_set_new(j, "ledger", ledger_json(&l));
+		req_reply_json(r, 200, j);
+		order_extras_release(&x);
+	}
+	order_free(o);
 }
 
 static void order_get(struct req *r)
 {
-	struct order *o;
-	if (admin_auth_or_reply(r) || !(o = load_or_reply(r)))
+	if (admin_auth_or_reply(r))
 		return;
-	reply_order(r, o);
-	order_free(o);
+	reply_order(r, req_param(r, "order_id"));
 }
 
 static const char *move_message(enum apo_result rc)
 {
 	switch (rc) {
+	case APO_ERR_NOT_FOUND:
+		return "No such order";
 	case APO_ERR_STATE:
 		return "That status move is not allowed from the order's current status";
 	case APO_ERR_BUSY:
@@ -211,37 +215,24 @@ static const char *move_message(enum apo_result rc)
 	}
 }
 
-/* Runs move(r, o, ctx) in one transaction on a freshly loaded order. */
-static void with_order_tx(struct req *r, enum apo_result (*move)(struct req *, struct order *,
-								  const json_t *),
-			  const json_t *body)
+/* Answers a service call on one order: the order as it is now, or why not. */
+static void reply_moved(struct req *r, enum apo_result rc, const struct order *o)
 {
-	struct order *o = order_new();
-	enum apo_result rc = store_begin(r->db, STORE_TX_WRITE);
 	if (rc == APO_OK)
-		rc = order_load(r->db, ORDER_BY_ANY_ID, NULL, req_param(r, "order_id"), o);
-	if (rc == APO_OK)
-		rc = order_lock(r->db, o);
-	if (rc == APO_OK)
-		rc = move(r, o, body);
-	if (rc == APO_OK)
-		rc = store_commit(r->db);
-	if (rc != APO_OK) {
-		store_rollback(r->db);
-		if (!r->replied)
-			admin_fail(r, rc == APO_ERR_INSUFFICIENT ? APO_ERR_CONFLICT : rc,
-				   rc == APO_ERR_NOT_FOUND ? "No such order" : move_message(rc));
-	} else {
-		reply_order(r, o);
-	}
-	order_free(o);
+		reply_order(r, o->order_id);
+	else
+		admin_fail(r, rc == APO_ERR_INSUFFICIENT ? APO_ERR_CONFLICT : rc, move_message(rc));
 }
 
-static enum apo_result status_move(struct req *r, struct order *o, const json_t *body)
+static void order_status(struct req *r)
 {
+	json_t *body;
 	int64_t to;
 	const char *subtitle = NULL, *note = NULL, *partner = NULL, *carrier = NULL;
-	enum apo_result rc;
+	struct order *o;
+
+	if (admin_auth_or_reply(r) || req_json_object_or_reply(r, 0, &body))
+		return;
 	if (jx_int(body, "status_id", 0, 999, &to) != 0 || !order_status_known((int)to) ||
 	    jx_str(body, "subtitle", ADMIN_MAX_TEXT, &subtitle) < 0 ||
 	    jx_str(body, "note", ADMIN_MAX_TEXT, &note) < 0 ||
@@ -250,51 +241,41 @@ static enum apo_result status_move(struct req *r, struct order *o, const json_t 
 		req_fail(r, 400, "invalid",
 			 "status_id must be a status of SPEC §5; subtitle, note, "
 			 "delivery_partner_name and carrier_tracking_code strings");
-		return APO_ERR_INVALID;
-	}
-	if ((partner || carrier) && (rc = order_set_shipment(r->db, o, partner, carrier)) != APO_OK)
-		return rc;
-	return flow_move(r->app, r->db, o, (int)to, subtitle, ACTOR_OPERATOR, note);
-}
-
-static void order_status(struct req *r)
-{
-	json_t *body;
-	if (admin_auth_or_reply(r) || req_json_object_or_reply(r, 0, &body))
 		return;
-	with_order_tx(r, status_move, body);
-}
-
-static enum apo_result rx_verify(struct req *r, struct order *o, const json_t *body)
-{
-	int approved;
-	enum apo_result rc;
-	if (jx_bool(body, "approved", &approved) != 0) {
-		req_fail(r, 400, "invalid", "approved (boolean) is required");
-		return APO_ERR_INVALID;
 	}
-	if (o->status_id != ST_RX_REVIEW) {
-		req_fail(r, 409, "state", "The order is not under prescription review");
-		return APO_ERR_STATE;
-	}
-	if ((rc = order_rx_set_status(r->db, o->oid, approved ? "Completed" : "Rejected")) != APO_OK)
-		return rc;
-	return flow_move(r->app, r->db, o, approved ? ST_ALLOCATION : ST_RX_REQUIRED,
-			 approved ? NULL : "Prescription rejected", ACTOR_OPERATOR,
-			 approved ? "prescription approved" : "prescription rejected");
+	o = order_new();
+	reply_moved(r,
+		    orders_operator_move(r->app, r->db, req_param(r, "order_id"), (int)to,
+					 subtitle, note, partner, carrier, o),
+		    o);
+	order_free(o);
 }
 
 static void order_rx_verify(struct req *r)
 {
 	json_t *body;
+	int approved;
+	struct order *o;
+	enum apo_result rc;
+
 	if (admin_auth_or_reply(r) || req_json_object_or_reply(r, 0, &body))
 		return;
-	with_order_tx(r, rx_verify, body);
+	if (jx_bool(body, "approved", &approved) != 0) {
+		req_fail(r, 400, "invalid", "approved (boolean) is required");
+		return;
+	}
+	o = order_new();
+	rc = orders_verify_prescriptions(r->app, r->db, req_param(r, "order_id"), approved, o);
+	if (rc == APO_ERR_STATE)
+		req_fail(r, 409, "state", "The order is not under prescription review");
+	else
+		reply_moved(r, rc, o);
+	order_free(o);
 }
 
 void admin_order_routes(struct router *rt)
 {
-	router_add(rt, HTTP_GET, "/admin/v1/orders", orders_list, "admin.orders.list");
+	router_add(rt, HTTP_GET, "/admin/v1/orders", list_orders, "admin.orders.list");
 	router_add(rt, HTTP_GET, "/admin/v1/orders/{order_id}", order_get, "admin.orders.get");
 	router_add(rt, HTTP_POST, "/admin/v1/orders/{order_id}/status", order_status,
 		   "admin.orders.status");

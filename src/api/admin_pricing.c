@@ -83,20 +83,21 @@ static int coupon_from_json(struct req *r, const json_t *j, struct coupon *c, ch
 		return fmt_into(err, cap, "code in the body must match the path"), -1;
 	if (jx_str(j, "kind", 16, &s) != 0 || coupon_kind_parse(s, &c->kind))
 		return fmt_into(err, cap, "kind is required: \"percent\" or \"flat\""), -1;
-	if (jx_money(j, "value", &c->value) != 0)
-		return fmt_into(
-			   err, cap,
-			   c->kind == COUPON_PERCENT
-			       ? "value is required: a percent with at most two decimals (66, 12.5)"
-			       : "value is required: an amount with at most two decimals"),
+	if ((rc = jx_money(j, "value", &c->value)) != 0)
+		return fmt_into(err, cap, "value %s: %s", rc > 0 ? "is required" : "is invalid",
+				c->kind == COUPON_PERCENT
+				    ? "a percent with at most two decimals (66, 12.5)"
+				    : "a non-negative amount with at most two decimals"),
 		       -1;
 	if (opt_money_in(j, "max_discount", &c->max_discount))
 		return fmt_into(err, cap,
-				"max_discount must be an amount with at most two decimals"),
+				"max_discount is invalid: a non-negative amount with at most two "
+				"decimals"),
 		       -1;
 	if (opt_money_in(j, "min_cart_value", &c->min_cart_value))
 		return fmt_into(err, cap,
-				"min_cart_value must be an amount with at most two decimals"),
+				"min_cart_value is invalid: a non-negative amount with at most two "
+				"decimals"),
 		       -1;
 	if (opt_int_in(j, "valid_from", 0, ADMIN_MAX_EPOCH, &c->valid_from))
 		return fmt_into(err, cap, "valid_from must be an integer of epoch seconds"), -1;

@@ -3,9 +3,10 @@
  * reserved), update while passive, confirm (stock reserved, or
  * waiting_products when it is short), delete (passive: deleted; confirmed
  * or waiting: cancelled) and read one. Every status change goes through
- * flow_move(), so it is recorded and announced; each handler is parse, one
- * write transaction, answer, and runs its transaction again when it lost a
- * race to another request.
+ * the order service (orders_move), so it is recorded, has its stock
+ * effect and is announced; update, confirm and delete run as steps of
+ * orders_with_locked(): one write transaction with the order row locked,
+ * run again when it lost a race to another request.
  *
  * What is stored: the whole Order JSON as the merchant sent it (normalised:
  * "not set" members dropped, numbers given as strings made numbers) in
@@ -16,7 +17,6 @@
 #include <string.h>
 
 #include "api/logistics.h"
-#include "api/order_flow.h"
 #include "api/routes.h"
 #include "core/catalog.h"
 #include "core/ids.h"
@@ -24,15 +24,11 @@
 #include "core/order.h"
 #include "core/order_state.h"
 #include "http/jsonx.h"
-#include "store/repo_catalog.h"
-#include "store/repo_orders.h"
-#include "store/store.h"
+#include "service/orders.h"
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
 
-/* Attempts of a transaction that lost a race (a concurrent move, a deadlock). */
-#define LOGI_TRIES 3
 /* SPEC §1: quantities are integers 1..1000. */
 #define LOGI_MAX_QTY 1000
 #define LOGI_MAX_GTIN 64
@@ -232,22 +228,21 @@ static int order_parse_or_reply(struct req *r, json_t *doc, struct order_in *in)
  * gtin, weight, price; no stock), so orders from shops whose catalog sync
  * missed a product still go through (see docs/API.md).
  */
-static enum apo_result line_product(struct req *r, const struct merchant *m,
-				    const struct line_in *l, struct product *p)
+/* Describes the product a line names, for a catalog that lacks it. */
+static void line_describe(struct product *p, void *ctx)
 {
-	enum apo_result rc = product_load(r->db, m->id, l->merchants_id, p);
-	if (rc != APO_ERR_NOT_FOUND)
-		return rc;
-	int created;
-	p->merchant_id = xstrdup(m->id);
-	p->sku_id = xstrdup(l->merchants_id);
+	const struct line_in *l = ctx;
 	p->name = xstrdup(l->name ? l->name : l->merchants_id);
 	logi_utf8_cut(p->name, PRODUCT_MAX_NAME);
 	p->gtin = l->gtin ? xstrdup(l->gtin) : NULL;
 	p->weight = l->weight;
 	p->mrp = p->price = l->unit_price >= 0 ? l->unit_price : 0;
-	p->active = 1;
-	return product_ensure(r->db, p, &p->pid, &created);
+}
+
+static enum apo_result line_product(struct req *r, const struct merchant *m,
+				    const struct line_in *l, struct product *p)
+{
+	return orders_line_product(r->db, m->id, l->merchants_id, p, line_describe, (void *)l);
 }
 
 static void free_lines(struct order *o)
@@ -349,7 +344,7 @@ static enum apo_result apply_update(struct req *r, const struct merchant *m, jso
 	json_object_update(doc, changes);
 	in = xmalloc(sizeof(*in));
 	if (order_parse_or_reply(r, doc, in) == 0 && (rc = order_fill(r, m, in, o)) == APO_OK)
-		rc = order_replace(r->db, o);
+		rc = orders_replace(r->db, o);
 	free(in);
 	json_decref(doc);
 	return rc;
@@ -360,6 +355,21 @@ static void reply_order_id(struct req *r, unsigned status, const struct order *o
 	req_reply_json(r, status,
 		       json_pack("{s:b,s:s,s:s}", "success", 1, "order_id", o->hex_id, "status",
 				 order_status_logistics(o->status_id, o->ever_confirmed)));
+}
+
+struct create_ctx {
+	struct req *r;
+	const struct merchant *m;
+	const struct order_in *in;
+};
+
+static enum apo_result create_fill(struct app *app, struct store_conn *c, struct order *o,
+				   void *ctx)
+{
+	struct create_ctx *cc = ctx;
+	(void)app;
+	(void)c;
+	return order_fill(cc->r, cc->m, cc->in, o);
 }
 
 static void order_create(struct req *r)
@@ -381,15 +391,9 @@ static void order_create(struct req *r)
 	o->merchant_id = xstrdup(m->id);
 	o->dialect = xstrdup("logistics");
 	o->status_id = ST_AWAITING_CONFIRMATION;
-	rc = store_begin(r->db, STORE_TX_WRITE);
-	if (rc == APO_OK)
-		rc = order_fill(r, m, in, o);
-	if (rc == APO_OK)
-		rc = order_insert(r->db, o, ACTOR_MERCHANT);
-	if (rc == APO_OK)
-		rc = store_commit(r->db);
+	struct create_ctx cc = {r, m, in};
+	rc = orders_create_passive(r->app, r->db, o, create_fill, &cc);
 	if (rc != APO_OK) {
-		store_rollback(r->db);
 		logi_fail(r, rc, NULL);
 		goto out;
 	}
@@ -399,48 +403,38 @@ out:
 	order_free(o);
 }
 
-/* Loads the merchant's logistics order named by {id}: the hex id or the PO id. */
-static enum apo_result load_own(struct req *r, const struct merchant *m, struct order *o)
+/* What a logistics step needs besides the order. */
+struct step_ctx {
+	struct req *r;
+	const struct merchant *m;
+	json_t *body;
+};
+
+/* Tenancy: another merchant's order, or a pharmacy one, is simply not here. */
+static int not_logistics(const struct order *o)
 {
-	enum apo_result rc = order_load(r->db, ORDER_BY_ANY_ID, m->id, req_param(r, "id"), o);
-	/* Tenancy: another merchant's order, or a pharmacy one, is simply not here. */
-	if (rc == APO_OK && (!o->dialect || strcmp(o->dialect, "logistics") != 0))
-		rc = APO_ERR_NOT_FOUND;
-	if (rc == APO_ERR_NOT_FOUND)
-		logi_error(r, 404, "not_found", "No such order");
-	return rc;
+	return !o->dialect || strcmp(o->dialect, "logistics") != 0;
 }
 
-typedef enum apo_result (*order_step)(struct req *r, const struct merchant *m, json_t *body,
-				      struct order *o);
+static void reply_missing(struct req *r)
+{
+	logi_error(r, 404, "not_found", "No such order");
+}
 
 /*
- * Runs step on the merchant's order {id} in one write transaction, with
- * the order row locked and reloaded first (order_lock), so concurrent
- * requests on one order queue and each decides on what is stored now.
- * Runs again (up to LOGI_TRIES times) when the database gave up on a lock
- * (APO_ERR_BUSY: a deadlock between orders sharing products, a lock
- * timeout). Answers nothing itself except a missing order (and what step
- * answers).
+ * Runs step on the merchant's order {id} through the order service: one
+ * write transaction with the row locked and reloaded, again when the
+ * database gave up on a lock. Answers nothing itself except a missing
+ * order (and what step answers).
  */
 static enum apo_result with_order(struct req *r, const struct merchant *m, json_t *body,
-				  struct order *o, order_step step)
+				  struct order *o, orders_step step)
 {
-	enum apo_result rc = APO_ERR_BUSY;
-	for (int i = 0; i < LOGI_TRIES && rc == APO_ERR_BUSY && !r->replied; i++) {
-		order_release(o);
-		rc = store_begin(r->db, STORE_TX_WRITE);
-		if (rc == APO_OK)
-			rc = load_own(r, m, o);
-		if (rc == APO_OK)
-			rc = order_lock(r->db, o);
-		if (rc == APO_OK)
-			rc = step(r, m, body, o);
-		if (rc == APO_OK)
-			rc = store_commit(r->db);
-		if (rc != APO_OK)
-			store_rollback(r->db);
-	}
+	struct step_ctx sc = {r, m, body};
+	enum apo_result rc =
+	    orders_with_locked(r->app, r->db, ORDERS_BY_ANY_ID, m->id, req_param(r, "id"), o, step, &sc);
+	if (rc == APO_ERR_NOT_FOUND && !r->replied)
+		reply_missing(r);
 	return rc;
 }
 
@@ -452,12 +446,17 @@ static int passive_or_reply(struct req *r, const struct order *o)
 	return -1;
 }
 
-static enum apo_result update_step(struct req *r, const struct merchant *m, json_t *body,
-				   struct order *o)
+static enum apo_result update_step(struct app *app, struct store_conn *c, struct order *o,
+				   void *ctx)
 {
-	if (passive_or_reply(r, o))
+	struct step_ctx *sc = ctx;
+	(void)app;
+	(void)c;
+	if (not_logistics(o))
+		return APO_ERR_NOT_FOUND;
+	if (passive_or_reply(sc->r, o))
 		return APO_ERR_STATE;
-	return apply_update(r, m, body, o);
+	return apply_update(sc->r, sc->m, sc->body, o);
 }
 
 static void order_update(struct req *r)
@@ -478,36 +477,42 @@ static void order_update(struct req *r)
 }
 
 /* Passive -> confirmed, with stock reserved (APO_ERR_INSUFFICIENT if short). */
-static enum apo_result confirm_step(struct req *r, const struct merchant *m, json_t *body,
-				    struct order *o)
+static enum apo_result confirm_step(struct app *app, struct store_conn *c, struct order *o,
+				    void *ctx)
 {
+	struct step_ctx *sc = ctx;
 	enum apo_result rc;
-	if (passive_or_reply(r, o))
+	if (not_logistics(o))
+		return APO_ERR_NOT_FOUND;
+	if (passive_or_reply(sc->r, o))
 		return APO_ERR_STATE;
-	if (json_object_size(body) && (rc = apply_update(r, m, body, o)) != APO_OK)
+	if (json_object_size(sc->body) && (rc = apply_update(sc->r, sc->m, sc->body, o)) != APO_OK)
 		return rc;
-	if ((rc = flow_move(r->app, r->db, o, ST_PLACED, NULL, ACTOR_MERCHANT, "confirmed")) !=
+	if ((rc = orders_move(app, c, o, ST_PLACED, NULL, ACTOR_MERCHANT, "confirmed", NULL)) !=
 	    APO_OK)
 		return rc;
-	return order_reserve_lines(r->db, o, NULL);
+	return orders_reserve(c, o);
 }
 
 /* Passive -> confirmed -> processing -> waiting_products, nothing reserved. */
-static enum apo_result wait_step(struct req *r, const struct merchant *m, json_t *body,
-				 struct order *o)
+static enum apo_result wait_step(struct app *app, struct store_conn *c, struct order *o,
+				 void *ctx)
 {
+	struct step_ctx *sc = ctx;
 	enum apo_result rc;
-	if (passive_or_reply(r, o))
+	if (not_logistics(o))
+		return APO_ERR_NOT_FOUND;
+	if (passive_or_reply(sc->r, o))
 		return APO_ERR_STATE;
-	if (json_object_size(body) && (rc = apply_update(r, m, body, o)) != APO_OK)
+	if (json_object_size(sc->body) && (rc = apply_update(sc->r, sc->m, sc->body, o)) != APO_OK)
 		return rc;
-	rc = flow_move(r->app, r->db, o, ST_PLACED, NULL, ACTOR_MERCHANT, "confirmed");
+	rc = orders_move(app, c, o, ST_PLACED, NULL, ACTOR_MERCHANT, "confirmed", NULL);
 	if (rc == APO_OK)
-		rc = flow_move(r->app, r->db, o, ST_ALLOCATION, NULL, ACTOR_SYSTEM,
-			       "allocating stock");
+		rc = orders_move(app, c, o, ST_ALLOCATION, NULL, ACTOR_SYSTEM, "allocating stock",
+				 NULL);
 	if (rc == APO_OK)
-		rc = flow_move(r->app, r->db, o, ST_ALLOCATION_FAILED, NULL, ACTOR_SYSTEM,
-			       "not enough stock: waiting for products");
+		rc = orders_move(app, c, o, ST_ALLOCATION_FAILED, NULL, ACTOR_SYSTEM,
+				 "not enough stock: waiting for products", NULL);
 	return rc;
 }
 
@@ -544,23 +549,25 @@ out:
 }
 
 /* What a delete does in each status (SPEC §3). */
-static enum apo_result delete_step(struct req *r, const struct merchant *m, json_t *body,
-				   struct order *o)
+static enum apo_result delete_step(struct app *app, struct store_conn *c, struct order *o,
+				   void *ctx)
 {
-	(void)m;
-	(void)body;
+	struct step_ctx *sc = ctx;
+	struct req *r = sc->r;
+	if (not_logistics(o))
+		return APO_ERR_NOT_FOUND;
 	switch (o->status_id) {
 	case ST_AWAITING_CONFIRMATION:
 		/* Never confirmed: order_status_logistics() calls it deleted. */
-		return flow_move(r->app, r->db, o, ST_CANCELLED, "Deleted by the merchant",
-				 ACTOR_MERCHANT, "deleted");
+		return orders_move(app, c, o, ST_CANCELLED, "Deleted by the merchant",
+				   ACTOR_MERCHANT, "deleted", NULL);
 	case ST_PLACED:
 	case ST_RX_REQUIRED:
 	case ST_RX_REVIEW:
 	case ST_ALLOCATION:
 	case ST_ALLOCATION_FAILED:
-		return flow_move(r->app, r->db, o, ST_CANCELLED, "As per Your Request",
-				 ACTOR_MERCHANT, "cancelled by the merchant");
+		return orders_move(app, c, o, ST_CANCELLED, "As per Your Request", ACTOR_MERCHANT,
+				   "cancelled by the merchant", NULL);
 	case ST_PACKED:
 		logi_error(r, 400, "order_already_processing",
 			   "The order is being packed and can no longer be cancelled");
@@ -657,10 +664,14 @@ static void order_get(struct req *r)
 	if (logi_auth_or_reply(r, &m))
 		return;
 	o = order_new();
-	enum apo_result rc = load_own(r, m, o);
+	enum apo_result rc = orders_get(r->db, ORDERS_BY_ANY_ID, m->id, req_param(r, "id"), o);
+	if (rc == APO_OK && not_logistics(o))
+		rc = APO_ERR_NOT_FOUND;
 	if (rc == APO_OK)
 		req_reply_json(r, 200, order_json(r->app, o));
-	else if (!r->replied)
+	else if (rc == APO_ERR_NOT_FOUND)
+		reply_missing(r);
+	else
 		logi_fail(r, rc, NULL);
 	order_free(o);
 }

@@ -1,15 +1,15 @@
 /*
  * Pharmacy orders (SPEC §2.2–2.5): create (COD or ONLINE), confirm against
- * the merchant's payment API, cancel (whole or by SKU, with refunds through
- * the outbox) and prescriptions. Each handler is parse, one transaction,
- * answer; confirm's call to the merchant runs on the offload pool, outside
- * any transaction.
+ * the merchant's payment API, cancel (whole or by SKU) and prescriptions.
+ * Each handler parses, calls the order service (service/orders.h), which
+ * owns the transaction and every rule, and renders its result in the
+ * pharmacy dialect; confirm's call to the merchant runs on the offload
+ * pool, outside any transaction.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "api/order_flow.h"
 #include "api/pharmacy.h"
 #include "api/pharmacy_cart.h"
 #include "api/routes.h"
@@ -20,10 +20,7 @@
 #include "core/order_state.h"
 #include "http/jsonx.h"
 #include "out/payment.h"
-#include "store/repo_catalog.h"
-#include "store/repo_orders.h"
-#include "store/repo_outbox.h"
-#include "store/store.h"
+#include "service/orders.h"
 #include "base/buf.h"
 #include "base/digest.h"
 #include "base/log.h"
@@ -35,6 +32,8 @@
 /* The seed's exact message for a concurrent create with the same id. */
 #define MSG_LOCK "create_merchant_order : Could not acquire lock"
 #define MSG_BAD_STATUS "Invalid order status for this operation"
+/* The seed's 500 for a confirm of an order cancelled first. */
+#define MSG_MAP_FAILED "Map payment to order operation failed"
 /* ONLINE orders get payment_id = base + row id (the seeds show 7 digits). */
 #define PHARM_PAYMENT_ID_BASE 2946453
 
@@ -98,8 +97,8 @@ static int create_parse_or_reply(struct req *r, const json_t *body, struct creat
 	if ((rc = jx_money(body, "payable_amount", &cr->payable)) != 0) {
 		pharm_error(r, 400,
 			    rc > 0 ? "payable_amount is required"
-				   : "payable_amount must be a non-negative amount with at most two "
-				     "decimals");
+				   : "payable_amount is invalid: a non-negative amount with at most "
+				     "two decimals");
 		return -1;
 	}
 	if (jx_str(body, "payment_method", 16, &method) != 0 ||
@@ -182,12 +181,12 @@ static void build_order(struct order *o, const struct merchant *m, const struct 
 		ch->display_text = xstrdup(pr->charges[i].display_text);
 		ch->amount = pr->charges[i].amount;
 	}
+	/* A COD order's status is the service's to decide (the prescription rule). */
 	if (cr->online) {
 		o->status_id = ST_AWAITING_CONFIRMATION;
 		o->pay_deadline = now + m->payment_window_s;
 	} else {
-		o->status_id = order_needs_rx(o) && !cr->rx ? ST_RX_REQUIRED : ST_PLACED;
-		o->ever_confirmed = 1;
+		o->status_id = ST_PLACED;
 	}
 }
 
@@ -224,97 +223,73 @@ static void reply_existing(struct req *r, const struct order *o, const char *has
 	pharm_ok(r, data, 0);
 }
 
-static enum apo_result create_in_tx(struct req *r, const struct merchant *m,
-				    const struct create_req *cr, struct pharm_quote *q,
-				    struct order *o, json_t **data)
+/* The prescription URLs of a body (rx_urls_or_reply'ed) as strings. */
+static size_t rx_list(const json_t *rx, const char *urls[ORDER_MAX_PRESCRIPTIONS])
 {
-	int64_t now = now_s();
-	enum apo_result rc;
-	char msg[160];
+	size_t i, n = 0;
+	const json_t *u;
+	json_array_foreach(rx, i, u)
+	{
+		if (n < ORDER_MAX_PRESCRIPTIONS)
+			urls[n++] = json_string_value(u);
+	}
+	return n;
+}
 
-	rc = order_load(r->db, ORDER_BY_REF, m->id, cr->ref, o);
-	if (rc == APO_OK) {
+/* The create answer as text, for the service to store with the order. */
+static char *render_create(const struct order *o, void *ctx)
+{
+	json_t *data = create_data(o, ctx, o->payment_id);
+	char *text = json_dumps(data, JSON_COMPACT);
+	json_decref(data);
+	return text;
+}
+
+/* The amount sent must be the one computed, to the paisa. */
+static int payable_or_reply(struct req *r, const struct create_req *cr, const struct pharm_quote *q)
+{
+	char want[MONEY_FMT_CAP], got[MONEY_FMT_CAP], msg[160];
+	if (q->result.payable == cr->payable)
+		return 0;
+	money_format_fixed(q->result.payable, want);
+	money_format_fixed(cr->payable, got);
+	fmt_into(msg, sizeof(msg), "payable_amount %s does not match the expected amount %s", got,
+		 want);
+	pharm_error(r, 400, msg);
+	return -1;
+}
+
+/* Answers a create the service refused. */
+static void create_fail(struct req *r, const struct create_req *cr, const struct order *o,
+			enum apo_result rc, const struct orders_create_result *res)
+{
+	char msg[200];
+	if (res->existing) {
 		reply_existing(r, o, cr->hash);
-		return APO_ERR_CONFLICT;
-	}
-	if (rc != APO_ERR_NOT_FOUND)
-		return rc;
-	order_release(o);
-	if ((rc = pharm_cart_price(r->db, m, &cr->cart, now, q)) != APO_OK) {
-		pharm_quote_fail(r, rc, q);
-		return APO_ERR_INVALID;
-	}
-	if (availability_or_reply(r, &cr->cart, q))
-		return APO_ERR_INVALID;
-	if (q->result.payable != cr->payable) {
-		char want[MONEY_FMT_CAP], got[MONEY_FMT_CAP];
-		money_format_fixed(q->result.payable, want);
-		money_format_fixed(cr->payable, got);
-		fmt_into(msg, sizeof(msg), "payable_amount %s does not match the expected amount %s",
-			 got, want);
+	} else if (res->coupon_spent) {
+		fmt_into(msg, sizeof(msg), "Coupon %s has reached its usage limit",
+			 cr->cart.coupon_code);
 		pharm_error(r, 400, msg);
-		return APO_ERR_INVALID;
+	} else if (rc == APO_ERR_INSUFFICIENT) {
+		fmt_into(msg, sizeof(msg), "SKU %s is no longer available in the requested quantity",
+			 o->lines[res->short_line].sku_id);
+		pharm_error(r, 400, msg);
+	} else if (rc == APO_ERR_CONFLICT || rc == APO_ERR_BUSY) {
+		/* A duplicate insert or a lock wait that timed out: another
+		 * request with this merchant_order_id holds the row. */
+		pharm_error(r, 400, MSG_LOCK);
+	} else {
+		pharm_fail(r, rc, NULL);
 	}
-	if (q->result.coupon_applied && (rc = coupon_use(r->db, cr->cart.coupon_code)) != APO_OK) {
-		if (rc == APO_ERR_CONFLICT) {
-			fmt_into(msg, sizeof(msg), "Coupon %s has reached its usage limit",
-				 cr->cart.coupon_code);
-			pharm_error(r, 400, msg);
-			return APO_ERR_INVALID;
-		}
-		return rc;
-	}
-	build_order(o, m, cr, q, now);
-	/* Reserve first, so the lines are written once with what they hold. */
-	for (size_t i = 0; i < o->nlines; i++) {
-		struct order_line *l = &o->lines[i];
-		rc = stock_reserve(r->db, l->pid, l->qty, o->order_id);
-		if (rc == APO_ERR_INSUFFICIENT) {
-			fmt_into(msg, sizeof(msg),
-				 "SKU %s is no longer available in the requested quantity", l->sku_id);
-			pharm_error(r, 400, msg);
-			return APO_ERR_INVALID;
-		}
-		if (rc != APO_OK)
-			return rc;
-		l->reserved_qty = l->qty;
-	}
-	if (!cr->online) {
-		/* A COD order is placed now: its tracking code and its answer go
-		 * into the one INSERT. */
-		char code[TRACKING_CODE_LEN + 1];
-		ids_tracking_code(code);
-		o->tracking_code = xstrdup(code);
-		*data = create_data(o, m, 0);
-		o->response = json_dumps(*data, JSON_COMPACT);
-	}
-	if ((rc = order_insert(r->db, o, ACTOR_MERCHANT)) != APO_OK)
-		return rc;
-	if (cr->rx) {
-		size_t i;
-		const json_t *u;
-		json_array_foreach(cr->rx, i, u)
-		{
-			if ((rc = order_rx_add(r->db, o->oid, json_string_value(u))) != APO_OK)
-				return rc;
-		}
-	}
-	if (!cr->online)
-		return APO_OK;
-	/* Payment ids derive from the row id: unique without a shared counter. */
-	int64_t payment_id = PHARM_PAYMENT_ID_BASE + o->oid;
-	*data = create_data(o, m, payment_id);
-	char *text = json_dumps(*data, JSON_COMPACT);
-	rc = order_set_response(r->db, o, payment_id, text);
-	free(text);
-	return rc;
 }
 
 static void order_create(struct req *r)
 {
 	const struct merchant *m;
-	json_t *body, *data = NULL;
+	json_t *body;
 	struct create_req cr;
+	struct orders_create_result res;
+	const char *urls[ORDER_MAX_PRESCRIPTIONS];
 	struct pharm_quote *q = NULL;
 	struct order *o = NULL;
 	enum apo_result rc;
@@ -322,43 +297,39 @@ static void order_create(struct req *r)
 	if (pharm_auth_or_reply(r, req_param(r, "merchant_id"), 0, PHARM_CLIENT_KEYS, &m) ||
 	    req_json_object_or_reply(r, 0, &body) || create_parse_or_reply(r, body, &cr))
 		return;
+	o = order_new();
+	/* A retry answers what the first create answered, whatever stock says now. */
+	rc = orders_get(r->db, ORDERS_BY_REF, m->id, cr.ref, o);
+	if (rc == APO_OK) {
+		reply_existing(r, o, cr.hash);
+		goto out;
+	}
+	if (rc != APO_ERR_NOT_FOUND) {
+		pharm_fail(r, rc, NULL);
+		goto out;
+	}
 	q = xmalloc(sizeof(*q));
 	pharm_quote_init(q);
-	o = order_new();
-	if ((rc = store_begin(r->db, STORE_TX_WRITE)) != APO_OK)
-		goto out_fail;
-	rc = create_in_tx(r, m, &cr, q, o, &data);
-	if (rc == APO_OK)
-		rc = store_commit(r->db);
-	if (rc != APO_OK) {
-		store_rollback(r->db);
-		goto out_fail;
-	}
-	pharm_ok(r, data, 0);
-	data = NULL;
-	goto out;
-out_fail:
-	if (r->replied)
+	if ((rc = pharm_cart_price(r->db, m, &cr.cart, now_s(), q)) != APO_OK) {
+		pharm_quote_fail(r, rc, q);
 		goto out;
-	/* A duplicate insert or a lock wait that timed out: another request
-	 * with this merchant_order_id holds the row. */
-	if (rc == APO_ERR_CONFLICT || rc == APO_ERR_BUSY)
-		pharm_error(r, 400, MSG_LOCK);
-	else
-		pharm_fail(r, rc, NULL);
+	}
+	if (availability_or_reply(r, &cr.cart, q) || payable_or_reply(r, &cr, q))
+		goto out;
+	build_order(o, m, &cr, q, now_s());
+	rc = orders_create(r->app, r->db, o, urls, cr.rx ? rx_list(cr.rx, urls) : 0,
+			   PHARM_PAYMENT_ID_BASE, render_create, (void *)m, &res);
+	if (rc != APO_OK) {
+		create_fail(r, &cr, o, rc, &res);
+		goto out;
+	}
+	pharm_ok(r, json_loads(o->response, 0, NULL), 0);
 out:
-	json_decref(data);
 	order_free(o);
 	if (q) {
 		pharm_quote_release(q);
 		free(q);
 	}
-}
-
-/* The seed's 500 shapes for confirm. */
-static void confirm_fail_500(struct req *r, const char *msg)
-{
-	pharm_error(r, 500, msg);
 }
 
 static json_t *confirm_data(const struct order *o)
@@ -367,13 +338,20 @@ static json_t *confirm_data(const struct order *o)
 			 o->order_id);
 }
 
+static int is_online(const struct order *o)
+{
+	return o->payment_method && strcmp(o->payment_method, "ONLINE") == 0;
+}
+
 /*
  * Checks the confirm request against the order. Returns 1 when the handler
- * should go on to ask the payment API, 0 when it answered already.
+ * should go on to ask the payment API, 0 when it answered already. An
+ * ONLINE order cancelled before it was confirmed still asks: a payment
+ * captured meanwhile must be recorded and refunded.
  */
 static int confirm_precheck(struct req *r, const struct order *o)
 {
-	if (!o->payment_method || strcmp(o->payment_method, "ONLINE") != 0) {
+	if (!is_online(o)) {
 		pharm_error(r, 400, MSG_BAD_STATUS);
 		return 0;
 	}
@@ -381,52 +359,37 @@ static int confirm_precheck(struct req *r, const struct order *o)
 		pharm_ok(r, confirm_data(o), 0);
 		return 0;
 	}
-	if (o->status_id == ST_CANCELLED) {
-		confirm_fail_500(r, "Map payment to order operation failed");
-		return 0;
-	}
-	if (o->status_id != ST_AWAITING_CONFIRMATION) {
+	if (o->status_id != ST_AWAITING_CONFIRMATION && o->status_id != ST_CANCELLED) {
 		pharm_error(r, 400, MSG_BAD_STATUS);
 		return 0;
 	}
 	return 1;
 }
 
-static enum apo_result load_for_merchant(struct req *r, const struct merchant *m,
-					 const char *order_id, struct order *o)
+/* Answers a confirm from what the payment did to the order. */
+static void confirm_reply(struct req *r, const struct order *o, enum orders_paid_outcome outcome,
+			  int64_t amount)
 {
-	return order_load(r->db, ORDER_BY_ORDER_ID, m->id, order_id, o);
-}
-
-/* Records a successful payment and confirms, racing safely with others. */
-static void confirm_commit(struct req *r, const struct merchant *m, struct order *o,
-			   const struct txn_status *ts)
-{
-	enum apo_result rc = store_begin(r->db, STORE_TX_WRITE);
-	if (rc == APO_OK)
-		rc = order_lock(r->db, o);
-	if (rc == APO_OK && o->status_id == ST_AWAITING_CONFIRMATION) {
-		int to = order_needs_rx(o) ? ST_RX_REQUIRED : ST_PLACED;
-		struct buf note;
-		buf_init(&note);
-		buf_addf(&note, "payment %s", ts->transaction_id);
-		rc = flow_move(r->app, r->db, o, to, NULL, ACTOR_MERCHANT, note.data);
-		buf_release(&note);
-		if (rc == APO_OK)
-			rc = order_payment_add(r->db, o->oid, ts->transaction_id, ts->amount,
-					       "SUCCESS");
-	}
-	if (rc == APO_OK)
-		rc = store_commit(r->db);
-	if (rc != APO_OK) {
-		store_rollback(r->db);
-		pharm_fail(r, rc, NULL);
+	char paid[MONEY_FMT_CAP], want[MONEY_FMT_CAP], msg[256];
+	switch (outcome) {
+	case PAID_CONFIRMED:
+	case PAID_ALREADY:
+		pharm_ok(r, confirm_data(o), 0);
 		return;
+	case PAID_MISMATCH:
+		money_format_fixed(amount, paid);
+		money_format_fixed(o->payable, want);
+		fmt_into(msg, sizeof(msg), "Paid amount %s does not match payable amount %s", paid,
+			 want);
+		pharm_error(r, 400, msg);
+		return;
+	case PAID_ORDER_CANCELLED:
+		pharm_error(r, 500, MSG_MAP_FAILED);
+		return;
+	case PAID_BAD_STATUS:
+		break;
 	}
-	(void)m;
-	/* Whoever won the race, the answer follows the order's state now. */
-	if (confirm_precheck(r, o))
-		pharm_error(r, 400, MSG_BAD_STATUS);
+	pharm_error(r, 400, MSG_BAD_STATUS);
 }
 
 static void confirm_offloaded(struct req *r)
@@ -434,18 +397,26 @@ static void confirm_offloaded(struct req *r)
 	const struct merchant *m = r->principal;
 	struct order *o = order_new();
 	struct txn_status ts;
-	char err[160], msg[256];
+	enum orders_paid_outcome outcome;
+	char err[160];
 	enum apo_result rc;
 
-	rc = load_for_merchant(r, m, req_param(r, "order_id"), o);
+	rc = orders_get(r->db, ORDERS_BY_ORDER_ID, m->id, req_param(r, "order_id"), o);
+	if (rc == APO_ERR_NOT_FOUND) {
+		pharm_error(r, 500, "Order not found");
+		goto out;
+	}
 	if (rc != APO_OK) {
-		if (rc == APO_ERR_NOT_FOUND)
-			confirm_fail_500(r, "Order not found");
-		else
-			pharm_fail(r, rc, NULL);
+		pharm_fail(r, rc, NULL);
 		goto out;
 	}
 	rc = payment_transaction_status(m, o->merchant_order_id, &ts, err, sizeof(err));
+	/* A cancelled order answers the seed's 500 whatever the payment API
+	 * says; only a captured payment changes anything (it is refunded). */
+	if (o->status_id == ST_CANCELLED && (rc != APO_OK || ts.state != TXN_SUCCESS)) {
+		pharm_error(r, 500, MSG_MAP_FAILED);
+		goto out;
+	}
 	if (rc != APO_OK) {
 		pharm_error(r, 502, err);
 		goto out;
@@ -458,21 +429,11 @@ static void confirm_offloaded(struct req *r)
 		pharm_error(r, 400, "Payment failed at the merchant's payment system");
 		goto out;
 	}
-	if (ts.amount != o->payable) {
-		char paid[MONEY_FMT_CAP], want[MONEY_FMT_CAP];
-		money_format_fixed(ts.amount, paid);
-		money_format_fixed(o->payable, want);
-		fmt_into(msg, sizeof(msg), "Paid amount %s does not match payable amount %s", paid,
-			 want);
-		if (store_begin(r->db, STORE_TX_WRITE) == APO_OK) {
-			if (order_set_flag(r->db, o->oid, msg) != APO_OK ||
-			    store_commit(r->db) != APO_OK)
-				store_rollback(r->db);
-		}
-		pharm_error(r, 400, msg);
-		goto out;
-	}
-	confirm_commit(r, m, o, &ts);
+	rc = orders_apply_payment(r->app, r->db, o, ts.transaction_id, ts.amount, &outcome, NULL);
+	if (rc != APO_OK)
+		pharm_fail(r, rc, NULL);
+	else
+		confirm_reply(r, o, outcome, ts.amount);
 out:
 	order_free(o);
 }
@@ -495,9 +456,9 @@ static void order_confirm(struct req *r)
 		return;
 	}
 	o = order_new();
-	rc = load_for_merchant(r, m, order_id, o);
+	rc = orders_get(r->db, ORDERS_BY_ORDER_ID, m->id, order_id, o);
 	if (rc == APO_ERR_NOT_FOUND) {
-		confirm_fail_500(r, "Order not found");
+		pharm_error(r, 500, "Order not found");
 		goto out;
 	}
 	if (rc != APO_OK) {
@@ -514,34 +475,39 @@ out:
 	order_free(o);
 }
 
-/* Queues a refund of amount for o in the current transaction. */
-static enum apo_result refund_queue(struct req *r, const struct order *o, int64_t amount,
-				    const char *type, const char *reason, const char *txn_id,
-				    json_t **refund_out)
-{
-	char hex[HEX_ID_LEN + 1], refund_id[HEX_ID_LEN + 3];
-	enum apo_result rc;
-	ids_hex_id(hex);
-	fmt_into(refund_id, sizeof(refund_id), "RF%s", hex);
-	if ((rc = order_refund_add(r->db, o->oid, refund_id, txn_id, amount, type, reason)) !=
-	    APO_OK)
-		return rc;
-	json_t *payload = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s}", "refund_id", refund_id,
-				    "transaction_id", txn_id, "order_id", o->order_id, "amount",
-				    jx_money_value(amount), "type", type, "reason",
-				    reason ? reason : "");
-	char *text = json_dumps(payload, JSON_COMPACT);
-	rc = outbox_add(r->db, OUTBOX_REFUND, o->merchant_id, o->order_id, "refund", text);
-	free(text);
-	*refund_out = payload;
-	return rc;
-}
-
 struct cancel_req {
 	const char *order_id;
 	const char *reason;
-	const json_t *skus; /* partial cancel, or NULL */
+	struct orders_cancel_units units[ORDER_MAX_LINES];
+	size_t nunits; /* 0: the whole order */
 };
+
+/* Reads the optional `skus` {sku_id: qty} of a partial cancel. */
+static int cancel_units_or_reply(struct req *r, const json_t *skus, struct cancel_req *cq)
+{
+	const char *sku;
+	const json_t *v;
+	char msg[200];
+	cq->nunits = 0;
+	if (!skus || json_is_null(skus))
+		return 0;
+	if (!json_is_object(skus) || json_object_size(skus) == 0 ||
+	    json_object_size(skus) > ORDER_MAX_LINES) {
+		pharm_error_null(r, 400, "skus must be an object of SKU ids to quantities");
+		return -1;
+	}
+	json_object_foreach((json_t *)skus, sku, v)
+	{
+		if (!json_is_integer(v)) {
+			fmt_into(msg, sizeof(msg), "SKU %s: cannot cancel that quantity", sku);
+			pharm_error_null(r, 400, msg);
+			return -1;
+		}
+		cq->units[cq->nunits].sku_id = sku;
+		cq->units[cq->nunits++].qty = (int64_t)json_integer_value(v);
+	}
+	return 0;
+}
 
 static int cancel_parse_or_reply(struct req *r, const json_t *body, struct cancel_req *cq)
 {
@@ -557,123 +523,59 @@ static int cancel_parse_or_reply(struct req *r, const json_t *body, struct cance
 	}
 	if (cq->reason == NULL)
 		cq->reason = "As per Your Request";
-	cq->skus = json_object_get(body, "skus");
-	if (cq->skus && json_is_null(cq->skus))
-		cq->skus = NULL;
-	if (cq->skus && (!json_is_object(cq->skus) || json_object_size(cq->skus) == 0 ||
-			 json_object_size(cq->skus) > ORDER_MAX_LINES)) {
-		pharm_error_null(r, 400, "skus must be an object of SKU ids to quantities");
-		return -1;
-	}
-	return 0;
+	return cancel_units_or_reply(r, json_object_get(body, "skus"), cq);
 }
 
-/* Cancels the units named in skus; sets *all when nothing is left open. */
-static enum apo_result cancel_units(struct req *r, struct order *o, const json_t *skus,
-				    int64_t *value, int *all)
+static json_t *refund_json(const struct order *o, const struct orders_refund *f)
 {
-	const char *sku;
-	const json_t *v;
-	char msg[200];
-	*value = 0;
-	json_object_foreach((json_t *)skus, sku, v)
-	{
-		size_t i;
-		for (i = 0; i < o->nlines && strcmp(o->lines[i].sku_id, sku) != 0; i++)
-			;
-		json_int_t qty = json_is_integer(v) ? json_integer_value(v) : 0;
-		if (i == o->nlines || qty < 1 || qty > order_line_open_qty(&o->lines[i])) {
-			fmt_into(msg, sizeof(msg), "SKU %s: cannot cancel that quantity", sku);
-			pharm_error_null(r, 400, msg);
-			return APO_ERR_INVALID;
-		}
-		enum apo_result rc = order_cancel_units(r->db, o, i, qty);
-		if (rc != APO_OK)
-			return rc;
-		*value += qty * o->lines[i].discounted;
-	}
-	*all = 1;
-	for (size_t i = 0; i < o->nlines; i++)
-		if (order_line_open_qty(&o->lines[i]) > 0)
-			*all = 0;
-	return APO_OK;
-}
-
-static enum apo_result cancel_in_tx(struct req *r, const struct merchant *m,
-				    const struct cancel_req *cq, struct order *o, json_t **refund)
-{
-	int64_t paid = 0, refunded = 0, value = 0;
-	char txn[PAYMENT_MAX_TXN_ID + 1];
-	int all = 1;
-	enum apo_result rc = load_for_merchant(r, m, cq->order_id, o);
-	if (rc == APO_ERR_NOT_FOUND) {
-		pharm_error_null(r, 404, "Order not found");
-		return APO_ERR_INVALID;
-	}
-	if (rc == APO_OK)
-		rc = order_lock(r->db, o);
-	if (rc != APO_OK)
-		return rc;
-	int s = o->status_id;
-	if (s != ST_AWAITING_CONFIRMATION && s != ST_PLACED && s != ST_RX_REQUIRED &&
-	    s != ST_RX_REVIEW) {
-		pharm_error_null(r, 400, MSG_BAD_STATUS);
-		return APO_ERR_INVALID;
-	}
-	if (cq->skus && (rc = cancel_units(r, o, cq->skus, &value, &all)) != APO_OK)
-		return rc;
-	if (all && (rc = flow_move(r->app, r->db, o, ST_CANCELLED, "As per Your Request", ACTOR_MERCHANT,
-				   cq->reason)) != APO_OK)
-		return rc;
-	if ((rc = order_money(r->db, o->oid, &paid, &refunded, txn, sizeof(txn))) != APO_OK)
-		return rc;
-	if (paid <= refunded)
-		return APO_OK;
-	/* Whole cancel: everything not yet refunded, charges included. */
-	int64_t amount = all ? paid - refunded : value;
-	if (amount > paid - refunded)
-		amount = paid - refunded;
-	if (amount <= 0)
-		return APO_OK;
-	const char *type = all && refunded == 0 ? "FULL" : "PARTIAL";
-	return refund_queue(r, o, amount, type, cq->reason, txn, refund);
+	if (!f->amount)
+		return NULL;
+	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:s}", "refund_id", f->refund_id, "transaction_id",
+			 f->transaction_id, "order_id", o->order_id, "amount",
+			 jx_money_value(f->amount), "type", f->type, "reason",
+			 f->reason ? f->reason : "");
 }
 
 static void order_cancel(struct req *r)
 {
 	const struct merchant *m;
-	json_t *body, *refund = NULL;
-	struct cancel_req cq;
-	struct order *o;
+	json_t *body;
+	struct cancel_req *cq = NULL;
+	struct orders_refund refund;
+	struct order *o = NULL;
+	size_t bad = 0;
+	char msg[200];
 	enum apo_result rc;
 
 	if (pharm_auth_or_reply(r, req_param(r, "merchant_id"), 0, PHARM_CLIENT_KEYS, &m) ||
-	    req_json_object_or_reply(r, 0, &body) || cancel_parse_or_reply(r, body, &cq))
+	    req_json_object_or_reply(r, 0, &body))
 		return;
-	o = order_new();
-	rc = store_begin(r->db, STORE_TX_WRITE);
-	if (rc == APO_OK)
-		rc = cancel_in_tx(r, m, &cq, o, &refund);
-	if (rc == APO_OK)
-		rc = store_commit(r->db);
-	if (rc != APO_OK) {
-		store_rollback(r->db);
-		if (!r->replied) {
-			if (rc == APO_ERR_BUSY || rc == APO_ERR_STATE)
-				pharm_error_null(r, 400, MSG_BAD_STATUS);
-			else
-				pharm_fail(r, rc, NULL);
-		}
+	cq = xmalloc(sizeof(*cq));
+	if (cancel_parse_or_reply(r, body, cq))
 		goto out;
+	o = order_new();
+	rc = orders_cancel(r->app, r->db, m->id, cq->order_id, cq->units, cq->nunits, cq->reason,
+			   o, &bad, &refund);
+	if (rc == APO_ERR_NOT_FOUND) {
+		pharm_error_null(r, 404, "Order not found");
+	} else if (rc == APO_ERR_STATE) {
+		pharm_error_null(r, 400, MSG_BAD_STATUS);
+	} else if (rc == APO_ERR_INVALID) {
+		fmt_into(msg, sizeof(msg), "SKU %s: cannot cancel that quantity",
+			 cq->units[bad].sku_id);
+		pharm_error_null(r, 400, msg);
+	} else if (rc != APO_OK) {
+		pharm_fail(r, rc, NULL);
+	} else {
+		json_t *data = json_pack(
+		    "{s:s,s:s,s:{s:i,s:s,s:o},s:o?}", "order_id", o->order_id, "merchant_order_id",
+		    o->merchant_order_id, "order_status", "status_id", o->status_id, "title",
+		    order_status_title(o->status_id), "subtitle", jx_str_or_null(o->subtitle),
+		    "refund", refund_json(o, &refund));
+		pharm_ok(r, data, 0);
 	}
-	json_t *data = json_pack("{s:s,s:s,s:{s:i,s:s,s:o},s:O?}", "order_id", o->order_id,
-				 "merchant_order_id", o->merchant_order_id, "order_status",
-				 "status_id", o->status_id, "title",
-				 order_status_title(o->status_id), "subtitle",
-				 jx_str_or_null(o->subtitle), "refund", refund);
-	pharm_ok(r, data, 0);
 out:
-	json_decref(refund);
+	free(cq);
 	order_free(o);
 }
 
@@ -681,48 +583,30 @@ static void order_prescriptions(struct req *r)
 {
 	const struct merchant *m;
 	json_t *body;
-	const json_t *urls, *u;
+	const json_t *rx;
+	const char *urls[ORDER_MAX_PRESCRIPTIONS];
 	struct order *o;
-	size_t i;
 	enum apo_result rc;
 
 	if (pharm_auth_or_reply(r, req_param(r, "merchant_id"), 0, PHARM_CLIENT_KEYS, &m) ||
-	    req_json_object_or_reply(r, 0, &body) || rx_urls_or_reply(r, body, &urls))
+	    req_json_object_or_reply(r, 0, &body) || rx_urls_or_reply(r, body, &rx))
 		return;
-	if (!urls || json_array_size(urls) == 0) {
+	if (!rx || json_array_size(rx) == 0) {
 		pharm_error(r, 400, "prescriptions must be a non-empty array of https URLs");
 		return;
 	}
 	o = order_new();
-	rc = store_begin(r->db, STORE_TX_WRITE);
-	if (rc == APO_OK)
-		rc = load_for_merchant(r, m, req_param(r, "order_id"), o);
-	if (rc == APO_OK)
-		rc = order_lock(r->db, o);
-	if (rc == APO_OK && o->status_id != ST_RX_REQUIRED && o->status_id != ST_RX_REVIEW) {
+	rc = orders_add_prescriptions(r->app, r->db, m->id, req_param(r, "order_id"), urls,
+				      rx_list(rx, urls), o);
+	if (rc == APO_ERR_STATE)
 		pharm_error(r, 400, MSG_BAD_STATUS);
-		rc = APO_ERR_STATE;
-	}
-	json_array_foreach(urls, i, u)
-	{
-		if (rc == APO_OK)
-			rc = order_rx_add(r->db, o->oid, json_string_value(u));
-	}
-	if (rc == APO_OK && o->status_id == ST_RX_REQUIRED)
-		rc = flow_move(r->app, r->db, o, ST_RX_REVIEW, NULL, ACTOR_MERCHANT, "prescriptions added");
-	if (rc == APO_OK)
-		rc = store_commit(r->db);
-	if (rc != APO_OK) {
-		store_rollback(r->db);
-		if (!r->replied)
-			pharm_fail(r, rc, rc == APO_ERR_NOT_FOUND ? "Order not found" : NULL);
-		goto out;
-	}
-	pharm_ok(r,
-		 json_pack("{s:s,s:s,s:i}", "order_id", o->order_id, "merchant_order_id",
-			   o->merchant_order_id, "status_id", o->status_id),
-		 0);
-out:
+	else if (rc != APO_OK)
+		pharm_fail(r, rc, rc == APO_ERR_NOT_FOUND ? "Order not found" : NULL);
+	else
+		pharm_ok(r,
+			 json_pack("{s:s,s:s,s:i}", "order_id", o->order_id, "merchant_order_id",
+				   o->merchant_order_id, "status_id", o->status_id),
+			 0);
 	order_free(o);
 }
 

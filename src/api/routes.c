@@ -5,13 +5,16 @@
 
 #include "api/routes.h"
 #include "api/idempotency.h"
-#include "api/order_flow.h"
+#include "service/orders.h"
+#include "service/stock_events.h"
 #include "app.h"
 #include "base/banned.h"
 
 void app_routes(struct app *app)
 {
 	struct router *rt = &app->router;
+	/* Before any request can change stock: merchants hear of their products'. */
+	stock_events_init();
 	router_init(rt);
 	health_routes(rt);
 	admin_merchant_routes(rt);

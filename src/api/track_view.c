@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/order_flow.h"
+#include "service/orders.h"
 #include "api/track_view.h"
 #include "app.h"
 #include "core/merchant.h"
@@ -17,10 +17,6 @@
 #include "base/buf.h"
 #include "base/banned.h"
 
-/* A successful payment, as confirm records it. */
-#define TRACK_PAYMENT_OK "SUCCESS"
-/* A refund the merchant's payment API confirmed (repo_outbox sets it). */
-#define TRACK_REFUND_DONE "done"
 /* A prescription the operator approved (admin_orders sets it). */
 #define TRACK_RX_APPROVED "Completed"
 /* The only country apotheca delivers to (6-digit Indian pincodes). */
@@ -81,13 +77,14 @@ void track_money_compute(const struct order *o, const struct order_extras *x, st
 		m->vas += o->charges[i].amount;
 	m->shipping = o->shipping;
 	m->payable = m->discounted_mrp - m->coupon_discount + m->vas + m->shipping;
-	for (size_t i = 0; x && i < x->npayments; i++)
-		if (x->payments[i].status && strcmp(x->payments[i].status, TRACK_PAYMENT_OK) == 0)
-			m->online_collected += x->payments[i].amount;
-	for (size_t i = 0; x && i < x->nrefunds; i++) {
-		m->refund_initiated += x->refunds[i].amount;
-		if (x->refunds[i].state && strcmp(x->refunds[i].state, TRACK_REFUND_DONE) == 0)
-			m->refunded += x->refunds[i].amount;
+	if (x) {
+		/* Collections and refunds are the order's ledger, the one the
+		 * admin view shows (service/orders.h). */
+		struct ledger l;
+		orders_ledger(o, x, &l);
+		m->online_collected = l.collected;
+		m->refund_initiated = l.refund_initiated;
+		m->refunded = l.refunded;
 	}
 	m->refund_due = m->refund_initiated - m->refunded;
 	if (!is_online(o) && delivered(o->status_id))

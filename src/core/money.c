@@ -21,6 +21,10 @@ int money_parse(const char *s, size_t len, int64_t *out)
 
 	if (whole_len == 0 || whole_len > 12 || (dot && (frac_len == 0 || frac_len > 2)))
 		return -1;
+	/* Digits only on both sides of the dot: strnum would take "-0" as 0,
+	 * so "-0.50" or "256.-0" would lose their sign and pass. */
+	if (!str_is_digits(s, whole_len) || (dot && !str_is_digits(dot + 1, frac_len)))
+		return -1;
 	if (strnum_i64(s, whole_len, 0, MONEY_MAX / 100, &whole))
 		return -1;
 	if (dot) {

@@ -18,8 +18,9 @@
 
 /*
  * Parses decimal text of at most two decimals ("157", "632.8", "632.80")
- * into paise. Rejects empty text, signs, spaces, exponents, a bare or
- * trailing '.', more than two decimals and anything above MONEY_MAX.
+ * into paise. Rejects empty text, a sign anywhere ("-0.50", "256.-0"),
+ * spaces, exponents, a bare or trailing '.', more than two decimals and
+ * anything above MONEY_MAX: only digits and one '.' are amounts.
  * Returns 0 on success, -1 otherwise (*out untouched).
  */
 int money_parse(const char *s, size_t len, int64_t *out);

@@ -67,3 +67,32 @@ int order_needs_rx(const struct order *o)
 			return 1;
 	return 0;
 }
+
+void order_extras_release(struct order_extras *x)
+{
+	for (size_t i = 0; i < x->nevents; i++) {
+		free(x->events[i].actor);
+		free(x->events[i].note);
+	}
+	for (size_t i = 0; i < x->npayments; i++) {
+		free(x->payments[i].transaction_id);
+		free(x->payments[i].status);
+	}
+	for (size_t i = 0; i < x->nrefunds; i++) {
+		struct order_refund *f = &x->refunds[i];
+		free(f->refund_id);
+		free(f->transaction_id);
+		free(f->type);
+		free(f->reason);
+		free(f->state);
+	}
+	for (size_t i = 0; i < x->nrx; i++) {
+		free(x->rx[i].url);
+		free(x->rx[i].status);
+	}
+	free(x->events);
+	free(x->payments);
+	free(x->refunds);
+	free(x->rx);
+	memset(x, 0, sizeof(*x));
+}

@@ -67,6 +67,40 @@ struct order {
 	size_t ncharges;
 };
 
+/* What an order has gathered besides itself, for the admin and track views. */
+struct order_event {
+	int from; /* 0 for the creation entry */
+	int to;
+	char *actor, *note;
+	int64_t at;
+};
+struct order_payment {
+	char *transaction_id, *status;
+	int64_t amount, at;
+};
+struct order_refund {
+	char *refund_id, *transaction_id, *type, *reason, *state;
+	int64_t amount, created, completed; /* completed 0 while pending */
+};
+struct order_rx {
+	int64_t id;
+	char *url, *status;
+	int64_t created_ms;
+};
+struct order_extras {
+	struct order_event *events;
+	size_t nevents;
+	struct order_payment *payments;
+	size_t npayments;
+	struct order_refund *refunds;
+	size_t nrefunds;
+	struct order_rx *rx;
+	size_t nrx;
+};
+
+/* Frees what x holds and zeroes it. */
+void order_extras_release(struct order_extras *x);
+
 /* Zeroes o. */
 void order_init(struct order *o);
 

@@ -124,3 +124,31 @@ int order_status_final(int status)
 {
 	return status == ST_CANCELLED || status == ST_RETURN_REFUNDED;
 }
+
+int order_status_confirmed(int status)
+{
+	return status == ST_PLACED || status == ST_RX_REQUIRED || status == ST_RX_REVIEW ||
+	       status == ST_ALLOCATION || status == ST_PACKED;
+}
+
+int order_placed_status(int needs_rx, size_t prescriptions)
+{
+	return needs_rx && prescriptions == 0 ? ST_RX_REQUIRED : ST_PLACED;
+}
+
+int order_merchant_cancellable(int status)
+{
+	return status == ST_AWAITING_CONFIRMATION || status == ST_PLACED ||
+	       status == ST_RX_REQUIRED || status == ST_RX_REVIEW;
+}
+
+enum order_stock_effect order_move_stock_effect(int from, int to)
+{
+	if (to == ST_CANCELLED || to == ST_ALLOCATION_FAILED)
+		return STOCK_RELEASE;
+	if (to == ST_SHIPPED)
+		return STOCK_SHIP;
+	if (from == ST_ALLOCATION_FAILED && to == ST_ALLOCATION)
+		return STOCK_RESERVE;
+	return STOCK_KEEP;
+}

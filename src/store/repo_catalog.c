@@ -9,16 +9,15 @@
  * (enough available, never below reserved), so two processes can never
  * both win; setting an absolute value is a compare-and-set on the old
  * on_hand, retried when another writer moved it first. Those UPDATEs
- * return the product's new counters, from which a logistics product's
- * change is announced in the same transaction (one INSERT into the
- * outbox; none for the platform catalog).
+ * return the product's new counters, which the stock observer (see
+ * repo_catalog.h) hears in the same transaction; what it makes of them is
+ * not storage's business.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "store/repo_catalog.h"
-#include "store/repo_outbox.h"
 #include "store/store.h"
 #include "core/ids.h"
 #include "core/merchant.h"
@@ -236,80 +235,23 @@ static enum apo_result ledger_add(struct store_conn *c, int64_t pid, int64_t d_o
 	return store_exec(c, &q_ledger, args, 6, NULL);
 }
 
-/* A product's stock after a change: what its inventory event tells. */
-struct stock_state {
-	char merchant_id[MERCHANT_MAX_ID + 1];
-	char sku_id[SKU_MAX_ID + 1];
-	char hex_id[HEX_ID_LEN + 1];
-	int64_t on_hand, reserved, inbound, on_hold;
-	int64_t last_movement; /* epoch seconds, or CATALOG_NONE */
-};
+static stock_observer observer;
 
-/* ISO 8601 UTC, the logistics dialect's times. */
-static void iso8601(int64_t t, char out[32])
+void stock_observe(stock_observer fn)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	observer = fn;
 }
 
 /*
- * The product.inventory.change event of a logistics product (SPEC §4.3):
- * {"event_id", "event_type", "ts", "payload": {merchants_id, id, inventory
- * {inbound, in_stock, available, reserved, on_hold, last_movement}}}.
- * in_stock is on_hand; available is what orders may still reserve.
- */
-static void inventory_event(const struct stock_state *st, struct buf *b)
-{
-	char event_id[HEX_ID_LEN + 1], ts[32], moved[32];
-	struct product p;
-
-	product_init(&p);
-	p.on_hand = st->on_hand;
-	p.reserved = st->reserved;
-	ids_hex_id(event_id);
-	iso8601(now_epoch(), ts);
-	buf_addf(b,
-		 "{\"event_id\":\"%s\",\"event_type\":\"" OUTBOX_EV_INVENTORY_CHANGE
-		 "\",\"ts\":\"%s\",\"payload\":{\"merchants_id\":",
-		 event_id, ts);
-	json_quote(b, st->sku_id);
-	buf_adds(b, ",\"id\":");
-	json_quote(b, st->hex_id);
-	buf_addf(b,
-		 ",\"inventory\":{\"inbound\":%lld,\"in_stock\":%lld,\"available\":%lld,"
-		 "\"reserved\":%lld,\"on_hold\":%lld,\"last_movement\":",
-		 (long long)st->inbound, (long long)st->on_hand, (long long)product_available(&p),
-		 (long long)st->reserved, (long long)st->on_hold);
-	if (st->last_movement == CATALOG_NONE) {
-		buf_adds(b, "null");
-	} else {
-		iso8601(st->last_movement, moved);
-		json_quote(b, moved);
-	}
-	buf_adds(b, "}}}");
-}
-
-/*
- * Within the change's transaction: queues the inventory event of a
- * logistics product, keyed by the product so its events keep their order.
- * The platform catalog (merchant_id "") announces nothing.
+ * Within the change's transaction: tells the observer (if any) a
+ * merchant's product changed. The platform catalog (merchant_id "") is
+ * nobody's to hear about.
  */
 static enum apo_result announce_stock(struct store_conn *c, const struct stock_state *st)
 {
-	char key[sizeof(st->merchant_id) + sizeof(st->sku_id) + 16];
-	struct buf b;
-
-	if (!st->merchant_id[0])
+	if (!st->merchant_id[0] || !observer)
 		return APO_OK;
-	fmt_into(key, sizeof(key), "product:%s:%s", st->merchant_id, st->sku_id);
-	buf_init(&b);
-	inventory_event(st, &b);
-	enum apo_result rc =
-	    outbox_add(c, OUTBOX_WEBHOOK, st->merchant_id, key, OUTBOX_EV_INVENTORY_CHANGE, b.data);
-	buf_release(&b);
-	return rc;
+	return observer(c, st);
 }
 
 /*

@@ -8,15 +8,12 @@
  * processes on both backends without any in-process lock.
  *
  * Every stock change of a logistics product (product_upsert with
- * set_stock, stock_adjust, stock_reserve, stock_release) also queues its
- * product.inventory.change webhook event in the same transaction: one
- * outbox row (store/repo_outbox.h) keyed "product:<merchant>:<sku>", so a
- * product's events are delivered in the order of its changes. The event
- * carries the counters after the change: {"event_id", "event_type", "ts",
- * "payload": {merchants_id, id, inventory {inbound, in_stock (on_hand),
- * available (on_hand - reserved), reserved, on_hold, last_movement (ISO
- * 8601 UTC or null)}}}. A call that changes nothing queues nothing, and
- * the platform catalog's changes never queue anything.
+ * set_stock, stock_adjust, stock_reserve, stock_release) is reported, in
+ * the same transaction and with the counters after the change, to the one
+ * stock observer the application registers at start (stock_observe();
+ * service/stock_events.c turns it into the product.inventory.change
+ * webhook). A call that changes nothing reports nothing, and the platform
+ * catalog's changes are never reported.
  */
 #ifndef APO_REPO_CATALOG_H
 #define APO_REPO_CATALOG_H
@@ -27,8 +24,32 @@
 #include "base/result.h"
 #include "core/catalog.h"
 #include "core/catalog_csv.h"
+#include "core/ids.h"
+#include "core/merchant.h"
 
 struct store_conn;
+
+/* A merchant product's stock after a change. */
+struct stock_state {
+	char merchant_id[MERCHANT_MAX_ID + 1];
+	char sku_id[SKU_MAX_ID + 1];
+	char hex_id[HEX_ID_LEN + 1];
+	int64_t on_hand, reserved, inbound, on_hold;
+	int64_t last_movement; /* epoch seconds, or CATALOG_NONE */
+};
+
+/*
+ * Hears every stock change of a merchant's product inside the changing
+ * transaction; an error it returns fails (and rolls back) the change.
+ */
+typedef enum apo_result (*stock_observer)(struct store_conn *c, const struct stock_state *st);
+
+/*
+ * Registers the stock observer (NULL: none). Set once at start, before any
+ * thread changes stock; read without a lock afterwards.
+ */
+void stock_observe(stock_observer fn);
+
 
 /*
  * Loads one product (product_init'ed by the caller). APO_ERR_NOT_FOUND when

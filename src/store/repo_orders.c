@@ -8,7 +8,6 @@
 #include "store/repo_orders.h"
 #include "store/repo_catalog.h"
 #include "store/store.h"
-#include "core/order_state.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -384,8 +383,7 @@ enum apo_result order_reserve_lines(struct store_conn *c, struct order *o, size_
 	return APO_OK;
 }
 
-/* Gives back (or, shipping, removes from stock) everything the lines hold. */
-static enum apo_result release_lines(struct store_conn *c, struct order *o, int ship)
+enum apo_result order_release_lines(struct store_conn *c, struct order *o, int ship)
 {
 	for (size_t i = 0; i < o->nlines; i++) {
 		struct order_line *l = &o->lines[i];
@@ -400,26 +398,17 @@ static enum apo_result release_lines(struct store_conn *c, struct order *o, int 
 	return APO_OK;
 }
 
-static int is_confirmed_status(int s)
-{
-	return s == ST_PLACED || s == ST_RX_REQUIRED || s == ST_RX_REVIEW || s == ST_ALLOCATION ||
-	       s == ST_PACKED;
-}
-
 static struct store_sql q_move = {
 	.sql = "UPDATE orders SET status_id = ?, subtitle = ?, ever_confirmed = ?, updated = ?, "
 	       "status_changed = ? WHERE oid = ? AND status_id = ?"};
 
-enum apo_result order_move(struct store_conn *c, struct order *o, int to, const char *subtitle,
-			   const char *actor, const char *note)
+enum apo_result order_move(struct store_conn *c, struct order *o, int to, int confirmed,
+			   const char *subtitle, const char *actor, const char *note)
 {
 	int from = o->status_id;
 	int64_t now = now_epoch();
 	enum apo_result rc;
 
-	if (!order_move_allowed(from, to))
-		return APO_ERR_STATE;
-	int confirmed = o->ever_confirmed || is_confirmed_status(to);
 	struct store_val args[] = {SV_INT(to),	     SV_TEXT(subtitle), SV_INT(confirmed),
 				   SV_INT(now),	     SV_INT(now),	SV_INT(o->oid),
 				   SV_INT(from)};
@@ -427,14 +416,6 @@ enum apo_result order_move(struct store_conn *c, struct order *o, int to, const 
 		return rc;
 	if (store_changes(c) != 1)
 		return APO_ERR_BUSY;
-	if (to == ST_CANCELLED || to == ST_ALLOCATION_FAILED)
-		rc = release_lines(c, o, 0);
-	else if (to == ST_SHIPPED)
-		rc = release_lines(c, o, 1);
-	else if (from == ST_ALLOCATION_FAILED && to == ST_ALLOCATION)
-		rc = order_reserve_lines(c, o, NULL);
-	if (rc != APO_OK)
-		return rc;
 	if ((rc = history_add(c, o->oid, from, to, actor, note, now)) != APO_OK)
 		return rc;
 	o->status_id = to;
@@ -461,12 +442,24 @@ enum apo_result order_cancel_units(struct store_conn *c, struct order *o, size_t
 	if (store_changes(c) != 1)
 		return APO_ERR_BUSY;
 	l->cancelled_qty += qty;
-	int64_t give = l->reserved_qty < qty ? l->reserved_qty : qty;
-	if (give > 0 && l->pid) {
-		if ((rc = stock_release(c, l->pid, give, o->order_id, 0)) != APO_OK)
-			return rc;
-		rc = set_line_reserved(c, o, i, l->reserved_qty - give);
-	}
+	return APO_OK;
+}
+
+enum apo_result order_line_set_reserved(struct store_conn *c, struct order *o, size_t i,
+					int64_t reserved)
+{
+	return set_line_reserved(c, o, i, reserved);
+}
+
+static struct store_sql q_set_payable = {
+	.sql = "UPDATE orders SET payable = ?, updated = ? WHERE oid = ?"};
+
+enum apo_result order_set_payable(struct store_conn *c, struct order *o, int64_t payable)
+{
+	struct store_val args[] = {SV_INT(payable), SV_INT(now_epoch()), SV_INT(o->oid)};
+	enum apo_result rc = store_exec(c, &q_set_payable, args, 3, NULL);
+	if (rc == APO_OK)
+		o->payable = payable;
 	return rc;
 }
 
@@ -631,59 +624,58 @@ enum apo_result order_extras_load(struct store_conn *c, int64_t oid, struct orde
 	return APO_OK;
 }
 
-void order_extras_release(struct order_extras *x)
-{
-	for (size_t i = 0; i < x->nevents; i++) {
-		free(x->events[i].actor);
-		free(x->events[i].note);
-	}
-	for (size_t i = 0; i < x->npayments; i++) {
-		free(x->payments[i].transaction_id);
-		free(x->payments[i].status);
-	}
-	for (size_t i = 0; i < x->nrefunds; i++) {
-		struct order_refund *f = &x->refunds[i];
-		free(f->refund_id);
-		free(f->transaction_id);
-		free(f->type);
-		free(f->reason);
-		free(f->state);
-	}
-	for (size_t i = 0; i < x->nrx; i++) {
-		free(x->rx[i].url);
-		free(x->rx[i].status);
-	}
-	free(x->events);
-	free(x->payments);
-	free(x->refunds);
-	free(x->rx);
-	memset(x, 0, sizeof(*x));
-}
-
 static struct store_sql q_paid = {
 	.sql = "SELECT COALESCE(SUM(amount), 0), MAX(transaction_id) FROM payments "
 	       "WHERE oid = ? AND status = 'SUCCESS'"};
 static struct store_sql q_refunded = {
-	.sql = "SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE oid = ?"};
+	.sql = "SELECT COALESCE(SUM(amount), 0), "
+	       "COALESCE(SUM(CASE WHEN state = 'done' THEN amount ELSE 0 END), 0) "
+	       "FROM refunds WHERE oid = ?"};
+static struct store_sql q_payment_count = {
+	.sql = "SELECT COUNT(*) FROM payments WHERE oid = ? AND transaction_id = ?"};
+static struct store_sql q_rx_count = {.sql = "SELECT COUNT(*) FROM prescriptions WHERE oid = ?"};
 
-enum apo_result order_money(struct store_conn *c, int64_t oid, int64_t *paid, int64_t *refunded,
-			    char *txn_id, size_t cap)
+enum apo_result order_money(struct store_conn *c, int64_t oid, struct order_money *m)
 {
 	struct store_rows *rows;
 	struct store_val arg = SV_INT(oid);
 	enum apo_result rc = store_exec(c, &q_paid, &arg, 1, &rows);
 	if (rc != APO_OK)
 		return rc;
-	*paid = 0;
-	if (txn_id && cap)
-		txn_id[0] = '\0';
+	memset(m, 0, sizeof(*m));
 	if (store_next(rows)) {
-		*paid = store_int(rows, 0);
-		if (txn_id && store_text(rows, 1))
-			fmt_into(txn_id, cap, "%s", store_text(rows, 1));
+		m->paid = store_int(rows, 0);
+		if (store_text(rows, 1))
+			fmt_into(m->txn_id, sizeof(m->txn_id), "%s", store_text(rows, 1));
 	}
 	store_rows_free(rows);
-	return store_query_int(c, &q_refunded, &arg, 1, refunded);
+	if ((rc = store_exec(c, &q_refunded, &arg, 1, &rows)) != APO_OK)
+		return rc;
+	if (store_next(rows)) {
+		m->refund_initiated = store_int(rows, 0);
+		m->refunded = store_int(rows, 1);
+	}
+	store_rows_free(rows);
+	return APO_OK;
+}
+
+enum apo_result order_payment_known(struct store_conn *c, int64_t oid, const char *transaction_id,
+				    int *known)
+{
+	int64_t n = 0;
+	struct store_val args[] = {SV_INT(oid), SV_TEXT(transaction_id)};
+	enum apo_result rc = store_query_int(c, &q_payment_count, args, 2, &n);
+	*known = n > 0;
+	return rc;
+}
+
+enum apo_result order_rx_count(struct store_conn *c, int64_t oid, size_t *n)
+{
+	int64_t count = 0;
+	struct store_val arg = SV_INT(oid);
+	enum apo_result rc = store_query_int(c, &q_rx_count, &arg, 1, &count);
+	*n = count > 0 ? (size_t)count : 0;
+	return rc;
 }
 
 static struct store_sql q_list = {

@@ -1,7 +1,9 @@
 /*
  * Orders in storage: the order row with its lines and charges, status
- * moves with their history and stock effects, payments, refunds and
- * prescriptions. Functions marked "in the caller's transaction" expect a
+ * moves with their history, payments, refunds and prescriptions. SQL
+ * only: which move is allowed and what it does to stock and money is
+ * decided by core (order_state.h, ledger.h) and carried out by
+ * service/orders.c. Functions marked "in the caller's transaction" expect a
  * write transaction to be open (store_begin(c, STORE_TX_WRITE)) and leave
  * committing or rolling back to the caller, so one business action is one
  * transaction.
@@ -24,6 +26,9 @@
 #include "core/order.h"
 
 struct store_conn;
+
+/* Room for a payment API's transaction id (out/payment.h's limit + NUL). */
+#define PAYMENT_TXN_CAP 129
 
 enum order_key {
 	ORDER_BY_ORDER_ID, /* "PO..." */
@@ -82,18 +87,16 @@ enum apo_result order_set_response(struct store_conn *c, struct order *o, int64_
 				   const char *response);
 
 /*
- * In the caller's transaction: moves o to status `to` if SPEC §5 allows it
- * and o is still in the status it was loaded with. Applies stock effects:
- * to 99 or 20 releases what the lines hold; 130 -> 25 ships it; 20 -> 120
- * (stock arrived) reserves what the lines need (refused with
- * APO_ERR_INSUFFICIENT when it is still short). Every other reservation is
- * explicit: order_reserve_lines() when an order takes stock (a pharmacy
- * order at create, a logistics order at confirm). Records history (actor, note)
- * and updates o. subtitle NULL keeps none. APO_ERR_STATE when the move is
- * not allowed, APO_ERR_BUSY when another request moved the order first.
+ * In the caller's transaction: records o's move to status `to` (with
+ * ever_confirmed set to `confirmed`) provided o is still in the status it
+ * was loaded with — a compare-and-set on the row — with its history entry
+ * (actor, note), and updates o. subtitle NULL keeps none. Decides
+ * nothing: whether the move is allowed and what it does to stock are the
+ * service's (core/order_state.h). APO_ERR_BUSY when another request moved
+ * the order first.
  */
-enum apo_result order_move(struct store_conn *c, struct order *o, int to, const char *subtitle,
-			   const char *actor, const char *note);
+enum apo_result order_move(struct store_conn *c, struct order *o, int to, int confirmed,
+			   const char *subtitle, const char *actor, const char *note);
 
 /*
  * In the caller's transaction: reserves stock for every open unit of o's
@@ -103,10 +106,23 @@ enum apo_result order_move(struct store_conn *c, struct order *o, int to, const 
 enum apo_result order_reserve_lines(struct store_conn *c, struct order *o, size_t *short_line);
 
 /*
- * In the caller's transaction: cancels qty units of line i (<= its open
- * quantity), giving their reservation back.
+ * In the caller's transaction: gives back (ship: takes out of stock for
+ * good) every unit o's lines hold, and records that they hold none.
+ */
+enum apo_result order_release_lines(struct store_conn *c, struct order *o, int ship);
+
+/*
+ * In the caller's transaction: records qty more cancelled units of line i
+ * (qty <= its open quantity). Its reservation is the caller's to give back.
  */
 enum apo_result order_cancel_units(struct store_conn *c, struct order *o, size_t i, int64_t qty);
+
+/* In the caller's transaction: records that line i holds `reserved` units. */
+enum apo_result order_line_set_reserved(struct store_conn *c, struct order *o, size_t i,
+					int64_t reserved);
+
+/* In the caller's transaction: what the order asks to be paid now. */
+enum apo_result order_set_payable(struct store_conn *c, struct order *o, int64_t payable);
 
 /* In the caller's transaction: small updates of one column each. */
 enum apo_result order_set_flag(struct store_conn *c, int64_t oid, const char *flag);
@@ -123,44 +139,24 @@ enum apo_result order_refund_add(struct store_conn *c, int64_t oid, const char *
 enum apo_result order_rx_add(struct store_conn *c, int64_t oid, const char *url);
 enum apo_result order_rx_set_status(struct store_conn *c, int64_t oid, const char *status);
 
-/* What an order has gathered besides itself, for the admin and track views. */
-struct order_event {
-	int from; /* 0 for the creation entry */
-	int to;
-	char *actor, *note;
-	int64_t at;
-};
-struct order_payment {
-	char *transaction_id, *status;
-	int64_t amount, at;
-};
-struct order_refund {
-	char *refund_id, *transaction_id, *type, *reason, *state;
-	int64_t amount, created, completed; /* completed 0 while pending */
-};
-struct order_rx {
-	int64_t id;
-	char *url, *status;
-	int64_t created_ms;
-};
-struct order_extras {
-	struct order_event *events;
-	size_t nevents;
-	struct order_payment *payments;
-	size_t npayments;
-	struct order_refund *refunds;
-	size_t nrefunds;
-	struct order_rx *rx;
-	size_t nrx;
-};
-
 /* Loads history, payments, refunds and prescriptions of order oid. */
 enum apo_result order_extras_load(struct store_conn *c, int64_t oid, struct order_extras *x);
-void order_extras_release(struct order_extras *x);
 
-/* Sum of successful payments and of refunds (pending or done) of an order. */
-enum apo_result order_money(struct store_conn *c, int64_t oid, int64_t *paid, int64_t *refunded,
-			    char *txn_id, size_t cap);
+/* The sums of an order's money on record (core/ledger.h reads them). */
+struct order_money {
+	int64_t paid;		  /* successful payments */
+	int64_t refund_initiated; /* refunds queued or done */
+	int64_t refunded;	  /* refunds the payment API confirmed */
+	char txn_id[PAYMENT_TXN_CAP]; /* a successful payment's transaction id, or "" */
+};
+enum apo_result order_money(struct store_conn *c, int64_t oid, struct order_money *m);
+
+/* *known = 1 when order oid already has a payment with this transaction id. */
+enum apo_result order_payment_known(struct store_conn *c, int64_t oid, const char *transaction_id,
+				    int *known);
+
+/* How many prescriptions order oid carries. */
+enum apo_result order_rx_count(struct store_conn *c, int64_t oid, size_t *n);
 
 /*
  * Lists orders (without lines) newest first: merchant_id NULL for all,

@@ -36,7 +36,8 @@ static void test_parse_invalid(void)
 	static const char *bad[] = {"",	    ".",      ".5",	"5.",	   "1.234", "-1",   "+1",
 				    " 1",   "1 ",     "1e2",	"1,5",	   "0x10",  "NaN",  "inf",
 				    "1..2", "1.2.3",  "abc",	"10000000000.01", "99999999999999",
-				    "1.-1", "1.+1", "１"};
+				    "1.-1", "1.+1", "１", "-0", "-0.50", "-0.01", "256.-0",
+				    "256.-", "-.5", "0.-1", "+0.50", "- 1", "1-", "1.0-"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int64_t v = 42;
 		int rc = parse(bad[i], &v);
@@ -55,6 +56,9 @@ static void test_from_double(void)
 	CHECK(money_from_double(0.1 + 0.2, &v) == -1); /* 0.30000000000000004 */
 	CHECK(money_from_double(0.125, &v) == -1);
 	CHECK(money_from_double(-1.0, &v) == -1);
+	CHECK(money_from_double(-0.0, &v) == -1); /* a negative sign, even on zero */
+	CHECK(money_from_double(-0.01, &v) == -1);
+	CHECK(money_from_double(-0.5, &v) == -1);
 	CHECK(money_from_double(NAN, &v) == -1);
 	CHECK(money_from_double(INFINITY, &v) == -1);
 	CHECK(money_from_double(1e-3, &v) == -1);

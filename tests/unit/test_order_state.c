@@ -59,5 +59,45 @@ int main(void)
 	CHECK(order_status_holds_stock(15) && order_status_holds_stock(130));
 	CHECK(!order_status_holds_stock(20) && !order_status_holds_stock(25) &&
 	      !order_status_holds_stock(99));
+
+	/* One prescription rule for COD at create and ONLINE at confirm. */
+	CHECK_INT(order_placed_status(1, 0), 100);
+	CHECK_INT(order_placed_status(1, 1), 15);
+	CHECK_INT(order_placed_status(1, 10), 15);
+	CHECK_INT(order_placed_status(0, 0), 15);
+	CHECK_INT(order_placed_status(0, 3), 15);
+	/* Both landing statuses are moves 180 may make. */
+	CHECK(order_move_allowed(180, order_placed_status(1, 0)));
+	CHECK(order_move_allowed(180, order_placed_status(1, 1)));
+
+	/* SPEC §2.4: a merchant cancels in 180, 15, 100 and 110 only. */
+	for (size_t i = 0; i < NALL; i++) {
+		int s = all[i];
+		int want = s == 180 || s == 15 || s == 100 || s == 110;
+		CHECK_INT(order_merchant_cancellable(s), want);
+	}
+
+	/* Stock effects of moves. */
+	CHECK_INT(order_move_stock_effect(15, 99), STOCK_RELEASE);
+	CHECK_INT(order_move_stock_effect(180, 99), STOCK_RELEASE);
+	CHECK_INT(order_move_stock_effect(120, 20), STOCK_RELEASE);
+	CHECK_INT(order_move_stock_effect(130, 25), STOCK_SHIP);
+	CHECK_INT(order_move_stock_effect(20, 120), STOCK_RESERVE);
+	CHECK_INT(order_move_stock_effect(15, 120), STOCK_KEEP);
+	CHECK_INT(order_move_stock_effect(180, 15), STOCK_KEEP);
+	CHECK_INT(order_move_stock_effect(110, 100), STOCK_KEEP);
+	/* Every allowed move into a status that holds no stock and is not
+	 * shipped gives the stock back. */
+	for (size_t i = 0; i < NALL; i++)
+		for (size_t k = 0; k < NALL; k++) {
+			int from = all[i], to = all[k];
+			if (!order_move_allowed(from, to) || order_status_holds_stock(to) ||
+			    order_status_shipped(to))
+				continue;
+			CHECK_INT(order_move_stock_effect(from, to), STOCK_RELEASE);
+		}
+	CHECK(order_status_confirmed(15) && order_status_confirmed(130));
+	CHECK(!order_status_confirmed(180) && !order_status_confirmed(99) &&
+	      !order_status_confirmed(20));
 	T_DONE();
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/ids.h"
+#include "service/stock_events.h"
 #include "store/repo_catalog.h"
 #include "store/repo_outbox.h"
 #include "store/store.h"
@@ -432,6 +433,8 @@ int main(void)
 		return 1;
 	close(fd);
 	log_set_level(LOG_ERROR);
+	/* As the server does at start: stock changes become inventory events. */
+	stock_events_init();
 	db = store_open(path);
 	CHECK(db != NULL);
 	CHECK_INT(store_migrate(db), APO_OK);

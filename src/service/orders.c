@@ -1,0 +1,656 @@
+/*
+ * The order service (see orders.h): transitions with their stock, money,
+ * history and event effects, in one transaction each.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "service/orders.h"
+#include "app.h"
+#include "core/ids.h"
+#include "core/ledger.h"
+#include "core/money.h"
+#include "core/order.h"
+#include "core/order_state.h"
+#include "http/jsonx.h"
+#include "store/repo_catalog.h"
+#include "store/repo_orders.h"
+#include "store/repo_outbox.h"
+#include "store/store.h"
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "base/banned.h"
+
+/* Attempts of a transaction that lost a race (a deadlock, a lock timeout). */
+#define ORDERS_TRIES 3
+/* Status of a payment the merchant's payment API reported as captured. */
+#define ORDERS_PAYMENT_OK "SUCCESS"
+/* State of a refund the payment API confirmed (repo_outbox sets it). */
+#define ORDERS_REFUND_DONE "done"
+/* Refunds the ledger queues by itself say why. */
+#define ORDERS_REASON_EXCESS "payment above the amount due"
+#define ORDERS_REASON_CANCELLED "payment captured after the order was cancelled"
+
+/* Orders cancelled per sweep; the rest wait for the next one. */
+#define FLOW_EXPIRE_BATCH 100
+
+void flow_tracking_url(const struct app *app, const char *code, char *out, size_t cap)
+{
+	fmt_into(out, cap, "%s/t/%s", app->cfg.public_url, code);
+}
+
+static void iso8601(int64_t t, char *out, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *pharmacy_event(const struct app *app, const struct order *o, const char *event_id)
+{
+	char url[512];
+	json_t *tracking_url = json_null();
+	if (o->tracking_code) {
+		flow_tracking_url(app, o->tracking_code, url, sizeof(url));
+		tracking_url = json_string(url);
+	}
+	json_t *g = json_pack(
+	    "{s:s,s:s,s:{s:i,s:s,s:o},s:b,s:I,s:{s:I,s:I},s:{s:o,s:o,s:o}}", "order_id",
+	    o->order_id, "merchant_order_id", o->merchant_order_id, "order_status", "status_id",
+	    o->status_id, "title", order_status_title(o->status_id), "subtitle",
+	    jx_str_or_null(o->subtitle), "status_changed", 1, "updated", (json_int_t)o->updated,
+	    "eta", "eta_from", (json_int_t)o->eta_from, "eta_to", (json_int_t)o->eta_to,
+	    "shipment_detail", "delivery_partner_name", jx_str_or_null(o->delivery_partner),
+	    "tracking_code", jx_str_or_null(o->tracking_code), "tracking_url", tracking_url);
+	return json_pack("{s:s,s:[o]}", "event_id", event_id, "grouped_orders", g);
+}
+
+/* A logistics order's move is order.shipped when it ships, else order.info.change. */
+static const char *logistics_event_type(const struct order *o)
+{
+	return o->status_id == ST_SHIPPED ? OUTBOX_EV_ORDER_SHIPPED : OUTBOX_EV_ORDER_INFO_CHANGE;
+}
+
+static json_t *logistics_event(const struct app *app, const struct order *o, const char *event_id,
+			       int from)
+{
+	char url[512], ts[32];
+	json_t *tracking_url = json_null();
+	if (o->tracking_code) {
+		flow_tracking_url(app, o->tracking_code, url, sizeof(url));
+		tracking_url = json_string(url);
+	}
+	iso8601(o->updated, ts, sizeof(ts));
+	json_t *payload = json_pack(
+	    "{s:s,s:s,s:s,s:s,s:i,s:i,s:o,s:o,s:o,s:o,s:s}", "order_id", o->hex_id,
+	    "merchants_order", o->merchant_order_id, "reference", o->order_id, "status",
+	    order_status_logistics(o->status_id, o->ever_confirmed), "status_id", o->status_id,
+	    "previous_status_id", from, "tracking_code", jx_str_or_null(o->tracking_code),
+	    "tracking_url", tracking_url, "delivery_partner_name",
+	    jx_str_or_null(o->delivery_partner), "carrier_tracking_code",
+	    jx_str_or_null(o->carrier_tracking_code), "updated", ts);
+	return json_pack("{s:s,s:s,s:s,s:o}", "event_id", event_id, "event_type",
+			 logistics_event_type(o), "ts", ts, "payload", payload);
+}
+
+/* Queues the webhook event announcing o's move from `from`. */
+static enum apo_result announce(const struct app *app, struct store_conn *c, const struct order *o,
+				int from)
+{
+	char event_id[HEX_ID_LEN + 1];
+	ids_hex_id(event_id);
+	int logistics = o->dialect && strcmp(o->dialect, "logistics") == 0;
+	json_t *ev =
+	    logistics ? logistics_event(app, o, event_id, from) : pharmacy_event(app, o, event_id);
+	char *text = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(ev);
+	enum apo_result rc =
+	    outbox_add(c, OUTBOX_WEBHOOK, o->merchant_id, o->order_id,
+		       logistics ? logistics_event_type(o) : OUTBOX_EV_ORDER_STATUS, text);
+	free(text);
+	return rc;
+}
+
+static enum apo_result ensure_tracking(struct store_conn *c, struct order *o)
+{
+	char code[TRACKING_CODE_LEN + 1];
+	if (o->tracking_code)
+		return APO_OK;
+	ids_tracking_code(code);
+	return order_set_tracking_code(c, o, code);
+}
+
+/* The stock effect core names for a move from -> to. */
+static enum apo_result apply_stock_effect(struct store_conn *c, struct order *o, int from, int to)
+{
+	switch (order_move_stock_effect(from, to)) {
+	case STOCK_RELEASE:
+		return order_release_lines(c, o, 0);
+	case STOCK_SHIP:
+		return order_release_lines(c, o, 1);
+	case STOCK_RESERVE:
+		return order_reserve_lines(c, o, NULL);
+	case STOCK_KEEP:
+		break;
+	}
+	return APO_OK;
+}
+
+/* In the caller's transaction: queues a refund of r->amount for o. */
+static enum apo_result refund_queue(struct store_conn *c, const struct order *o,
+				    struct orders_refund *r)
+{
+	char hex[HEX_ID_LEN + 1];
+	enum apo_result rc;
+	ids_hex_id(hex);
+	fmt_into(r->refund_id, sizeof(r->refund_id), "RF%s", hex);
+	rc = order_refund_add(c, o->oid, r->refund_id, r->transaction_id, r->amount, r->type,
+			      r->reason);
+	if (rc != APO_OK)
+		return rc;
+	json_t *payload = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s}", "refund_id", r->refund_id,
+				    "transaction_id", r->transaction_id, "order_id", o->order_id,
+				    "amount", jx_money_value(r->amount), "type", r->type, "reason",
+				    r->reason ? r->reason : "");
+	char *text = json_dumps(payload, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(payload);
+	rc = outbox_add(c, OUTBOX_REFUND, o->merchant_id, o->order_id, "refund", text);
+	free(text);
+	return rc;
+}
+
+/*
+ * In the caller's transaction: restores the ledger's invariant after a
+ * change by queueing the refund it owes, if any (into *out when not NULL).
+ */
+static enum apo_result settle(struct store_conn *c, const struct order *o, const char *reason,
+			      struct orders_refund *out)
+{
+	struct order_money sums;
+	struct ledger l;
+	struct orders_refund r;
+	enum apo_result rc = order_money(c, o->oid, &sums);
+	if (rc != APO_OK)
+		return rc;
+	ledger_init(&l, o, sums.paid, sums.refund_initiated, sums.refunded);
+	memset(&r, 0, sizeof(r));
+	r.amount = ledger_refund_owed(&l);
+	if (r.amount == 0)
+		return APO_OK;
+	r.type = ledger_refund_type(&l);
+	r.reason = reason;
+	fmt_into(r.transaction_id, sizeof(r.transaction_id), "%s", sums.txn_id);
+	if ((rc = refund_queue(c, o, &r)) != APO_OK)
+		return rc;
+	if (out)
+		*out = r;
+	return APO_OK;
+}
+
+enum apo_result orders_move(struct app *app, struct store_conn *c, struct order *o, int to,
+			    const char *subtitle, const char *actor, const char *note,
+			    struct orders_refund *refund)
+{
+	int from = o->status_id;
+	enum apo_result rc;
+	if (!order_move_allowed(from, to))
+		return APO_ERR_STATE;
+	rc = order_move(c, o, to, o->ever_confirmed || order_status_confirmed(to), subtitle, actor,
+			note);
+	if (rc == APO_OK)
+		rc = apply_stock_effect(c, o, from, to);
+	/* A confirmed order has its public tracking code before anyone hears of it. */
+	if (rc == APO_OK && o->ever_confirmed)
+		rc = ensure_tracking(c, o);
+	if (rc == APO_OK)
+		rc = announce(app, c, o, from);
+	if (rc == APO_OK)
+		rc = settle(c, o, note, refund);
+	return rc;
+}
+
+static enum order_key repo_key(enum orders_key by)
+{
+	switch (by) {
+	case ORDERS_BY_ORDER_ID:
+		return ORDER_BY_ORDER_ID;
+	case ORDERS_BY_REF:
+		return ORDER_BY_REF;
+	case ORDERS_BY_ANY_ID:
+		break;
+	}
+	return ORDER_BY_ANY_ID;
+}
+
+enum apo_result orders_get(struct store_conn *c, enum orders_key by, const char *merchant_id,
+			   const char *key, struct order *o)
+{
+	order_release(o);
+	return order_load(c, repo_key(by), merchant_id, key, o);
+}
+
+enum apo_result orders_list(struct store_conn *c, const char *merchant_id, int status,
+			    int64_t before_oid, size_t limit,
+			    void (*fn)(const struct order *o, void *ctx), void *ctx)
+{
+	return order_list(c, merchant_id, status, before_oid, limit, fn, ctx);
+}
+
+void orders_ledger(const struct order *o, const struct order_extras *x, struct ledger *l)
+{
+	int64_t paid = 0, initiated = 0, done = 0;
+	for (size_t i = 0; i < x->npayments; i++)
+		if (x->payments[i].status && strcmp(x->payments[i].status, ORDERS_PAYMENT_OK) == 0)
+			paid += x->payments[i].amount;
+	for (size_t i = 0; i < x->nrefunds; i++) {
+		initiated += x->refunds[i].amount;
+		if (x->refunds[i].state && strcmp(x->refunds[i].state, ORDERS_REFUND_DONE) == 0)
+			done += x->refunds[i].amount;
+	}
+	ledger_init(l, o, paid, initiated, done);
+}
+
+enum apo_result orders_get_full(struct store_conn *c, enum orders_key by, const char *merchant_id,
+				const char *key, struct order *o, struct order_extras *x,
+				struct ledger *l)
+{
+	memset(x, 0, sizeof(*x));
+	enum apo_result rc = store_begin(c, STORE_TX_READ);
+	if (rc != APO_OK)
+		return rc;
+	rc = order_load(c, repo_key(by), merchant_id, key, o);
+	if (rc == APO_OK)
+		rc = order_extras_load(c, o->oid, x);
+	if (rc == APO_OK)
+		rc = store_commit(c);
+	if (rc != APO_OK) {
+		store_rollback(c);
+		order_extras_release(x);
+		order_release(o);
+		return rc;
+	}
+	orders_ledger(o, x, l);
+	return APO_OK;
+}
+
+/* Ends a write transaction: commits on success, else rolls back. */
+static enum apo_result finish(struct store_conn *c, enum apo_result rc)
+{
+	if (rc == APO_OK)
+		rc = store_commit(c);
+	if (rc != APO_OK)
+		store_rollback(c);
+	return rc;
+}
+
+/* In the caller's transaction: loads the order and locks its row. */
+static enum apo_result load_locked(struct store_conn *c, enum orders_key by,
+				   const char *merchant_id, const char *key, struct order *o)
+{
+	enum apo_result rc;
+	order_release(o);
+	rc = order_load(c, repo_key(by), merchant_id, key, o);
+	return rc == APO_OK ? order_lock(c, o) : rc;
+}
+
+static enum apo_result create_in_tx(struct app *app, struct store_conn *c, struct order *o,
+				    const char *const *rx, size_t n, int64_t payment_id_base,
+				    char *(*render)(const struct order *o, void *ctx), void *ctx,
+				    struct orders_create_result *res)
+{
+	struct order *old = order_new();
+	enum apo_result rc = order_load(c, ORDER_BY_REF, o->merchant_id, o->merchant_order_id, old);
+	int online = o->status_id == ST_AWAITING_CONFIRMATION;
+	(void)app;
+	if (rc == APO_OK) {
+		/* The retry's answer is the stored one: hand the stored order back. */
+		order_release(o);
+		*o = *old;
+		order_init(old);
+		order_free(old);
+		res->existing = 1;
+		return APO_ERR_CONFLICT;
+	}
+	order_free(old);
+	if (rc != APO_ERR_NOT_FOUND)
+		return rc;
+	if (o->coupon_code && (rc = coupon_use(c, o->coupon_code)) != APO_OK) {
+		if (rc != APO_ERR_CONFLICT)
+			return rc;
+		res->coupon_spent = 1;
+		return APO_ERR_INVALID;
+	}
+	if (!online) {
+		o->status_id = order_placed_status(order_needs_rx(o), n);
+		o->ever_confirmed = 1;
+	}
+	/* Reserve first, so the lines are written once with what they hold. */
+	for (size_t i = 0; i < o->nlines; i++) {
+		struct order_line *l = &o->lines[i];
+		rc = stock_reserve(c, l->pid, l->qty, o->order_id);
+		if (rc == APO_ERR_INSUFFICIENT)
+			res->short_line = i;
+		if (rc != APO_OK)
+			return rc;
+		l->reserved_qty = l->qty;
+	}
+	if (!online) {
+		/* A COD order is placed now: its tracking code and its answer go
+		 * into the one INSERT. */
+		char code[TRACKING_CODE_LEN + 1];
+		ids_tracking_code(code);
+		o->tracking_code = xstrdup(code);
+		o->response = render(o, ctx);
+	}
+	if ((rc = order_insert(c, o, ACTOR_MERCHANT)) != APO_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = order_rx_add(c, o->oid, rx[i])) != APO_OK)
+			return rc;
+	if (!online)
+		return APO_OK;
+	/* Payment ids derive from the row id: unique without a shared counter. */
+	o->payment_id = payment_id_base + o->oid;
+	char *text = render(o, ctx);
+	rc = order_set_response(c, o, o->payment_id, text);
+	free(text);
+	return rc;
+}
+
+enum apo_result orders_create(struct app *app, struct store_conn *c, struct order *o,
+			      const char *const *rx, size_t n, int64_t payment_id_base,
+			      char *(*render)(const struct order *o, void *ctx), void *ctx,
+			      struct orders_create_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	if (rc != APO_OK)
+		return rc;
+	rc = create_in_tx(app, c, o, rx, n, payment_id_base, render, ctx, res);
+	if (res->existing) {
+		store_rollback(c);
+		return rc;
+	}
+	return finish(c, rc);
+}
+
+/* A payment of `amount` settles o when it is what is due or what was asked. */
+static int amount_accepted(const struct order *o, int64_t amount)
+{
+	return amount == o->payable || amount == order_asked_value(o);
+}
+
+static enum apo_result pay_in_tx(struct app *app, struct store_conn *c, struct order *o,
+				 const char *txn, int64_t amount, enum orders_paid_outcome *out,
+				 struct orders_refund *refund)
+{
+	enum apo_result rc = order_lock(c, o);
+	char note[ORDERS_TXN_CAP + 16];
+	int known = 0;
+	size_t nrx = 0;
+	if (rc != APO_OK)
+		return rc;
+	if (o->ever_confirmed) {
+		*out = PAID_ALREADY;
+		return APO_OK;
+	}
+	if (o->status_id == ST_CANCELLED) {
+		/* Cancelled or expired while the customer paid: keep the money
+		 * on record and give all of it back, once per transaction. */
+		*out = PAID_ORDER_CANCELLED;
+		if ((rc = order_payment_known(c, o->oid, txn, &known)) != APO_OK || known)
+			return rc;
+		rc = order_payment_add(c, o->oid, txn, amount, ORDERS_PAYMENT_OK);
+		return rc == APO_OK ? settle(c, o, ORDERS_REASON_CANCELLED, refund) : rc;
+	}
+	if (o->status_id != ST_AWAITING_CONFIRMATION) {
+		*out = PAID_BAD_STATUS;
+		return APO_OK;
+	}
+	if (!amount_accepted(o, amount)) {
+		char paid[MONEY_FMT_CAP], due[MONEY_FMT_CAP], flag[128];
+		money_format_fixed(amount, paid);
+		money_format_fixed(o->payable, due);
+		fmt_into(flag, sizeof(flag), "Paid amount %s does not match payable amount %s",
+			 paid, due);
+		*out = PAID_MISMATCH;
+		return order_set_flag(c, o->oid, flag);
+	}
+	if ((rc = order_rx_count(c, o->oid, &nrx)) != APO_OK)
+		return rc;
+	fmt_into(note, sizeof(note), "payment %s", txn);
+	*out = PAID_CONFIRMED;
+	rc = orders_move(app, c, o, order_placed_status(order_needs_rx(o), nrx), NULL,
+			 ACTOR_MERCHANT, note, NULL);
+	if (rc == APO_OK)
+		rc = order_payment_add(c, o->oid, txn, amount, ORDERS_PAYMENT_OK);
+	/* Paid what was asked after a partial cancel lowered what is due:
+	 * the difference goes back now. */
+	return rc == APO_OK ? settle(c, o, ORDERS_REASON_EXCESS, refund) : rc;
+}
+
+enum apo_result orders_apply_payment(struct app *app, struct store_conn *c, struct order *o,
+				     const char *transaction_id, int64_t amount,
+				     enum orders_paid_outcome *outcome,
+				     struct orders_refund *refund)
+{
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	if (refund)
+		memset(refund, 0, sizeof(*refund));
+	*outcome = PAID_BAD_STATUS;
+	if (rc != APO_OK)
+		return rc;
+	return finish(c, pay_in_tx(app, c, o, transaction_id, amount, outcome, refund));
+}
+
+/* In the caller's transaction: cancels qty units of line i, giving their stock back. */
+static enum apo_result cancel_line_units(struct store_conn *c, struct order *o, size_t i,
+					 int64_t qty)
+{
+	struct order_line *l = &o->lines[i];
+	enum apo_result rc = order_cancel_units(c, o, i, qty);
+	int64_t give = l->reserved_qty < qty ? l->reserved_qty : qty;
+	if (rc != APO_OK || give <= 0 || !l->pid)
+		return rc;
+	if ((rc = stock_release(c, l->pid, give, o->order_id, 0)) != APO_OK)
+		return rc;
+	return order_line_set_reserved(c, o, i, l->reserved_qty - give);
+}
+
+static enum apo_result cancel_in_tx(struct app *app, struct store_conn *c, const char *merchant_id,
+				    const char *order_id, const struct orders_cancel_units *units,
+				    size_t n, const char *reason, struct order *o, size_t *bad,
+				    struct orders_refund *refund)
+{
+	enum apo_result rc = load_locked(c, ORDERS_BY_ORDER_ID, merchant_id, order_id, o);
+	int all = 1;
+	if (rc != APO_OK)
+		return rc;
+	if (!order_merchant_cancellable(o->status_id))
+		return APO_ERR_STATE;
+	for (size_t k = 0; k < n; k++) {
+		size_t i;
+		for (i = 0; i < o->nlines && strcmp(o->lines[i].sku_id, units[k].sku_id) != 0; i++)
+			;
+		if (i == o->nlines || units[k].qty < 1 ||
+		    units[k].qty > order_line_open_qty(&o->lines[i])) {
+			*bad = k;
+			return APO_ERR_INVALID;
+		}
+		if ((rc = cancel_line_units(c, o, i, units[k].qty)) != APO_OK)
+			return rc;
+	}
+	for (size_t i = 0; n && i < o->nlines; i++)
+		if (order_line_open_qty(&o->lines[i]) > 0)
+			all = 0;
+	if (all)
+		return orders_move(app, c, o, ST_CANCELLED, "As per Your Request", ACTOR_MERCHANT,
+				   reason, refund);
+	/* What is due drops with the cancelled units; once paid, the ledger
+	 * refunds them instead. */
+	if ((rc = order_set_payable(c, o, order_value(o))) != APO_OK)
+		return rc;
+	return settle(c, o, reason, refund);
+}
+
+enum apo_result orders_cancel(struct app *app, struct store_conn *c, const char *merchant_id,
+			      const char *order_id, const struct orders_cancel_units *units,
+			      size_t n, const char *reason, struct order *o, size_t *bad,
+			      struct orders_refund *refund)
+{
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	memset(refund, 0, sizeof(*refund));
+	if (rc != APO_OK)
+		return rc;
+	rc = cancel_in_tx(app, c, merchant_id, order_id, units, n, reason, o, bad, refund);
+	/* A move lost to a concurrent one is a refusal of this status, too. */
+	if (rc == APO_ERR_BUSY)
+		rc = APO_ERR_STATE;
+	return finish(c, rc);
+}
+
+enum apo_result orders_add_prescriptions(struct app *app, struct store_conn *c,
+					 const char *merchant_id, const char *order_id,
+					 const char *const *urls, size_t n, struct order *o)
+{
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	if (rc != APO_OK)
+		return rc;
+	rc = load_locked(c, ORDERS_BY_ORDER_ID, merchant_id, order_id, o);
+	if (rc == APO_OK && o->status_id != ST_RX_REQUIRED && o->status_id != ST_RX_REVIEW)
+		rc = APO_ERR_STATE;
+	for (size_t i = 0; rc == APO_OK && i < n; i++)
+		rc = order_rx_add(c, o->oid, urls[i]);
+	if (rc == APO_OK && o->status_id == ST_RX_REQUIRED)
+		rc = orders_move(app, c, o, ST_RX_REVIEW, NULL, ACTOR_MERCHANT,
+				 "prescriptions added", NULL);
+	return finish(c, rc);
+}
+
+enum apo_result orders_verify_prescriptions(struct app *app, struct store_conn *c, const char *key,
+					    int approved, struct order *o)
+{
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	if (rc != APO_OK)
+		return rc;
+	rc = load_locked(c, ORDERS_BY_ANY_ID, NULL, key, o);
+	if (rc == APO_OK && o->status_id != ST_RX_REVIEW)
+		rc = APO_ERR_STATE;
+	if (rc == APO_OK)
+		rc = order_rx_set_status(c, o->oid, approved ? "Completed" : "Rejected");
+	if (rc == APO_OK)
+		rc =
+		    orders_move(app, c, o, approved ? ST_ALLOCATION : ST_RX_REQUIRED,
+				approved ? NULL : "Prescription rejected", ACTOR_OPERATOR,
+				approved ? "prescription approved" : "prescription rejected", NULL);
+	return finish(c, rc);
+}
+
+enum apo_result orders_operator_move(struct app *app, struct store_conn *c, const char *key, int to,
+				     const char *subtitle, const char *note, const char *partner,
+				     const char *carrier_code, struct order *o)
+{
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	if (rc != APO_OK)
+		return rc;
+	rc = load_locked(c, ORDERS_BY_ANY_ID, NULL, key, o);
+	if (rc == APO_OK && (partner || carrier_code))
+		rc = order_set_shipment(c, o, partner, carrier_code);
+	if (rc == APO_OK)
+		rc = orders_move(app, c, o, to, subtitle, ACTOR_OPERATOR, note, NULL);
+	return finish(c, rc);
+}
+
+enum apo_result orders_with_locked(struct app *app, struct store_conn *c, enum orders_key by,
+				   const char *merchant_id, const char *key, struct order *o,
+				   orders_step step, void *ctx)
+{
+	enum apo_result rc = APO_ERR_BUSY;
+	for (int i = 0; i < ORDERS_TRIES && rc == APO_ERR_BUSY; i++) {
+		rc = store_begin(c, STORE_TX_WRITE);
+		if (rc != APO_OK)
+			continue;
+		rc = load_locked(c, by, merchant_id, key, o);
+		if (rc == APO_OK)
+			rc = step(app, c, o, ctx);
+		rc = finish(c, rc);
+	}
+	return rc;
+}
+
+enum apo_result orders_create_passive(struct app *app, struct store_conn *c, struct order *o,
+				      orders_step fill, void *ctx)
+{
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	if (rc != APO_OK)
+		return rc;
+	o->status_id = ST_AWAITING_CONFIRMATION;
+	rc = fill(app, c, o, ctx);
+	if (rc == APO_OK)
+		rc = order_insert(c, o, ACTOR_MERCHANT);
+	return finish(c, rc);
+}
+
+enum apo_result orders_replace(struct store_conn *c, struct order *o)
+{
+	return order_replace(c, o);
+}
+
+enum apo_result orders_line_product(struct store_conn *c, const char *merchant_id,
+				    const char *sku_id, struct product *p,
+				    void (*describe)(struct product *p, void *ctx), void *ctx)
+{
+	int created;
+	enum apo_result rc = product_load(c, merchant_id, sku_id, p);
+	if (rc != APO_ERR_NOT_FOUND)
+		return rc;
+	p->merchant_id = xstrdup(merchant_id);
+	p->sku_id = xstrdup(sku_id);
+	describe(p, ctx);
+	p->active = 1;
+	return product_ensure(c, p, &p->pid, &created);
+}
+
+enum apo_result orders_reserve(struct store_conn *c, struct order *o)
+{
+	return order_reserve_lines(c, o, NULL);
+}
+
+static void expire_one(struct app *app, struct store_conn *c, int64_t oid)
+{
+	struct order *o = order_new();
+	enum apo_result rc;
+
+	o->oid = oid;
+	if ((rc = store_begin(c, STORE_TX_WRITE)) != APO_OK)
+		goto out;
+	rc = order_lock(c, o);
+	if (rc == APO_OK && o->status_id == ST_AWAITING_CONFIRMATION)
+		rc = orders_move(app, c, o, ST_CANCELLED, "Payment not received", ACTOR_SYSTEM,
+				 "payment window expired", NULL);
+	rc = finish(c, rc);
+	if (rc != APO_OK) {
+		if (rc != APO_ERR_BUSY)
+			log_warn("payment-window expiry failed",
+				 "\"order_oid\":%lld,\"result\":\"%s\"", (long long)oid,
+				 apo_result_name(rc));
+	} else if (o->status_id == ST_CANCELLED) {
+		log_info("order expired unpaid", "\"order_id\":\"%s\"", o->order_id);
+	}
+out:
+	order_free(o);
+}
+
+void flow_expire_task(struct app *app, struct store_conn *c)
+{
+	int64_t oids[FLOW_EXPIRE_BATCH];
+	size_t n = 0;
+	if (order_expired(c, (int64_t)time(NULL), oids, FLOW_EXPIRE_BATCH, &n) != APO_OK)
+		return;
+	for (size_t i = 0; i < n; i++)
+		expire_one(app, c, oids[i]);
+}

@@ -1,0 +1,283 @@
+/*
+ * The order service against a throw-away SQLite database, without HTTP:
+ * the prescription rule at create and at payment, stock following every
+ * transition, and the ledger's invariant (collected − refunds = value)
+ * after a partial cancel before payment, a payment of the old amount, a
+ * payment captured for a cancelled order and an operator's cancel.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "core/ids.h"
+#include "core/ledger.h"
+#include "core/merchant.h"
+#include "core/order_state.h"
+#include "service/orders.h"
+#include "service/stock_events.h"
+#include "store/repo_catalog.h"
+#include "store/repo_merchants.h"
+#include "store/repo_orders.h"
+#include "store/store.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "t.h"
+
+#define UNIT 15700    /* 157.00 */
+#define HANDLING 9900 /* 99.00 */
+
+static struct store *db;
+static struct app app;
+
+static struct store_conn *conn(void)
+{
+	return store_thread_conn(db);
+}
+
+static void make_merchant(void)
+{
+	struct merchant m;
+	merchant_init(&m);
+	m.id = xstrdup("svc");
+	m.name = xstrdup("svc");
+	CHECK_INT(merchant_save(conn(), &m, 0), APO_OK);
+	merchant_release(&m);
+}
+
+static int64_t make_product(const char *sku, int rx)
+{
+	struct product p;
+	int created;
+	product_init(&p);
+	p.merchant_id = xstrdup("");
+	p.sku_id = xstrdup(sku);
+	p.name = xstrdup(sku);
+	p.mrp = p.price = UNIT;
+	p.rx_required = rx;
+	p.active = 1;
+	p.on_hand = 100;
+	CHECK_INT(product_upsert(conn(), &p, 1, &created), APO_OK);
+	product_release(&p);
+	product_init(&p);
+	CHECK_INT(product_load(conn(), "", sku, &p), APO_OK);
+	int64_t pid = p.pid;
+	product_release(&p);
+	return pid;
+}
+
+static int64_t reserved_of(const char *sku)
+{
+	struct product p;
+	product_init(&p);
+	CHECK_INT(product_load(conn(), "", sku, &p), APO_OK);
+	int64_t r = p.reserved;
+	product_release(&p);
+	return r;
+}
+
+static char *render(const struct order *o, void *ctx)
+{
+	(void)ctx;
+	return xstrdup(o->order_id);
+}
+
+/* A new pharmacy order of qty units of sku plus a handling charge. */
+static struct order *new_order(const char *ref, const char *sku, int64_t pid, int64_t qty, int rx,
+			       int online)
+{
+	struct order *o = order_new();
+	ids_order_id(o->order_id);
+	ids_hex_id(o->hex_id);
+	o->merchant_id = xstrdup("svc");
+	o->merchant_order_id = xstrdup(ref);
+	o->dialect = xstrdup("pharmacy");
+	o->payment_method = xstrdup(online ? "ONLINE" : "COD");
+	o->status_id = online ? ST_AWAITING_CONFIRMATION : ST_PLACED;
+	o->nlines = 1;
+	o->lines[0].pid = pid;
+	o->lines[0].sku_id = xstrdup(sku);
+	o->lines[0].name = xstrdup(sku);
+	o->lines[0].qty = qty;
+	o->lines[0].mrp = o->lines[0].offered = o->lines[0].discounted = UNIT;
+	o->lines[0].rx_required = rx;
+	o->ncharges = 1;
+	o->charges[0].type = xstrdup("handling_fee");
+	o->charges[0].display_text = xstrdup("Handling");
+	o->charges[0].amount = HANDLING;
+	o->payable = order_asked_value(o);
+	return o;
+}
+
+static struct order *create(const char *ref, const char *sku, int64_t pid, int64_t qty, int rx,
+			    int online, const char *const *urls, size_t n)
+{
+	struct orders_create_result res;
+	struct order *o = new_order(ref, sku, pid, qty, rx, online);
+	CHECK_INT(orders_create(&app, conn(), o, urls, n, 1000, render, NULL, &res), APO_OK);
+	return o;
+}
+
+/* Checks collected − refunds == value for the stored order; returns refunds. */
+static int64_t check_balanced(const char *order_id)
+{
+	struct order *o = order_new();
+	struct order_extras x;
+	struct ledger l;
+	CHECK_INT(orders_get_full(conn(), ORDERS_BY_ORDER_ID, "svc", order_id, o, &x, &l), APO_OK);
+	if (l.collected)
+		CHECK_INT(l.collected - l.refund_initiated, l.value);
+	int64_t refunds = l.refund_initiated;
+	order_extras_release(&x);
+	order_free(o);
+	return refunds;
+}
+
+static void test_prescription_rule(int64_t rx_pid)
+{
+	static const char *const url[] = {"https://rx.example.com/1.pdf"};
+	struct order *o = create("rx-none", "RX", rx_pid, 1, 1, 0, NULL, 0);
+	CHECK_INT(o->status_id, ST_RX_REQUIRED);
+	order_free(o);
+	o = create("rx-url", "RX", rx_pid, 1, 1, 0, url, 1);
+	CHECK_INT(o->status_id, ST_PLACED);
+	order_free(o);
+
+	/* ONLINE: the URL sent at create counts at confirm. */
+	enum orders_paid_outcome out;
+	o = create("rx-online", "RX", rx_pid, 1, 1, 1, url, 1);
+	CHECK_INT(o->status_id, ST_AWAITING_CONFIRMATION);
+	CHECK_INT(orders_apply_payment(&app, conn(), o, "T-rx", UNIT + HANDLING, &out, NULL),
+		  APO_OK);
+	CHECK_INT(out, PAID_CONFIRMED);
+	CHECK_INT(o->status_id, ST_PLACED);
+	order_free(o);
+	o = create("rx-online-none", "RX", rx_pid, 1, 1, 1, NULL, 0);
+	CHECK_INT(orders_apply_payment(&app, conn(), o, "T-rx2", UNIT + HANDLING, &out, NULL),
+		  APO_OK);
+	CHECK_INT(o->status_id, ST_RX_REQUIRED);
+	/* Adding one moves 100 -> 110; verify moves on to 120. */
+	struct order *p = order_new();
+	CHECK_INT(orders_add_prescriptions(&app, conn(), "svc", o->order_id, url, 1, p), APO_OK);
+	CHECK_INT(p->status_id, ST_RX_REVIEW);
+	order_release(p);
+	CHECK_INT(orders_verify_prescriptions(&app, conn(), o->order_id, 1, p), APO_OK);
+	CHECK_INT(p->status_id, ST_ALLOCATION);
+	order_free(p);
+	order_free(o);
+}
+
+static void test_partial_cancel_then_old_amount(int64_t pid)
+{
+	struct orders_cancel_units one = {"OTC", 1};
+	struct orders_refund refund;
+	enum orders_paid_outcome out;
+	size_t bad;
+	int64_t before = reserved_of("OTC");
+	struct order *o = create("pc", "OTC", pid, 2, 0, 1, NULL, 0);
+	struct order *c = order_new();
+	CHECK_INT(reserved_of("OTC"), before + 2);
+
+	CHECK_INT(orders_cancel(&app, conn(), "svc", o->order_id, &one, 1, "r", c, &bad, &refund),
+		  APO_OK);
+	CHECK_INT(c->status_id, ST_AWAITING_CONFIRMATION);
+	CHECK_INT(c->payable, UNIT + HANDLING); /* what is due dropped */
+	CHECK_INT(refund.amount, 0);
+	CHECK_INT(reserved_of("OTC"), before + 1);
+
+	/* The customer paid what was asked at create: confirmed, one unit back. */
+	CHECK_INT(orders_apply_payment(&app, conn(), c, "T-pc", 2 * UNIT + HANDLING, &out, &refund),
+		  APO_OK);
+	CHECK_INT(out, PAID_CONFIRMED);
+	CHECK_INT(refund.amount, UNIT);
+	CHECK_STR(refund.type, "PARTIAL");
+	CHECK_STR(refund.transaction_id, "T-pc");
+	CHECK_INT(check_balanced(o->order_id), UNIT);
+	/* Paid again (a retry): nothing changes. */
+	CHECK_INT(orders_apply_payment(&app, conn(), c, "T-pc", 2 * UNIT + HANDLING, &out, &refund),
+		  APO_OK);
+	CHECK_INT(out, PAID_ALREADY);
+	CHECK_INT(refund.amount, 0);
+	CHECK_INT(check_balanced(o->order_id), UNIT);
+
+	/* An operator's cancel of the paid order refunds the rest. */
+	order_release(c);
+	CHECK_INT(orders_operator_move(&app, conn(), o->order_id, ST_CANCELLED, NULL, "op", NULL,
+				       NULL, c),
+		  APO_OK);
+	CHECK_INT(check_balanced(o->order_id), 2 * UNIT + HANDLING);
+	CHECK_INT(reserved_of("OTC"), before);
+	order_free(c);
+	order_free(o);
+}
+
+static void test_mismatch_leaves_the_order(int64_t pid)
+{
+	enum orders_paid_outcome out;
+	struct order *o = create("mm", "OTC", pid, 1, 0, 1, NULL, 0);
+	CHECK_INT(orders_apply_payment(&app, conn(), o, "T-mm", 100, &out, NULL), APO_OK);
+	CHECK_INT(out, PAID_MISMATCH);
+	CHECK_INT(o->status_id, ST_AWAITING_CONFIRMATION);
+	CHECK_INT(check_balanced(o->order_id), 0);
+	order_free(o);
+}
+
+static void test_payment_after_cancel(int64_t pid)
+{
+	struct orders_refund refund;
+	enum orders_paid_outcome out;
+	size_t bad;
+	int64_t before = reserved_of("OTC");
+	struct order *o = create("pac", "OTC", pid, 1, 0, 1, NULL, 0);
+	struct order *c = order_new();
+	CHECK_INT(orders_cancel(&app, conn(), "svc", o->order_id, NULL, 0, "r", c, &bad, &refund),
+		  APO_OK);
+	CHECK_INT(c->status_id, ST_CANCELLED);
+	CHECK_INT(reserved_of("OTC"), before);
+	for (int i = 0; i < 2; i++) {
+		CHECK_INT(
+		    orders_apply_payment(&app, conn(), c, "T-pac", UNIT + HANDLING, &out, &refund),
+		    APO_OK);
+		CHECK_INT(out, PAID_ORDER_CANCELLED);
+		/* Recorded and refunded in full once per transaction id. */
+		CHECK_INT(refund.amount, i == 0 ? UNIT + HANDLING : 0);
+		if (i == 0)
+			CHECK_STR(refund.type, "FULL");
+	}
+	CHECK_INT(check_balanced(o->order_id), UNIT + HANDLING);
+	/* A cancelled order cannot be cancelled again. */
+	CHECK_INT(orders_cancel(&app, conn(), "svc", o->order_id, NULL, 0, "r", c, &bad, &refund),
+		  APO_ERR_STATE);
+	order_free(c);
+	order_free(o);
+}
+
+int main(void)
+{
+	char path[] = "/tmp/apotheca-test-service-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	log_set_level(LOG_ERROR);
+	stock_events_init();
+	app.cfg.public_url = xstrdup("http://127.0.0.1:1");
+	db = store_open(path);
+	CHECK(db != NULL);
+	CHECK_INT(store_migrate(db), APO_OK);
+	make_merchant();
+	int64_t rx_pid = make_product("RX", 1), pid = make_product("OTC", 0);
+	test_prescription_rule(rx_pid);
+	test_partial_cancel_then_old_amount(pid);
+	test_mismatch_leaves_the_order(pid);
+	test_payment_after_cancel(pid);
+	store_close(db);
+	free(app.cfg.public_url);
+	unlink(path);
+	char side[sizeof(path) + 8];
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+	T_DONE();
+}
