@@ -30,6 +30,24 @@ The rules, in one place:
   higher due confirms and refunds the difference; a payment captured for
   an order cancelled or expired meanwhile is recorded and refunded in full
   (the answer stays the seed's 500).
+
+Where SPEC and the issue are silent, the model takes these positions:
+- An operator's move to 99 (from 120, 20, 45, 95, or 15/100/110) refunds
+  what is still collected, as a merchant's cancel does: the identity says
+  0 is held once cancelled, whoever cancels.
+- 95 (cancellation initiated) keeps the stock until 99 gives it back.
+- Charges are fixed when the order is created; a partial cancel keeps them.
+- A confirm paying the current due, or an earlier higher due, is accepted;
+  any other amount is a mismatch (400, flagged).
+- A confirm sent after the order was cancelled answers the seed's 500; the
+  server may skip the payment API then, but if it asks and hears SUCCESS
+  it records the payment and refunds it.
+- An order whose Rx units were all cancelled by a partial cancel may be
+  placed at 15 or wait in 100 at confirm (either is accepted); one in 100
+  stays there (100 → 15 is not a §5 move).
+- A whole cancel may or may not count every unit as cancelled in the admin
+  view's lines (track keeps the quantities, as the seed does).
+- Returns (140 → 141 → 142) refund nothing by themselves.
 """
 
 import copy
