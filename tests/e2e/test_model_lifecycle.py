@@ -953,6 +953,64 @@ class Reproductions(ModelDriver):
         self.finish()
 
 
+class ModelSelfCheck(unittest.TestCase):
+    """The model alone keeps its own invariants under random operations,
+    sequential and at once (no server: a wrong model would blame it)."""
+
+    def test_the_model_keeps_stock_money_and_moves_right(self):
+        rng = random.Random(SEED)
+        w = M.World()
+        w.on_hand = {"A": 5, "B": 3, "R": 4}
+        prices = {"A": 15050, "B": 9999, "R": 2001}
+        for n in range(3000):
+            keys = list(w.orders)
+            key = rng.choice(keys) if keys else None
+            o = w.orders.get(key)
+            ops = []
+            for _ in range(rng.choice([1, 1, 2])):
+                kind = rng.choice(["create", "confirm", "cancel", "partial", "move", "rx", "verify", "expire"])
+                if kind == "create" or o is None:
+                    cart = {s: rng.randint(1, 3) for s in rng.sample(sorted(prices), rng.randint(1, 3))}
+                    lines = [M.Line(s, q, prices[s], s == "R") for s, q in cart.items()]
+                    spec = M.Order("o%d-%d" % (n, len(ops)), "main", "r", rng.choice(["COD", "ONLINE"]), lines,
+                                   rng.choice([0, 2500]), rng.choice([0, 1]))
+                    ops.append(M.op_create(spec))
+                elif kind == "confirm":
+                    due = o.due()
+                    amount = rng.choice([due, max(o.dues), due - 1])
+                    ops.append(M.op_confirm(key, rng.choice(["SUCCESS", "SUCCESS", "FAILED", "ERROR"]), amount))
+                elif kind in ("cancel", "partial"):
+                    skus = None
+                    if kind == "partial":
+                        skus = {l.sku: rng.randint(1, max(1, l.open)) for l in o.lines}
+                    ops.append(M.op_cancel(key, skus))
+                elif kind == "move":
+                    ops.append(M.op_admin_move(key, rng.choice(M.ALL_STATUSES + [180])))
+                elif kind == "rx":
+                    ops.append(M.op_add_prescriptions(key, 1))
+                elif kind == "verify":
+                    ops.append(M.op_verify(key, rng.random() < 0.5))
+                else:
+                    ops.append(M.op_expire(key))
+            outs = M.interleave(w, ops)
+            self.assertTrue(outs)
+            for w2, resps in outs:
+                self.assertTrue(all(r is not None for r in resps))
+                for sku in w2.on_hand:
+                    self.assertGreaterEqual(w2.available(sku), 0)
+                    self.assertGreaterEqual(w2.on_hand[sku], 0)
+                for k, o2 in w2.orders.items():
+                    self.assertIn(o2.history[0], M.INITIAL)
+                    for a_, b_ in zip(o2.history, o2.history[1:]):
+                        self.assertIn(b_, M.ALLOWED[a_], (k, o2.history))
+                    if o2.collected() or o2.refunded():
+                        self.assertEqual(o2.collected() - o2.refunded(), o2.held_value(), (k, o2.history))
+            w = rng.choice(outs)[0]
+            if rng.random() < 0.05:
+                w = w.copy()
+                w.on_hand["A"] += 2
+
+
 def weight(diffs):
     """How far an outcome is from what the server shows: whether the
     payment API was asked is seen for certain, so it outweighs the rest."""
