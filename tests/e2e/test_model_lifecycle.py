@@ -44,7 +44,7 @@ USER = {"email": "model@example.com", "mobile": "8465944178", "first_name": "M",
         "address": ADDRESS}
 # (sku, name, mrp, price, rx, stock, pool): "main" SKUs are scarce (orders
 # compete for them); "quick" SKUs serve the merchant whose payment window
-# is 1 s, plentiful so its expiries never decide another order's fate.
+# is 2 s, plentiful so its expiries never decide another order's fate.
 SKUS = [("MA", 200, 150, False, 12, "main"), ("MB", 120, 99.5, False, 8, "main"),
         ("MC", 40, 37.25, False, 30, "main"), ("MRX1", 230, 210, True, 10, "main"),
         ("MRX2", 70, 64.4, True, 6, "main"),
@@ -269,7 +269,7 @@ class ModelDriver(ServerTest):
 
     def match(self, label, ops, optional, resps, touched):
         world = self.world
-        # Orders of the 1 s window may expire at any time: settle those this
+        # Orders of the 2 s window may expire at any time: settle those this
         # step does not touch, and read stock while none of them moves.
         for _ in range(5):
             waiting = self.quick_waiting(world, touched)
@@ -278,7 +278,8 @@ class ModelDriver(ServerTest):
             stock = self.observe_stock()
             after = self.quick_statuses(waiting)
             tobs = {k: self.observe_order(k) for k in touched if self.world_has_quick180(k)}
-            if before == after and all(tobs[k]["status"] == obs[k]["status"] for k in tobs if obs[k]):
+            if before == after and all(obs[k] is None or tobs[k] is None or tobs[k]["status"] == obs[k]["status"]
+                                       for k in tobs):
                 break
         for k, st in after.items():
             if st == 99:
@@ -664,7 +665,7 @@ class ModelDriver(ServerTest):
         self.log.append("step %d: the refund endpoint fails its next %d calls" % (self.step, n))
 
     def do_quick(self):
-        """An order of the 1 s payment window: wait out the window, or
+        """An order of the 2 s payment window: wait out the window, or
         confirm with a payment API slow enough for the expiry to win."""
         if len(self.quick_waiting(self.world)) >= 3:
             return
