@@ -35,7 +35,7 @@ FUZZ_SECONDS ?= 30
 
 PY := /usr/bin/python3
 
-.PHONY: fuzz openapi all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
+.PHONY: FORCE fuzz openapi all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
 
 # The first rule is the default: plain `make` installs missing build packages
 # (order-only `deps` below) and builds the binary.
@@ -49,6 +49,14 @@ deps:
 
 test-deps:
 	@scripts/install-deps.sh test && { scripts/install-deps.sh browser || echo 'warning: browser packages did not install; the browser test will fail (E2E_REQUIRE_BROWSER=1)' >&2; }
+
+# The build's identity; the script rewrites the header only when it changes.
+$(B)/gen/build_info.h: FORCE
+	@scripts/gen-build-info.sh $@
+
+$(B)/obj/src/version.o $(B)/asan/obj/src/version.o $(B)/fuzz/obj/src/version.o: $(B)/gen/build_info.h
+
+FORCE:
 
 $(B)/gen/migrations.c: $(MIGR) scripts/embed-migrations.sh
 	@mkdir -p $(@D)

@@ -8,6 +8,7 @@
 
 #include "http/metrics.h"
 #include "http/router.h"
+#include "version.h"
 #include "base/buf.h"
 #include "base/banned.h"
 
@@ -64,6 +65,10 @@ static const char *slot_name(size_t i)
 
 void metrics_render(struct buf *out)
 {
+	buf_adds(out, "# HELP apotheca_build_info The running build: version and git commit.\n"
+		      "# TYPE apotheca_build_info gauge\n");
+	buf_addf(out, "apotheca_build_info{version=\"%s\",commit=\"%s\"} 1\n", apotheca_version(),
+		 apotheca_commit());
 	buf_adds(out, "# HELP apotheca_http_requests_total Requests by route and status.\n"
 		      "# TYPE apotheca_http_requests_total counter\n");
 	for (size_t i = 0; i < NSLOTS; i++)

@@ -14,10 +14,12 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "http/req.h"
 #include "http/server.h"
+#include "http/listen.h"
 #include "http/metrics.h"
 #include "out/outbox.h"
 #include "store/store.h"
@@ -356,17 +358,15 @@ static void *sweeper_main(void *arg)
 
 int server_run(struct app *app)
 {
-	struct sockaddr_in addr;
 	sigset_t set;
 	int sig;
+	char why[200];
 	struct sweeper sw = {.app = app};
 
-	memset(&addr, 0, sizeof(addr));
-	addr.sin_family = AF_INET;
-	addr.sin_port = htons((uint16_t)app->cfg.port);
-	if (inet_pton(AF_INET, app->cfg.listen_host, &addr.sin_addr) != 1) {
-		log_error("listen address must be an IPv4 address", "\"host\":\"%s\"",
-			  app->cfg.listen_host);
+	int fd = listen_open(&app->cfg, why, sizeof(why));
+	if (fd < 0) {
+		log_error("cannot listen", "\"host\":\"%s\",\"port\":%u,\"error\":\"%s\"",
+			  app->cfg.listen_host, app->cfg.port, why);
 		return -1;
 	}
 	sigemptyset(&set);
@@ -378,12 +378,13 @@ int server_run(struct app *app)
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
 			 MHD_ALLOW_SUSPEND_RESUME;
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, app, MHD_OPTION_SOCK_ADDR, &addr,
+		flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, app, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)SERVER_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)SERVER_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+		MHD_OPTION_END);
 	if (!d) {
+		close(fd);
 		log_error("cannot listen", "\"host\":\"%s\",\"port\":%u", app->cfg.listen_host,
 			  app->cfg.port);
 		return -1;
@@ -399,8 +400,9 @@ int server_run(struct app *app)
 		MHD_stop_daemon(d);
 		return -1;
 	}
-	log_info("listening", "\"host\":\"%s\",\"port\":%u,\"threads\":%u,\"db\":\"%s\"",
-		 app->cfg.listen_host, app->cfg.port, app->cfg.threads,
+	log_info("listening",
+		 "\"host\":\"%s\",\"port\":%u,\"public_url\":\"%s\",\"threads\":%u,\"db\":\"%s\"",
+		 app->cfg.listen_host, app->cfg.port, app->cfg.public_url, app->cfg.threads,
 		 store_backend_name(app->store));
 	do {
 		if (sigwait(&set, &sig) != 0)
