@@ -192,6 +192,26 @@ paths = {
                                                    dict(aerr, **{"200": resp("Delivery", obj), "409": resp("Not failed", ae)}), security=AD)},
 }
 
+# The merchant sandbox: only with `apotheca serve --sandbox` (src/api/sandbox.h).
+SB = "Only when the server runs with --sandbox. "
+paths.update({
+    "/sandbox/merchants/{merchant_id}/transactions/{merchant_order_id}": {"get": op(
+        "Sandbox payment API: transaction status", "sandbox",
+        {"200": resp(SB + "SUCCESS with the order's payable amount; ids ending -pending/-failed answer that", obj),
+         "404": resp("No such merchant or order", obj)}, security=NONE)},
+    "/sandbox/merchants/{merchant_id}/refunds": {"post": op(
+        "Sandbox payment API: refund (always SUCCESS)", "sandbox", {"200": resp(SB + "{refund_id, status}", obj)},
+        body(obj), NONE)},
+    "/sandbox/merchants/{merchant_id}/webhooks": {"post": op(
+        "Sandbox webhook receiver: verifies X-Apotheca-Signature and keeps the event", "sandbox",
+        {"200": resp(SB + "{status: received, signature_valid}", obj), "404": resp("No such merchant", obj)},
+        body(obj), NONE)},
+    "/sandbox/webhooks": {"get": op("Sandbox webhook inbox, newest first", "sandbox",
+                                    {"200": resp(SB + "HTML", {"type": "string"}, "text/html")}, security=NONE)},
+    "/sandbox/webhooks.json": {"get": op("Sandbox webhook inbox as JSON, newest first", "sandbox",
+                                         {"200": resp(SB + "{events: [...]}", obj)}, security=NONE)},
+})
+
 # Path parameters, from the templates.
 import re
 for path, item in paths.items():
@@ -250,7 +270,7 @@ doc = {
     "info": {"title": "apotheca", "version": "1.0.0",
              "description": "Order and fulfilment server: pharmacy partner API, logistics API, admin API, public tracking."},
     "servers": [{"url": "/"}],
-    "tags": [{"name": t} for t in ("pharmacy", "logistics", "admin", "tracking", "health")],
+    "tags": [{"name": t} for t in ("pharmacy", "logistics", "admin", "tracking", "health", "sandbox")],
     "paths": paths,
     "webhooks": webhooks,
     "components": {

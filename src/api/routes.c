@@ -6,6 +6,7 @@
 #include "api/routes.h"
 #include "api/idempotency.h"
 #include "api/order_flow.h"
+#include "api/sandbox.h"
 #include "app.h"
 #include "base/banned.h"
 
@@ -26,6 +27,8 @@ void app_routes(struct app *app)
 	logistics_product_routes(rt);
 	logistics_order_routes(rt);
 	admin_merchant_product_routes(rt);
+	if (app->cfg.sandbox)
+		sandbox_routes(rt);
 }
 
 const app_task_fn app_tasks[] = {flow_expire_task, idem_purge_task, NULL};
