@@ -158,7 +158,8 @@ test: test-deps
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
-run: deps
+run:
+	@scripts/install-deps.sh run
 	@$(MAKE) --no-print-directory all
 	@scripts/run-demo.sh
 

@@ -5,13 +5,16 @@ set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libjwt-dev
 	libcurl4-openssl-dev libsqlite3-dev libpq-dev libssl-dev openssl)
-test_pkgs=(python3 postgresql sqlite3 curl clang libclang-rt-14-dev)
+# make run prints curl lines; the README's walk-through pipes answers through jq.
+run_pkgs=(curl jq)
+test_pkgs=(python3 postgresql sqlite3 curl jq clang libclang-rt-14-dev)
 case "${1:-build}" in
 build) want=("${build_pkgs[@]}") ;;
+run) want=("${build_pkgs[@]}" "${run_pkgs[@]}") ;;
 test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
 bench) want=("${build_pkgs[@]}" "${test_pkgs[@]}" wrk) ;;
 browser) want=(chromium chromium-driver python3-selenium) ;;
-*) echo "usage: $0 build|test|bench|browser" >&2; exit 2 ;;
+*) echo "usage: $0 build|run|test|bench|browser" >&2; exit 2 ;;
 esac
 
 missing=()
