@@ -35,7 +35,7 @@ FUZZ_SECONDS ?= 30
 
 PY := /usr/bin/python3
 
-.PHONY: FORCE fuzz openapi all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
+.PHONY: FORCE fuzz openapi openapi-lint all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
 
 # The first rule is the default: plain `make` installs missing build packages
 # (order-only `deps` below) and builds the binary.
@@ -43,6 +43,15 @@ all: $(B)/apotheca
 
 openapi:
 	$(PY) scripts/gen-openapi.py
+
+# Lints docs/openapi.json with Redocly CLI (version pinned in
+# package-lock.json, installed into ./node_modules; rules in redocly.yaml).
+node_modules/.bin/redocly: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+openapi-lint: node_modules/.bin/redocly
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint --format=stylish docs/openapi.json
 
 deps:
 	@scripts/install-deps.sh build
@@ -153,6 +162,7 @@ asan: $(B)/asan/apotheca $(ASAN_UNIT)
 test: export E2E_REQUIRE_BROWSER = 1
 test: test-deps
 	@$(MAKE) --no-print-directory -j2 check-banned all unit
+	@$(MAKE) --no-print-directory openapi-lint
 	@$(MAKE) --no-print-directory e2e-sqlite
 	@$(MAKE) --no-print-directory e2e-pg
 	@$(MAKE) --no-print-directory asan
