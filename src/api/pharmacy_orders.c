@@ -128,6 +128,7 @@ static int create_parse_or_reply(struct req *r, const json_t *body, struct creat
 /* The answer's data for a created order (also stored for retries). */
 static json_t *create_data(const struct order *o, const struct merchant *m, int64_t payment_id)
 {
+	log_ctx_put(LOG_CTX_ORDER_ID, o->order_id);
 	if (payment_id)
 		return json_pack("{s:s,s:s,s:I,s:s,s:o}", "order_id", o->order_id, "action",
 				 "map_payment", "payment_id", (json_int_t)payment_id,
@@ -464,6 +465,8 @@ static void confirm_offloaded(struct req *r)
 		money_format_fixed(o->payable, want);
 		fmt_into(msg, sizeof(msg), "Paid amount %s does not match payable amount %s", paid,
 			 want);
+		log_text(LOG_WARN, "payment amount mismatch: order flagged", "flag", msg,
+			 "transaction_id", ts.transaction_id);
 		if (store_begin(r->db, STORE_TX_WRITE) == APO_OK) {
 			if (order_set_flag(r->db, o->oid, msg) != APO_OK ||
 			    store_commit(r->db) != APO_OK)

@@ -94,6 +94,15 @@ static void set_request_id(struct req *r)
 	fmt_into(r->request_id, sizeof(r->request_id), "%016llx", (unsigned long long)z);
 }
 
+/* What the route's path names goes into the request's log context. */
+static void log_path_ids(struct req *r)
+{
+	const char *order = req_param(r, "order_id");
+	log_ctx_put(LOG_CTX_MERCHANT_ID, req_param(r, "merchant_id"));
+	log_ctx_put(LOG_CTX_ORDER_ID, order ? order : req_param(r, "id"));
+	log_ctx_put(LOG_CTX_MERCHANT_ORDER_ID, req_param(r, "merchant_order_id"));
+}
+
 static void dispatch(struct req *r)
 {
 	char allow[64];
@@ -112,6 +121,7 @@ static void dispatch(struct req *r)
 		}
 		return;
 	}
+	log_path_ids(r);
 	if (!(r->match.route->flags & ROUTE_NO_DB)) {
 		r->db = store_thread_conn(r->app->store);
 		if (!r->db) {
@@ -191,6 +201,7 @@ static void *offload_main(void *arg)
 		pthread_mutex_unlock(&offload.lock);
 
 		struct req *r = job.r;
+		log_bind(r->request_id, &r->log);
 		r->db = store_thread_conn(offload.app->store);
 		if (!r->db) {
 			req_add_header(r, "Retry-After", "1");
@@ -202,6 +213,7 @@ static void *offload_main(void *arg)
 			req_fail(r, 500, "internal", "Internal error");
 		if (r->finish && r->db)
 			r->finish(r);
+		log_bind(NULL, NULL);
 		__atomic_store_n(&r->done_async, 1, __ATOMIC_RELEASE);
 		MHD_resume_connection(r->conn);
 	}
@@ -293,7 +305,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!__atomic_load_n(&r->done_async, __ATOMIC_ACQUIRE))
 			return MHD_YES;
 	} else {
+		log_bind(r->request_id, &r->log);
 		dispatch(r);
+		log_bind(NULL, NULL);
 		if (r->went_async)
 			return MHD_YES;
 	}
@@ -312,8 +326,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	int64_t us = (now_ns() - r->start_ns) / 1000;
 	const char *route = r->match.route ? r->match.route->name : "unmatched";
 	metrics_observe(route, r->status, us);
-	if (app->cfg.access_log) {
+	/* A 5xx always says why, whether or not the access log is on. */
+	if (app->cfg.access_log || r->status >= 500) {
 		struct buf b;
+		enum log_level level = r->status >= 500 ? (r->status == 500 ? LOG_ERROR : LOG_WARN)
+							: LOG_INFO;
 		buf_init(&b);
 		buf_adds(&b, "\"method\":");
 		json_quote(&b, r->method_name);
@@ -322,7 +339,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		buf_addf(&b, ",\"route\":\"%s\",\"status\":%u,\"latency_us\":%lld,\"completed\":%s",
 			 route, r->status, (long long)us,
 			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false");
-		log_line(LOG_INFO, r->request_id, "access", "%s", b.data);
+		if (r->reason[0]) {
+			buf_adds(&b, ",\"error\":");
+			json_quote(&b, r->reason);
+		}
+		log_bind(r->request_id, &r->log);
+		log_line(level, r->request_id, "access", "%s", b.data);
+		log_bind(NULL, NULL);
 		buf_release(&b);
 	}
 	req_free(r);

@@ -176,9 +176,13 @@ static struct curl_slist *build_headers(const struct http_out_req *rq, struct ht
 {
 	struct curl_slist *h = NULL;
 	char sig[SIGN_VALUE_CAP];
+	const char *rid = log_bound_request_id();
 
 	*failed = 0;
 	h = add_header(h, "Accept", "application/json", failed);
+	/* The merchant's logs and ours join on the id of the request behind the call. */
+	if (rid && *rid && header_value_ok(rid))
+		h = add_header(h, "X-Request-ID", rid, failed);
 	/* No "Expect: 100-continue" round trip before a body. */
 	h = add_line(h, "Expect:", failed);
 	if (rq->body)
