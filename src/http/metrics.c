@@ -9,6 +9,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "version.h"
+#include "base/counters.h"
 #include "base/buf.h"
 #include "base/banned.h"
 
@@ -27,6 +28,12 @@ struct route_stats {
 };
 
 static const struct router *routes;
+static atomic_llong inflight;
+
+void metrics_inflight(int delta)
+{
+	atomic_fetch_add_explicit(&inflight, delta, memory_order_relaxed);
+}
 static struct route_stats stats[NSLOTS];
 
 void metrics_init(const struct router *rt)
@@ -69,6 +76,12 @@ void metrics_render(struct buf *out)
 		      "# TYPE apotheca_build_info gauge\n");
 	buf_addf(out, "apotheca_build_info{version=\"%s\",commit=\"%s\"} 1\n", apotheca_version(),
 		 apotheca_commit());
+	buf_addf(out,
+		 "# HELP apotheca_http_requests_in_flight Requests received and not yet answered.\n"
+		 "# TYPE apotheca_http_requests_in_flight gauge\n"
+		 "apotheca_http_requests_in_flight %lld\n",
+		 atomic_load(&inflight));
+	counters_render(out);
 	buf_adds(out, "# HELP apotheca_http_requests_total Requests by route and status.\n"
 		      "# TYPE apotheca_http_requests_total counter\n");
 	for (size_t i = 0; i < NSLOTS; i++)

@@ -269,6 +269,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!r) {
 		r = xmalloc(sizeof(*r));
 		req_init(r);
+		metrics_inflight(1);
 		r->app = cls;
 		r->conn = conn;
 		r->method_name = method;
@@ -326,6 +327,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	int64_t us = (now_ns() - r->start_ns) / 1000;
 	const char *route = r->match.route ? r->match.route->name : "unmatched";
 	metrics_observe(route, r->status, us);
+	metrics_inflight(-1);
 	/* A 5xx always says why, whether or not the access log is on. */
 	if (app->cfg.access_log || r->status >= 500) {
 		struct buf b;

@@ -10,6 +10,7 @@
 
 #include "out/http_out.h"
 #include "out/sign.h"
+#include "base/counters.h"
 #include "base/log.h"
 #include "base/banned.h"
 
@@ -270,7 +271,7 @@ static void classify(CURLcode cc, const struct sink *sink, const char *errbuf,
 	fmt_into(resp->error, sizeof(resp->error), "%s", why);
 }
 
-int http_out_send(const struct http_out_req *rq, struct http_out_resp *resp)
+static int send_once(const struct http_out_req *rq, struct http_out_resp *resp)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct sink sink = {&resp->body, 0};
@@ -310,4 +311,29 @@ int http_out_send(const struct http_out_req *rq, struct http_out_resp *resp)
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	resp->outcome = HTTP_OUT_OK;
 	return 0;
+}
+
+static const char *outcome_name(int rc, const struct http_out_resp *resp)
+{
+	if (rc == 0)
+		return http_out_ok_status(resp->status) ? "ok" : "http_error";
+	switch (resp->outcome) {
+	case HTTP_OUT_TIMEOUT:
+		return "timeout";
+	case HTTP_OUT_UNREACHABLE:
+		return "unreachable";
+	default:
+		return "failed";
+	}
+}
+
+int http_out_send(const struct http_out_req *rq, struct http_out_resp *resp)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = send_once(rq, resp);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	int64_t us = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
+	counters_outbound(rq->kind, outcome_name(rc, resp), us);
+	return rc;
 }

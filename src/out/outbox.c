@@ -169,6 +169,7 @@ static enum outcome post_webhook(const struct merchant *m, const char *body, siz
 	struct http_out_resp resp;
 	enum outcome out = OUT_RETRY;
 	struct http_out_req rq = {.method = "POST",
+				  .kind = "webhook",
 				  .url = m->webhook_url,
 				  .body = body,
 				  .body_len = len,

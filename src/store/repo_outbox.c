@@ -89,6 +89,8 @@ static struct store_sql q_list_state = {
 static struct store_sql q_list_all = {.sql = "SELECT " OUTBOX_COLS
 					     " FROM outbox ORDER BY id DESC LIMIT ?"};
 static struct store_sql q_count = {.sql = "SELECT COUNT(*) FROM outbox WHERE state = ?"};
+static struct store_sql q_oldest = {
+    .sql = "SELECT COALESCE(MIN(first_at), 0) FROM outbox WHERE state = 'pending'"};
 
 static int64_t wall_ms(void)
 {
@@ -421,6 +423,11 @@ enum apo_result outbox_count(struct store_conn *c, const char *state, int64_t *o
 {
 	struct store_val arg = SV_TEXT(state);
 	return store_query_int(c, &q_count, &arg, 1, out);
+}
+
+enum apo_result outbox_oldest_pending_ms(struct store_conn *c, int64_t *first_at_ms)
+{
+	return store_query_int(c, &q_oldest, NULL, 0, first_at_ms);
 }
 
 enum apo_result outbox_retry(struct store_conn *c, int64_t id, int64_t now_ms,

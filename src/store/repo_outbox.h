@@ -200,6 +200,9 @@ void outbox_rows_free(struct outbox_row *rows, size_t n);
 /* Counts rows in state (for metrics: the pending backlog). */
 enum apo_result outbox_count(struct store_conn *c, const char *state, int64_t *out);
 
+/* When (Unix ms) the oldest pending row was first due; 0 when none is pending. */
+enum apo_result outbox_oldest_pending_ms(struct store_conn *c, int64_t *first_at_ms);
+
 /*
  * An operator's retry of a parked row: failed -> pending, due now, with
  * first_at = now_ms so it gets another give-up window of retries. attempts
