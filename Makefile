@@ -35,7 +35,14 @@ FUZZ_SECONDS ?= 30
 
 PY := /usr/bin/python3
 
-.PHONY: FORCE fuzz openapi openapi-lint all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
+# make install PREFIX=/usr/local (DESTDIR for staging): the binary, the
+# systemd unit, an example environment file and the docs.
+PREFIX  ?= /usr/local
+BINDIR  := $(PREFIX)/bin
+DOCDIR  := $(PREFIX)/share/doc/apotheca
+UNITDIR := $(PREFIX)/lib/systemd/system
+
+.PHONY: install FORCE fuzz openapi openapi-lint all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
 
 # The first rule is the default: plain `make` installs missing build packages
 # (order-only `deps` below) and builds the binary.
@@ -177,6 +184,15 @@ bench:
 	@scripts/install-deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@scripts/bench.sh
+
+install: $(B)/apotheca
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(B)/apotheca $(DESTDIR)$(BINDIR)/apotheca
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' packaging/apotheca.service.in \
+		>$(DESTDIR)$(UNITDIR)/apotheca.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/apotheca.service
+	install -m 0644 packaging/apotheca.env.example README.md docs/API.md docs/openapi.json \
+		$(DESTDIR)$(DOCDIR)/
 
 format:
 	clang-format -i $(SRC) $(shell find src -name '*.h') $(UNIT_SRC)
