@@ -69,16 +69,19 @@ static json_t *inbox_json(void)
 	json_t *arr = json_array();
 	pthread_mutex_lock(&inbox.lock);
 	for (size_t k = inbox.count; k-- > 0;) {
-		const struct sandbox_event *ev = &inbox.events[(inbox.head + k) % SANDBOX_MAX_EVENTS];
+		const struct sandbox_event *ev =
+		    &inbox.events[(inbox.head + k) % SANDBOX_MAX_EVENTS];
 		json_t *payload = ev->body ? json_loadb(ev->body, ev->body_len, 0, NULL) : NULL;
 		json_t *id = json_is_object(payload) ? json_object_get(payload, "event_id") : NULL;
-		json_t *type = json_is_object(payload) ? json_object_get(payload, "event_type") : NULL;
-		json_array_append_new(
-		    arr, json_pack("{s:I,s:s,s:s,s:b,s:s?,s:O?,s:O?,s:o?}", "received_ms",
-				   (json_int_t)ev->received_ms, "merchant_id", ev->merchant_id,
-				   "request_id", ev->request_id, "signature_valid", ev->signature_valid,
-				   "signature_error", ev->why[0] ? ev->why : NULL, "event_id", id,
-				   "event_type", type, "payload", payload));
+		json_t *type =
+		    json_is_object(payload) ? json_object_get(payload, "event_type") : NULL;
+		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:b,s:s?,s:O?,s:O?,s:o?}",
+						     "received_ms", (json_int_t)ev->received_ms,
+						     "merchant_id", ev->merchant_id, "request_id",
+						     ev->request_id, "signature_valid",
+						     ev->signature_valid, "signature_error",
+						     ev->why[0] ? ev->why : NULL, "event_id", id,
+						     "event_type", type, "payload", payload));
 	}
 	pthread_mutex_unlock(&inbox.lock);
 	return arr;
@@ -105,8 +108,8 @@ static int parse_signature(const char *h, int64_t *t, char v1[SIGN_HEX_CAP])
  * recompute the MAC over "t.body" with the signing secret, compare in
  * constant time, refuse stale timestamps. 1 when valid, else 0 with why.
  */
-static int signature_valid(const char *secret, const char *header, const char *body,
-			   size_t len, char *why, size_t cap)
+static int signature_valid(const char *secret, const char *header, const char *body, size_t len,
+			   char *why, size_t cap)
 {
 	char v1[SIGN_HEX_CAP], expect[SIGN_VALUE_CAP];
 	int64_t t, now = now_s();
@@ -234,7 +237,8 @@ static void webhook(struct req *r)
 			 "\"merchant_id\":\"%s\",\"why\":\"%s\"", m.id, ev.why);
 	int valid = ev.signature_valid;
 	inbox_add(&ev);
-	req_reply_json(r, 200, json_pack("{s:s,s:b}", "status", "received", "signature_valid", valid));
+	req_reply_json(r, 200,
+		       json_pack("{s:s,s:b}", "status", "received", "signature_valid", valid));
 out:
 	merchant_release(&m);
 }
@@ -258,7 +262,8 @@ static void html_time(struct buf *b, int64_t ms)
 static void html_event(struct buf *b, json_t *ev)
 {
 	json_t *payload = json_object_get(ev, "payload");
-	char *pretty = payload ? json_dumps(payload, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : NULL;
+	char *pretty =
+	    payload ? json_dumps(payload, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : NULL;
 	const char *why = json_string_value(json_object_get(ev, "signature_error"));
 	json_t *id = json_object_get(ev, "event_id");
 	char *id_text = id ? json_dumps(id, JSON_ENCODE_ANY) : NULL;
@@ -307,8 +312,9 @@ static void webhooks_html(struct req *r)
 		     "pre{background:#f3f5f7;padding:.5rem;overflow:auto;font-size:13px}"
 		     ".ok{color:#137333;font-weight:600}.bad{color:#b3261e;font-weight:600}"
 		     "</style></head><body><h1>Sandbox webhook inbox</h1>");
-	html_escapef(&b, "<p>The latest %zu events the sandbox merchant received, newest first "
-			 "(at most %d; refreshes every 5 s; JSON at ",
+	html_escapef(&b,
+		     "<p>The latest %zu events the sandbox merchant received, newest first "
+		     "(at most %d; refreshes every 5 s; JSON at ",
 		     json_array_size(events), SANDBOX_MAX_EVENTS);
 	buf_adds(&b, "<a href='/sandbox/webhooks.json'>/sandbox/webhooks.json</a>).</p>\n");
 	if (!json_array_size(events))
@@ -323,7 +329,8 @@ static void webhooks_html(struct req *r)
 
 void sandbox_routes(struct router *rt)
 {
-	router_add(rt, HTTP_GET, "/sandbox/merchants/{merchant_id}/transactions/{merchant_order_id}",
+	router_add(rt, HTTP_GET,
+		   "/sandbox/merchants/{merchant_id}/transactions/{merchant_order_id}",
 		   transaction_status, "sandbox_transaction_status");
 	router_add_flags(rt, HTTP_POST, "/sandbox/merchants/{merchant_id}/refunds", refund,
 			 "sandbox_refund", ROUTE_NO_DB);
