@@ -51,6 +51,9 @@ curl -s $base/admin/v1/skus/248941 -H "Authorization: Bearer $admin_hint"
 
 Webhooks the demo merchant received: $base/sandbox/webhooks (JSON: /sandbox/webhooks.json)
 
+The README's walk-throughs (pharmacy COD and ONLINE orders, refunds, track,
+webhooks, logistics, admin moves) work as pasted from another shell.
+
 Serving on $base with database $APOTHECA_DB (Ctrl-C stops).
 MSG
 

@@ -98,8 +98,11 @@ static void set_request_id(struct req *r)
 static void log_path_ids(struct req *r)
 {
 	const char *order = req_param(r, "order_id");
+	/* Only the logistics order routes call an order "{id}". */
+	if (!order && strncmp(r->match.route->pattern, "/2015-01-01/orders/", 19) == 0)
+		order = req_param(r, "id");
 	log_ctx_put(LOG_CTX_MERCHANT_ID, req_param(r, "merchant_id"));
-	log_ctx_put(LOG_CTX_ORDER_ID, order ? order : req_param(r, "id"));
+	log_ctx_put(LOG_CTX_ORDER_ID, order);
 	log_ctx_put(LOG_CTX_MERCHANT_ORDER_ID, req_param(r, "merchant_order_id"));
 }
 
