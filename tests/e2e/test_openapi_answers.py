@@ -62,6 +62,9 @@ class Answers(ServerTest):
         """Sends the request, asserts the status, and checks the answer
         against the document's response for it."""
         r = self.server.request(method, path, body=body, raw=raw, headers=headers)
+        if status is None:  # any success
+            self.assertTrue(200 <= r.status < 300, "%s %s: %r" % (method, path, r))
+            status = r.status
         self.assertEqual(r.status, status, "%s %s: %r" % (method, path, r))
         op, spec = response_for(template, method, status)
         self.assertIsNotNone(spec, "%s %s: %d is not documented" % (method, template, status))
@@ -274,8 +277,20 @@ class Answers(ServerTest):
         self.call("/sandbox/webhooks", "GET", "/sandbox/webhooks", 200)
         self.call("/sandbox/webhooks.json", "GET", "/sandbox/webhooks.json", 200)
 
+        # Documented GETs without path parameters that the script above does not
+        # know yet (lists added later) are called as they are.
         documented = {(p, m) for p, item in DOC["paths"].items() for m in item if m in ("get", "post", "put", "patch", "delete")}
-        self.assertEqual(documented - self.seen, set(), "operations never called")
+        by_scheme = {"adminToken": A, "merchantJwt": self.ph(), "logisticsBasic": L}
+        for p, m in sorted(documented - self.seen):
+            if m != "get" or "{" in p:
+                continue
+            sec = DOC["paths"][p][m].get("security", DOC.get("security", []))
+            headers = {}
+            for req in sec:
+                for scheme in req:
+                    headers.update(by_scheme.get(scheme, {}))
+            self.call(p, "GET", p, None, headers=headers)
+        self.assertEqual(documented - self.seen, set(), "operations never called: add them above")
 
     def test_webhook_payloads_match_their_schemas(self):
         """What reached the sandbox receiver matches the document's webhooks."""
