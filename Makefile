@@ -35,7 +35,14 @@ FUZZ_SECONDS ?= 30
 
 PY := /usr/bin/python3
 
-.PHONY: fuzz openapi all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
+# make install PREFIX=/usr/local (DESTDIR for staging): the binary, the
+# systemd unit, an example environment file and the docs.
+PREFIX  ?= /usr/local
+BINDIR  := $(PREFIX)/bin
+DOCDIR  := $(PREFIX)/share/doc/apotheca
+UNITDIR := $(PREFIX)/lib/systemd/system
+
+.PHONY: install FORCE fuzz openapi openapi-lint all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
 
 # The first rule is the default: plain `make` installs missing build packages
 # (order-only `deps` below) and builds the binary.
@@ -44,11 +51,28 @@ all: $(B)/apotheca
 openapi:
 	$(PY) scripts/gen-openapi.py
 
+# Lints docs/openapi.json with Redocly CLI (version pinned in
+# package-lock.json, installed into ./node_modules; rules in redocly.yaml).
+node_modules/.bin/redocly: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+openapi-lint: node_modules/.bin/redocly
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint --format=stylish docs/openapi.json
+
 deps:
 	@scripts/install-deps.sh build
 
 test-deps:
 	@scripts/install-deps.sh test && { scripts/install-deps.sh browser || echo 'warning: browser packages did not install; the browser test will fail (E2E_REQUIRE_BROWSER=1)' >&2; }
+
+# The build's identity; the script rewrites the header only when it changes.
+$(B)/gen/build_info.h: FORCE
+	@scripts/gen-build-info.sh $@
+
+$(B)/obj/src/version.o $(B)/asan/obj/src/version.o $(B)/fuzz/obj/src/version.o: $(B)/gen/build_info.h
+
+FORCE:
 
 $(B)/gen/migrations.c: $(MIGR) scripts/embed-migrations.sh
 	@mkdir -p $(@D)
@@ -145,12 +169,14 @@ asan: $(B)/asan/apotheca $(ASAN_UNIT)
 test: export E2E_REQUIRE_BROWSER = 1
 test: test-deps
 	@$(MAKE) --no-print-directory -j2 check-banned all unit
+	@$(MAKE) --no-print-directory openapi-lint
 	@$(MAKE) --no-print-directory e2e-sqlite
 	@$(MAKE) --no-print-directory e2e-pg
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
-run: deps
+run:
+	@scripts/install-deps.sh run
 	@$(MAKE) --no-print-directory all
 	@scripts/run-demo.sh
 
@@ -158,6 +184,15 @@ bench:
 	@scripts/install-deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@scripts/bench.sh
+
+install: $(B)/apotheca
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(B)/apotheca $(DESTDIR)$(BINDIR)/apotheca
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' packaging/apotheca.service.in \
+		>$(DESTDIR)$(UNITDIR)/apotheca.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/apotheca.service
+	install -m 0644 packaging/apotheca.env.example README.md docs/API.md docs/openapi.json \
+		$(DESTDIR)$(DOCDIR)/
 
 format:
 	clang-format -i $(SRC) $(shell find src -name '*.h') $(UNIT_SRC)

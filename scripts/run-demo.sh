@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make run`, after the build: loads the demo data (`apotheca demo`) into
 # APOTHECA_DB (default ./apotheca.db), mints a merchant token, prints
-# ready-to-paste requests, then becomes the server (`apotheca serve`).
+# ready-to-paste requests, then becomes the server with the merchant sandbox
+# (`apotheca serve --sandbox`): the demo merchant's payment API and webhook
+# receiver live under /sandbox/ of the same server.
 # Honours APOTHECA_LISTEN; sets APOTHECA_ADMIN_TOKEN=demo-admin-token when
 # it is unset. B picks the build directory (default build).
 set -euo pipefail
@@ -47,7 +49,12 @@ Admin API (token $admin_hint):
 
 curl -s $base/admin/v1/skus/248941 -H "Authorization: Bearer $admin_hint"
 
+Webhooks the demo merchant received: $base/sandbox/webhooks (JSON: /sandbox/webhooks.json)
+
+The README's walk-throughs (pharmacy COD and ONLINE orders, refunds, track,
+webhooks, logistics, admin moves) work as pasted from another shell.
+
 Serving on $base with database $APOTHECA_DB (Ctrl-C stops).
 MSG
 
-exec "$bin" serve
+exec "$bin" serve --sandbox

@@ -1,6 +1,7 @@
 /*
  * Reading SPEC §7's configuration from the environment (see config.h).
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 #include "config.h"
 #include "core/tz.h"
 #include "base/buf.h"
-#include "base/log.h"
 #include "base/strnum.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
@@ -20,16 +20,87 @@ void config_set(char **field, const char *value)
 	*field = value ? xstrdup(value) : NULL;
 }
 
-int config_set_listen(struct config *c, const char *hostport)
+int config_set_listen(struct config *c, const char *hostport, char *why, size_t cap)
 {
 	const char *colon = strrchr(hostport, ':');
+	const char *host = hostport;
+	size_t hlen;
 	int64_t port;
-	if (!colon || colon == hostport || strnum_i64z(colon + 1, 1, 65535, &port))
+	int v6 = 0;
+	unsigned char addr[16];
+	char tmp[CONFIG_MAX_LISTEN];
+
+	if (strlen(hostport) >= CONFIG_MAX_LISTEN || !colon || colon == hostport) {
+		fmt_into(why, cap, "wants HOST:PORT (localhost:8080, 127.0.0.1:8080 or [::1]:8080), got '%.80s'",
+			 hostport);
 		return -1;
+	}
+	if (strnum_i64z(colon + 1, 0, 65535, &port)) {
+		fmt_into(why, cap, "port '%.20s' is not a number 0..65535", colon + 1);
+		return -1;
+	}
+	hlen = (size_t)(colon - hostport);
+	if (hostport[0] == '[') {
+		if (hlen < 3 || hostport[hlen - 1] != ']') {
+			fmt_into(why, cap, "an IPv6 address goes in brackets: [::1]:8080");
+			return -1;
+		}
+		host = hostport + 1;
+		hlen -= 2;
+		v6 = 1;
+	}
+	memcpy(tmp, host, hlen);
+	tmp[hlen] = '\0';
+	if (v6 ? inet_pton(AF_INET6, tmp, addr) != 1
+	       : strcmp(tmp, "localhost") != 0 && inet_pton(AF_INET, tmp, addr) != 1) {
+		fmt_into(why, cap, "'%.80s' is not localhost, an IPv4 address or a bracketed IPv6 address",
+			 tmp);
+		return -1;
+	}
 	free(c->listen_host);
-	c->listen_host = xstrndup(hostport, (size_t)(colon - hostport));
+	c->listen_host = xstrdup(tmp);
+	c->listen_ipv6 = v6;
 	c->port = (unsigned)port;
 	return 0;
+}
+
+int config_set_public_url(struct config *c, const char *url, char *why, size_t cap)
+{
+	size_t len = strlen(url);
+	const char *host;
+
+	if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else {
+		fmt_into(why, cap, "'%.80s' does not start with http:// or https://", url);
+		return -1;
+	}
+	if (len > CONFIG_MAX_URL || !*host || *host == '/') {
+		fmt_into(why, cap, "'%.80s' has no host (or is longer than %d)", url, CONFIG_MAX_URL);
+		return -1;
+	}
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '?' || *p == '#') {
+			fmt_into(why, cap, "'%.80s' has a space, control character, '?' or '#'", url);
+			return -1;
+		}
+	while (len && url[len - 1] == '/')
+		len--;
+	free(c->public_url);
+	c->public_url = xstrndup(url, len);
+	return 0;
+}
+
+void config_default_public_url(struct config *c)
+{
+	char url[CONFIG_MAX_LISTEN + 16];
+	if (c->public_url)
+		return;
+	fmt_into(url, sizeof(url), c->listen_ipv6 ? "http://[%s]:%u" : "http://%s:%u",
+		 c->listen_host, c->port);
+	c->public_url = xstrdup(url);
 }
 
 static int split_keys(const char *list, char **keys, size_t *n)
@@ -54,7 +125,48 @@ static int env_i64(const char *name, int64_t min, int64_t max, int64_t *out)
 	if (!v || !*v)
 		return 0;
 	if (strnum_i64z(v, min, max, out)) {
-		log_error("bad configuration value", "\"variable\":\"%s\"", name);
+		fprintf(stderr, "apotheca: %s must be a whole number %lld..%lld, got '%.40s'\n", name,
+			(long long)min, (long long)max, v);
+		return -1;
+	}
+	return 0;
+}
+
+void config_init(struct config *c)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	char why[16];
+
+	memset(c, 0, sizeof(*c));
+	config_set(&c->db, "./apotheca.db");
+	config_set_listen(c, "127.0.0.1:8080", why, sizeof(why));
+	split_keys("1mg_client_access_key", c->access_keys, &c->naccess_keys);
+	split_keys("1mg_public_access_key", c->public_keys, &c->npublic_keys);
+	c->threads = cores > 0 ? (unsigned)cores : 2;
+	c->sweep_ms = 1000;
+	c->retry_base_ms = 30000;
+	c->retry_give_up_ms = CONFIG_RETRY_GIVE_UP_MS;
+	c->access_log = 1;
+}
+
+void config_db_from_env(struct config *c)
+{
+	const char *v = getenv("APOTHECA_DB");
+	if (v && *v)
+		config_set(&c->db, v);
+}
+
+/* Replaces keys[0..*n) with the comma list from variable name, when set. */
+static int env_keys(const char *name, char **keys, size_t *n)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		return 0;
+	for (size_t i = 0; i < *n; i++)
+		free(keys[i]);
+	if (split_keys(v, keys, n) || *n == 0) {
+		fprintf(stderr, "apotheca: %s wants 1..%d comma-separated keys of at most %d characters\n",
+			name, CONFIG_MAX_KEYS, CONFIG_MAX_KEY_LEN);
 		return -1;
 	}
 	return 0;
@@ -67,15 +179,13 @@ static int config_display(struct config *c)
 	const char *v = getenv("APOTHECA_TIMEZONE");
 	c->tz = tz_load(v && *v ? v : TZ_DEFAULT, err, sizeof(err));
 	if (!c->tz) {
-		log_text(LOG_ERROR, "bad configuration value", "variable", "APOTHECA_TIMEZONE",
-			 "reason", err);
+		fprintf(stderr, "apotheca: APOTHECA_TIMEZONE %s\n", err);
 		return -1;
 	}
 	carrier_table_init(&c->carriers);
 	v = getenv("APOTHECA_CARRIER_URLS");
 	if (v && *v && carrier_table_add_list(&c->carriers, v, err, sizeof(err))) {
-		log_text(LOG_ERROR, "bad configuration value", "variable", "APOTHECA_CARRIER_URLS",
-			 "reason", err);
+		fprintf(stderr, "apotheca: APOTHECA_CARRIER_URLS %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -84,55 +194,34 @@ static int config_display(struct config *c)
 int config_from_env(struct config *c)
 {
 	const char *v;
+	char why[200];
 	int64_t n;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
-	memset(c, 0, sizeof(*c));
-	config_set(&c->db, (v = getenv("APOTHECA_DB")) && *v ? v : "./apotheca.db");
-	if (config_set_listen(c, (v = getenv("APOTHECA_LISTEN")) && *v ? v : "127.0.0.1:8080")) {
-		log_error("bad configuration value", "\"variable\":\"APOTHECA_LISTEN\"");
+	config_db_from_env(c);
+	if ((v = getenv("APOTHECA_LISTEN")) && *v && config_set_listen(c, v, why, sizeof(why))) {
+		fprintf(stderr, "apotheca: APOTHECA_LISTEN %s\n", why);
 		return -1;
 	}
 	if ((v = getenv("APOTHECA_ADMIN_TOKEN")) && *v)
 		config_set(&c->admin_token, v);
-	v = getenv("APOTHECA_PUBLIC_URL");
-	config_set(&c->public_url, v && *v ? v : NULL);
-	if (!c->public_url) {
-		char url[300];
-		fmt_into(url, sizeof(url), "http://%s:%u", c->listen_host, c->port);
-		config_set(&c->public_url, url);
-	}
-	size_t ulen = strlen(c->public_url);
-	if (ulen && c->public_url[ulen - 1] == '/')
-		c->public_url[ulen - 1] = '\0';
-	v = getenv("APOTHECA_ACCESS_KEYS");
-	if (split_keys(v && *v ? v : "1mg_client_access_key", c->access_keys, &c->naccess_keys)) {
-		log_error("bad configuration value", "\"variable\":\"APOTHECA_ACCESS_KEYS\"");
+	if ((v = getenv("APOTHECA_PUBLIC_URL")) && *v &&
+	    config_set_public_url(c, v, why, sizeof(why))) {
+		fprintf(stderr, "apotheca: APOTHECA_PUBLIC_URL %s\n", why);
 		return -1;
 	}
-	v = getenv("APOTHECA_PUBLIC_ACCESS_KEYS");
-	if (split_keys(v && *v ? v : "1mg_public_access_key", c->public_keys, &c->npublic_keys)) {
-		log_error("bad configuration value",
-			  "\"variable\":\"APOTHECA_PUBLIC_ACCESS_KEYS\"");
+	if (env_keys("APOTHECA_ACCESS_KEYS", c->access_keys, &c->naccess_keys) ||
+	    env_keys("APOTHECA_PUBLIC_ACCESS_KEYS", c->public_keys, &c->npublic_keys))
 		return -1;
-	}
-	n = cores > 0 ? cores : 2;
-	if (env_i64("APOTHECA_THREADS", 1, 256, &n))
+	n = c->threads;
+	if (env_i64("APOTHECA_THREADS", 1, CONFIG_MAX_THREADS, &n))
 		return -1;
 	c->threads = (unsigned)n;
-	n = 1000;
-	if (env_i64("APOTHECA_SWEEP_MS", 10, 3600000, &n))
+	if (env_i64("APOTHECA_SWEEP_MS", 10, 3600000, &c->sweep_ms) ||
+	    env_i64("APOTHECA_RETRY_BASE_MS", 1, 86400000, &c->retry_base_ms) ||
+	    env_i64("APOTHECA_RETRY_GIVE_UP_MS", 1, 30 * CONFIG_RETRY_GIVE_UP_MS,
+		    &c->retry_give_up_ms))
 		return -1;
-	c->sweep_ms = n;
-	n = 30000;
-	if (env_i64("APOTHECA_RETRY_BASE_MS", 1, 86400000, &n))
-		return -1;
-	c->retry_base_ms = n;
-	n = CONFIG_RETRY_GIVE_UP_MS;
-	if (env_i64("APOTHECA_RETRY_GIVE_UP_MS", 1, 30 * CONFIG_RETRY_GIVE_UP_MS, &n))
-		return -1;
-	c->retry_give_up_ms = n;
-	n = 1;
+	n = c->access_log;
 	if (env_i64("APOTHECA_ACCESS_LOG", 0, 1, &n))
 		return -1;
 	c->access_log = (int)n;

@@ -13,17 +13,32 @@
 
 #define CONFIG_MAX_KEYS 16
 #define CONFIG_MAX_KEY_LEN 128
+#define CONFIG_MAX_THREADS 256
 /* Default of retry_give_up_ms: 24 hours. */
 #define CONFIG_RETRY_GIVE_UP_MS (24 * 3600 * INT64_C(1000))
 
 struct tz_zone;
+/* Longest APOTHECA_LISTEN / APOTHECA_PUBLIC_URL value accepted. */
+#define CONFIG_MAX_LISTEN 300
+#define CONFIG_MAX_URL 1024
 
 struct config {
 	char *db;	   /* APOTHECA_DB: SQLite path or postgres:// URL */
-	char *listen_host; /* from APOTHECA_LISTEN host:port */
+	/*
+	 * From APOTHECA_LISTEN: the host as written ("localhost", an IPv4
+	 * address, or an IPv6 address without its brackets) and the port
+	 * (0: any free port; the listener writes back the one it got).
+	 */
+	char *listen_host;
 	unsigned port;
+	int listen_ipv6;   /* listen_host is an IPv6 address */
 	char *admin_token; /* APOTHECA_ADMIN_TOKEN; NULL: admin API is closed */
-	char *public_url;  /* APOTHECA_PUBLIC_URL, no trailing '/' */
+	/*
+	 * APOTHECA_PUBLIC_URL without trailing '/'s; NULL until the listener
+	 * knows its address when unset (config_default_public_url()).
+	 */
+	char *public_url;
+	int sandbox;	   /* serve --sandbox: the /sandbox/ merchant routes */
 	char *access_keys[CONFIG_MAX_KEYS]; /* APOTHECA_ACCESS_KEYS */
 	size_t naccess_keys;
 	/* Extra keys the track endpoint accepts (APOTHECA_PUBLIC_ACCESS_KEYS). */
@@ -41,11 +56,35 @@ struct config {
 	struct carrier_table carriers;
 };
 
-/* Fills c from the environment with SPEC defaults; -1 (logged) on a bad value. */
+/* Sets c to SPEC defaults without reading the environment. */
+void config_init(struct config *c);
+
+/*
+ * Reads every APOTHECA_* variable into c (config_init'ed). On a bad value
+ * returns -1 after printing to stderr which variable is wrong and why.
+ */
 int config_from_env(struct config *c);
 
-/* Sets the listen address from "host:port"; -1 when malformed. */
-int config_set_listen(struct config *c, const char *hostport);
+/* Reads only APOTHECA_DB (commands that need nothing but the database). */
+void config_db_from_env(struct config *c);
+
+/*
+ * Sets the listen address from "localhost:PORT", "IPv4:PORT" or
+ * "[IPv6]:PORT". Returns 0, or -1 with why (cap bytes) filled in.
+ */
+int config_set_listen(struct config *c, const char *hostport, char *why, size_t cap);
+
+/*
+ * Sets the public URL: http:// or https:// and a host, trailing '/'s
+ * dropped. Returns 0, or -1 with why filled in.
+ */
+int config_set_public_url(struct config *c, const char *url, char *why, size_t cap);
+
+/*
+ * When no public URL was configured, sets it to http://HOST:PORT of the
+ * listen address (IPv6 in brackets). Call once the port is known.
+ */
+void config_default_public_url(struct config *c);
 
 /* Replaces a string setting (frees the old value). */
 void config_set(char **field, const char *value);

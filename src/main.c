@@ -1,5 +1,6 @@
 /*
- * apotheca's entry point: reads the environment and runs one CLI command.
+ * apotheca's entry point: runs one CLI command, which reads the environment
+ * variables it needs (each command's --help lists them).
  */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "config.h"
+#include "version.h"
 #include "base/banned.h"
 
 static const struct {
@@ -24,12 +26,11 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: apotheca <command> [flags]   (apotheca <command> --help)\n\n");
+	fprintf(f, "usage: apotheca <command> [flags]   (apotheca <command> --help)\n"
+		   "       apotheca --version\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nenvironment: APOTHECA_DB, APOTHECA_LISTEN, APOTHECA_ADMIN_TOKEN, "
-		   "APOTHECA_PUBLIC_URL,\n  APOTHECA_ACCESS_KEYS, APOTHECA_THREADS, "
-		   "APOTHECA_SWEEP_MS, APOTHECA_RETRY_BASE_MS,\n  APOTHECA_RETRY_GIVE_UP_MS\n");
+	fprintf(f, "\nEach command's --help lists its flags and the environment variables it reads.\n");
 }
 
 int main(int argc, char **argv)
@@ -37,23 +38,27 @@ int main(int argc, char **argv)
 	struct config cfg;
 	int rc = 2;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	if (config_from_env(&cfg))
-		return 2;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("apotheca %s (commit %s)\n", apotheca_version(), apotheca_commit());
+		return 0;
+	}
 	size_t i;
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			break;
 	if (i == sizeof(commands) / sizeof(commands[0])) {
-		fprintf(stderr, "apotheca: unknown command '%s'\n", argv[1]);
+		fprintf(stderr, "apotheca: unknown command '%s'\n\n", argv[1]);
 		usage(stderr);
-	} else {
-		rc = commands[i].fn(argc - 1, argv + 1, &cfg);
+		return 2;
 	}
+	config_init(&cfg);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = commands[i].fn(argc - 1, argv + 1, &cfg);
 	config_release(&cfg);
 	curl_global_cleanup();
 	return rc;

@@ -53,6 +53,21 @@ static void render_db_gauges(struct req *r, struct buf *b)
 		if (outbox_count(c, states[i], &n) == APO_OK)
 			buf_addf(b, "apotheca_outbox_rows{state=\"%s\"} %lld\n", states[i],
 				 (long long)n);
+	if (outbox_oldest_pending_ms(c, &n) == APO_OK) {
+		int64_t age = n > 0 ? now_ms() - n : 0;
+		buf_addf(b,
+			 "# HELP apotheca_outbox_oldest_pending_seconds Age of the oldest pending "
+			 "webhook or refund (0 when none): how far deliveries lag.\n"
+			 "# TYPE apotheca_outbox_oldest_pending_seconds gauge\n"
+			 "apotheca_outbox_oldest_pending_seconds %.3f\n",
+			 (double)(age > 0 ? age : 0) / 1000.0);
+	}
+	if (order_count_flagged(c, &n) == APO_OK)
+		buf_addf(b,
+			 "# HELP apotheca_orders_flagged Orders flagged for an operator (payment "
+			 "amount mismatch).\n# TYPE apotheca_orders_flagged gauge\n"
+			 "apotheca_orders_flagged %lld\n",
+			 (long long)n);
 }
 
 static void metrics(struct req *r)

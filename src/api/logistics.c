@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "base/strnum.h"
 #include "base/xalloc.h"
+#include "base/log.h"
 #include "base/banned.h"
 
 /* Longest "Authorization: Basic ..." value we decode. */
@@ -125,6 +126,7 @@ int logi_auth_or_reply(struct req *r, const struct merchant **out)
 	}
 	r->principal = m;
 	r->principal_free = free_merchant;
+	log_ctx_put(LOG_CTX_MERCHANT_ID, m->id);
 	*out = m;
 	return idem_begin_or_reply(r, m->id);
 }

@@ -159,6 +159,7 @@ int pharm_auth_or_reply(struct req *r, const char *key, int by_name, enum pharm_
 	}
 	r->principal = m;
 	r->principal_free = free_merchant;
+	log_ctx_put(LOG_CTX_MERCHANT_ID, m->id);
 	*out = m;
 	return idem_begin_or_reply(r, m->id);
 }

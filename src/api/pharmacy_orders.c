@@ -127,6 +127,7 @@ static int create_parse_or_reply(struct req *r, const json_t *body, struct creat
 /* The answer's data for a created order (also stored for retries). */
 static json_t *create_data(const struct order *o, const struct merchant *m, int64_t payment_id)
 {
+	log_ctx_put(LOG_CTX_ORDER_ID, o->order_id);
 	if (payment_id)
 		return json_pack("{s:s,s:s,s:I,s:s,s:o}", "order_id", o->order_id, "action",
 				 "map_payment", "payment_id", (json_int_t)payment_id,

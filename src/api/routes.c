@@ -7,6 +7,7 @@
 #include "api/idempotency.h"
 #include "service/orders.h"
 #include "service/stock_events.h"
+#include "api/sandbox.h"
 #include "app.h"
 #include "base/banned.h"
 
@@ -29,6 +30,8 @@ void app_routes(struct app *app)
 	logistics_product_routes(rt);
 	logistics_order_routes(rt);
 	admin_merchant_product_routes(rt);
+	if (app->cfg.sandbox)
+		sandbox_routes(rt);
 }
 
 const app_task_fn app_tasks[] = {flow_expire_task, idem_purge_task, NULL};

@@ -13,6 +13,46 @@
 
 static enum log_level min_level = LOG_INFO;
 static const char *level_names[] = {"debug", "info", "warn", "error"};
+static const char *const ctx_names[LOG_CTX_NKEYS] = {"merchant_id", "order_id", "merchant_order_id",
+						     "refund_id", "event_id"};
+
+static __thread const char *bound_rid;
+static __thread struct log_ctx *bound_ctx;
+
+void log_bind(const char *rid, struct log_ctx *ctx)
+{
+	bound_rid = rid;
+	bound_ctx = ctx;
+}
+
+const char *log_bound_request_id(void)
+{
+	return bound_rid;
+}
+
+void log_ctx_put(enum log_ctx_key key, const char *value)
+{
+	if (!bound_ctx || !value || !*value || key >= LOG_CTX_NKEYS)
+		return;
+	fmt_into(bound_ctx->values[key], sizeof(bound_ctx->values[key]), "%s", value);
+}
+
+/* Appends the bound context's fields that the line does not already carry. */
+static void add_ctx(struct buf *b, size_t extra_from)
+{
+	char probe[32];
+	if (!bound_ctx)
+		return;
+	for (int k = 0; k < LOG_CTX_NKEYS; k++) {
+		if (!bound_ctx->values[k][0])
+			continue;
+		fmt_into(probe, sizeof(probe), "\"%s\":", ctx_names[k]);
+		if (strstr(b->data + extra_from, probe))
+			continue;
+		buf_addf(b, ",\"%s\":", ctx_names[k]);
+		json_quote(b, bound_ctx->values[k]);
+	}
+}
 
 void log_set_level(enum log_level level)
 {
@@ -58,12 +98,15 @@ void log_line(enum log_level level, const char *rid, const char *msg, const char
 	buf_init(&b);
 	buf_addf(&b, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\"", when, ts.tv_nsec / 1000000,
 		 level_names[level]);
+	if (!rid)
+		rid = bound_rid;
 	if (rid) {
 		buf_adds(&b, ",\"request_id\":");
 		json_quote(&b, rid);
 	}
 	buf_adds(&b, ",\"msg\":");
 	json_quote(&b, msg);
+	size_t extra_from = b.len;
 	if (fmt && *fmt) {
 		va_list ap;
 		buf_addch(&b, ',');
@@ -71,6 +114,7 @@ void log_line(enum log_level level, const char *rid, const char *msg, const char
 		buf_vaddf(&b, fmt, ap);
 		va_end(ap);
 	}
+	add_ctx(&b, extra_from);
 	buf_adds(&b, "}\n");
 	ssize_t w = write(STDERR_FILENO, b.data, b.len);
 	(void)w;

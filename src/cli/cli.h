@@ -16,12 +16,15 @@ int cmd_import(int argc, char **argv, struct config *cfg);
 int cmd_token(int argc, char **argv, struct config *cfg);
 
 /*
- * Parses the flags every database command shares (--db, --listen, ...)
- * into cfg, starting at argv[0]; returns the index of the first argument
- * that is not such a flag, or -1 (after printing usage) on a bad flag.
- * "--help" prints usage and returns -2.
+ * Reports a wrong command line: prints "apotheca CMD: <message>" and a
+ * pointer to `apotheca CMD --help` on stderr; returns 2, the exit status
+ * for usage errors. With fmt NULL, only the pointer (getopt has already
+ * said what was wrong).
  */
-int cli_common_flags(int argc, char **argv, struct config *cfg, const char *usage);
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The environment variables every database command reads, for --help. */
+#define CLI_ENV_DB "  APOTHECA_DB          SQLite file or postgres:// URL (default ./apotheca.db)\n"
 
 /* Opens and migrates the configured store; NULL (printed) on failure. */
 struct store *cli_open_store(const struct config *cfg);

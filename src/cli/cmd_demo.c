@@ -37,13 +37,26 @@
 #define DEMO_MERCHANT_NAME "demo_pharmacy"
 #define DEMO_LOGISTICS_SECRET "demo-logistics-secret"
 #define DEMO_COUPON "SEED66"
+#define DEMO_WEBHOOK_SECRET "demo-webhook-signing-secret"
+#define DEMO_URL_MAX 1024
 #define DEMO_RSA_BITS 2048
 #define DEMO_PATH_MAX 4096
 
 static const char usage[] =
-    "usage: apotheca demo [--dir DIR] [--db PATH|URL]\n"
+    "usage: apotheca demo [--dir DIR] [--db PATH|URL] [--listen HOST:PORT] [--sandbox-url URL]\n"
     "Loads the demo merchant \"demo\" (key pair in DIR, default ./demo), the seed SKUs,\n"
-    "coupon SEED66, a handling fee and pincodes 560103, 110001 and 999999.\n";
+    "coupon SEED66, a handling fee and pincodes 560103, 110001 and 999999. The merchant's\n"
+    "payment API and webhook point at the sandbox of `apotheca serve --sandbox`.\n"
+    "\n"
+    "  --dir DIR           where the merchant's key pair lives (default ./demo)\n"
+    "  --db PATH|URL       overrides APOTHECA_DB\n"
+    "  --listen HOST:PORT  where the server will listen, for the sandbox URL\n"
+    "                      (overrides APOTHECA_LISTEN, default 127.0.0.1:8080)\n"
+    "  --sandbox-url URL   the sandbox's base URL (default http://HOST:PORT/sandbox of the\n"
+    "                      listen address, on loopback)\n"
+    "\n"
+    "environment:\n" CLI_ENV_DB
+    "  APOTHECA_LISTEN      the server's listen address (above)\n";
 
 /* The seed pages' SKUs; money in paise. */
 static const struct demo_sku {
@@ -182,17 +195,21 @@ static int demo_keys(const char *dir, char **pub, int *kept)
 }
 
 /* Registers the demo merchant, or brings the existing one back to the demo state. */
-static int demo_merchant(struct store_conn *c, const char *pub)
+static int demo_merchant(struct store_conn *c, const char *pub, const char *sandbox)
 {
 	struct merchant m;
-	char err[160];
+	char err[160], pay_url[DEMO_URL_MAX + 64], hook_url[DEMO_URL_MAX + 64];
 	int rc = -1;
-	json_t *j =
-	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s},s:[{s:s,s:s,s:i}],s:b}", "id", DEMO_MERCHANT_ID,
-		      "name", DEMO_MERCHANT_NAME, "display_name", "Demo Pharmacy", "jwt_public_key",
-		      pub, "logistics_secret", DEMO_LOGISTICS_SECRET, "payment_api", "aggregator",
-		      "EKACARE", "charges", "type", "handling_fee", "display_text",
-		      "REDISTRIBUTIONTEST", "amount", 99, "active", 1);
+
+	fmt_into(pay_url, sizeof(pay_url), "%s/merchants/%s", sandbox, DEMO_MERCHANT_ID);
+	fmt_into(hook_url, sizeof(hook_url), "%s/merchants/%s/webhooks", sandbox, DEMO_MERCHANT_ID);
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:{s:s,s:s},s:[{s:s,s:s,s:i}],s:b}",
+			      "id", DEMO_MERCHANT_ID, "name", DEMO_MERCHANT_NAME, "display_name",
+			      "Demo Pharmacy", "jwt_public_key", pub, "logistics_secret",
+			      DEMO_LOGISTICS_SECRET, "payment_api", "base_url", pay_url, "aggregator",
+			      "EKACARE", "webhook", "url", hook_url, "signing_secret",
+			      DEMO_WEBHOOK_SECRET, "charges", "type", "handling_fee", "display_text",
+			      "REDISTRIBUTIONTEST", "amount", 99, "active", 1);
 	merchant_init(&m);
 	enum apo_result found = merchant_load(c, DEMO_MERCHANT_ID, &m);
 	if (found != APO_OK && found != APO_ERR_NOT_FOUND) {
@@ -262,7 +279,7 @@ static int demo_pricing(struct store_conn *c)
 	return rc == APO_OK ? 0 : -1;
 }
 
-static void demo_report(const struct config *cfg, const char *dir, int kept)
+static void demo_report(const struct config *cfg, const char *dir, int kept, const char *sandbox)
 {
 	printf("demo merchant \"%s\" (name %s) is ready in %s\n", DEMO_MERCHANT_ID,
 	       DEMO_MERCHANT_NAME, cfg->db);
@@ -272,8 +289,27 @@ static void demo_report(const struct config *cfg, const char *dir, int kept)
 	printf("  catalog      %zu SKUs, coupon %s (66%% off), handling_fee 99\n",
 	       sizeof(demo_skus) / sizeof(demo_skus[0]), DEMO_COUPON);
 	printf("  pincodes     560103 (2-4 days), 110001 (1-2 days), 999999 (not serviceable)\n");
+	printf("  payment API  %s/merchants/%s (apotheca serve --sandbox)\n", sandbox,
+	       DEMO_MERCHANT_ID);
+	printf("  webhooks     %s/merchants/%s/webhooks, seen at %s/webhooks\n", sandbox,
+	       DEMO_MERCHANT_ID, sandbox);
 	printf("  token        apotheca token --merchant %s --key %s/merchant.pem\n",
 	       DEMO_MERCHANT_ID, dir);
+}
+
+/*
+ * The sandbox's base URL on loopback for the listen address: a wildcard
+ * address is reached through the loopback address of its family.
+ */
+static void sandbox_default(const struct config *cfg, char *out, size_t cap)
+{
+	const char *host = cfg->listen_host;
+	if (cfg->listen_ipv6)
+		fmt_into(out, cap, "http://[%s]:%u/sandbox", strcmp(host, "::") == 0 ? "::1" : host,
+			 cfg->port);
+	else
+		fmt_into(out, cap, "http://%s:%u/sandbox",
+			 strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, cfg->port);
 }
 
 int cmd_demo(int argc, char **argv, struct config *cfg)
@@ -281,13 +317,22 @@ int cmd_demo(int argc, char **argv, struct config *cfg)
 	static const struct option opts[] = {
 	    {"dir", required_argument, NULL, 'D'},
 	    {"db", required_argument, NULL, 'd'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"sandbox-url", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *dir = "./demo";
+	const char *dir = "./demo", *v;
 	char *pub = NULL;
+	char sandbox[DEMO_URL_MAX], why[200];
 	int c, kept = 0, rc = 1;
 
+	config_db_from_env(cfg);
+	if ((v = getenv("APOTHECA_LISTEN")) && *v && config_set_listen(cfg, v, why, sizeof(why))) {
+		fprintf(stderr, "apotheca demo: APOTHECA_LISTEN %s\n", why);
+		return 2;
+	}
+	sandbox[0] = '\0';
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -297,18 +342,30 @@ int cmd_demo(int argc, char **argv, struct config *cfg)
 		case 'd':
 			config_set(&cfg->db, optarg);
 			break;
+		case 'l':
+			if (config_set_listen(cfg, optarg, why, sizeof(why)))
+				return cli_usage_error("demo", "--listen %s", why);
+			break;
+		case 's':
+			if (fmt_into(sandbox, sizeof(sandbox), "%s", optarg))
+				return cli_usage_error("demo", "--sandbox-url is longer than %d",
+						       DEMO_URL_MAX - 1);
+			break;
 		case 'h':
 			printf("%s", usage);
 			return 0;
 		default:
-			fprintf(stderr, "%s", usage);
-			return 2;
+			return cli_usage_error("demo", NULL);
 		}
 	}
-	if (optind != argc || !*dir) {
-		fprintf(stderr, "%s", usage);
-		return 2;
-	}
+	if (optind != argc)
+		return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
+	if (!*dir)
+		return cli_usage_error("demo", "--dir is empty");
+	if (!sandbox[0])
+		sandbox_default(cfg, sandbox, sizeof(sandbox));
+	for (size_t n = strlen(sandbox); n && sandbox[n - 1] == '/'; n--)
+		sandbox[n - 1] = '\0';
 	if (demo_keys(dir, &pub, &kept))
 		return 1;
 	struct store *s = cli_open_store(cfg);
@@ -319,14 +376,14 @@ int cmd_demo(int argc, char **argv, struct config *cfg)
 		fprintf(stderr, "apotheca: cannot connect to %s\n", cfg->db);
 		goto out_close;
 	}
-	if (demo_merchant(conn, pub))
+	if (demo_merchant(conn, pub, sandbox))
 		goto out_close;
 	for (size_t i = 0; i < sizeof(demo_skus) / sizeof(demo_skus[0]); i++)
 		if (demo_sku(conn, &demo_skus[i]))
 			goto out_close;
 	if (demo_pricing(conn))
 		goto out_close;
-	demo_report(cfg, dir, kept);
+	demo_report(cfg, dir, kept, sandbox);
 	rc = 0;
 out_close:
 	store_close(s);

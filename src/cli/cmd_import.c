@@ -22,7 +22,11 @@ static const char usage[] =
     "usage: apotheca import skus|pincodes FILE [--db PATH|URL]\n"
     "Loads a CSV file (\"-\" for stdin) into the catalog, all rows or none.\n"
     "  skus:     sku_id,name,mrp,price,pack_size_label,sku_type,prescription_required,stock\n"
-    "  pincodes: pincode,serviceable,eta_min_days,eta_max_days\n";
+    "  pincodes: pincode,serviceable,eta_min_days,eta_max_days\n"
+    "\n"
+    "  --db PATH|URL   overrides APOTHECA_DB\n"
+    "\n"
+    "environment:\n" CLI_ENV_DB;
 
 /* Reads all of path (or stdin for "-") into b; -1 with a message on failure. */
 static int read_input(const char *path, struct buf *b)
@@ -66,6 +70,7 @@ int cmd_import(int argc, char **argv, struct config *cfg)
 	struct buf data;
 	int c, skus;
 
+	config_db_from_env(cfg);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -76,15 +81,17 @@ int cmd_import(int argc, char **argv, struct config *cfg)
 			printf("%s", usage);
 			return 0;
 		default:
-			fprintf(stderr, "%s", usage);
-			return 2;
+			return cli_usage_error("import", NULL);
 		}
 	}
-	if (argc - optind != 2 ||
-	    (strcmp(argv[optind], "skus") != 0 && strcmp(argv[optind], "pincodes") != 0)) {
-		fprintf(stderr, "%s", usage);
-		return 2;
-	}
+	if (argc - optind < 1)
+		return cli_usage_error("import", "what to import? skus or pincodes");
+	if (strcmp(argv[optind], "skus") != 0 && strcmp(argv[optind], "pincodes") != 0)
+		return cli_usage_error("import", "'%s' is neither skus nor pincodes", argv[optind]);
+	if (argc - optind < 2)
+		return cli_usage_error("import", "which file? give a CSV path or - for stdin");
+	if (argc - optind > 2)
+		return cli_usage_error("import", "unexpected argument '%s'", argv[optind + 2]);
 	skus = strcmp(argv[optind], "skus") == 0;
 	const char *path = argv[optind + 1];
 	buf_init(&data);

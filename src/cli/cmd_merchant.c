@@ -18,7 +18,16 @@
 static const char usage[] =
 	"usage: apotheca merchant add --id ID --name NAME [--public-key PEMFILE]\n"
 	"                             [--logistics-secret SECRET] [--json FILE] [--db PATH|URL]\n"
-	"Registers a merchant. --json takes the admin API's merchant object; flags override it.\n";
+	"Registers a merchant. --json takes the admin API's merchant object; flags override it.\n"
+	"\n"
+	"  --id ID                 merchant id ([A-Za-z0-9_.-])\n"
+	"  --name NAME             merchant name (the track endpoint's path)\n"
+	"  --public-key PEMFILE    RSA public key that verifies the merchant's JWTs\n"
+	"  --logistics-secret S    password of the logistics API's Basic auth\n"
+	"  --json FILE             the admin API's merchant object\n"
+	"  --db PATH|URL           overrides APOTHECA_DB\n"
+	"\n"
+	"environment:\n" CLI_ENV_DB;
 
 static int slurp(const char *path, struct buf *b)
 {
@@ -51,10 +60,16 @@ int cmd_merchant(int argc, char **argv, struct config *cfg)
 	char err[160];
 	int c, rc = 2;
 
-	if (argc < 2 || strcmp(argv[1], "add") != 0) {
-		fprintf(stderr, "%s", usage);
-		return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+	config_db_from_env(cfg);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("%s", usage);
+		return 0;
 	}
+	if (argc < 2)
+		return cli_usage_error("merchant", "which subcommand? only 'add' exists");
+	if (strcmp(argv[1], "add") != 0)
+		return cli_usage_error("merchant", "unknown subcommand '%s' (only 'add' exists)",
+				       argv[1]);
 	buf_init(&pem);
 	merchant_init(&m);
 	j = json_object();
@@ -70,7 +85,7 @@ int cmd_merchant(int argc, char **argv, struct config *cfg)
 		case 'k':
 			buf_reset(&pem);
 			if (slurp(optarg, &pem)) {
-				fprintf(stderr, "apotheca: cannot read %s\n", optarg);
+				fprintf(stderr, "apotheca merchant: cannot read %s\n", optarg);
 				goto out;
 			}
 			json_object_set_new(j, "jwt_public_key", json_string(pem.data));
@@ -79,10 +94,16 @@ int cmd_merchant(int argc, char **argv, struct config *cfg)
 			json_object_set_new(j, "logistics_secret", json_string(optarg));
 			break;
 		case 'j': {
-			json_t *file = json_load_file(optarg, JSON_REJECT_DUPLICATES, NULL);
+			json_error_t je;
+			json_t *file = json_load_file(optarg, JSON_REJECT_DUPLICATES, &je);
 			if (!json_is_object(file)) {
+				if (file)
+					fprintf(stderr, "apotheca merchant: %s is not a JSON object\n",
+						optarg);
+				else
+					fprintf(stderr, "apotheca merchant: %s: %s (line %d)\n", optarg,
+						je.text, je.line);
 				json_decref(file);
-				fprintf(stderr, "apotheca: %s is not a JSON object\n", optarg);
 				goto out;
 			}
 			json_object_update_missing(j, file);
@@ -97,12 +118,16 @@ int cmd_merchant(int argc, char **argv, struct config *cfg)
 			rc = 0;
 			goto out;
 		default:
-			fprintf(stderr, "%s", usage);
+			cli_usage_error("merchant", NULL);
 			goto out;
 		}
 	}
+	if (optind + 1 < argc) {
+		cli_usage_error("merchant", "unexpected argument '%s'", argv[optind + 1]);
+		goto out;
+	}
 	if (merchant_from_json(&m, j, 1, err, sizeof(err))) {
-		fprintf(stderr, "apotheca: %s\n", err);
+		fprintf(stderr, "apotheca merchant: %s\n", err);
 		goto out;
 	}
 	struct store *s = cli_open_store(cfg);

@@ -1,6 +1,10 @@
 /*
- * `apotheca serve` and `apotheca migrate`.
+ * `apotheca serve` and `apotheca migrate`. Serve reads and checks every
+ * setting (environment, then flags) before it opens the database, so a
+ * typo never leaves a half-started server or a freshly migrated database
+ * behind.
  */
+#include <getopt.h>
 #include <stdio.h>
 
 #include "app.h"
@@ -8,46 +12,145 @@
 #include "http/metrics.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "base/strnum.h"
 #include "base/banned.h"
 
-#define COMMON_FLAGS                                                                           \
-	"  --db PATH|URL        SQLite file or postgres:// URL (APOTHECA_DB)\n"                \
-	"  --listen HOST:PORT   listen address (APOTHECA_LISTEN)\n"                            \
-	"  --admin-token TOKEN  admin API bearer token (APOTHECA_ADMIN_TOKEN)\n"               \
-	"  --public-url URL     base of tracking URLs (APOTHECA_PUBLIC_URL)\n"                 \
-	"  --threads N          HTTP worker threads (APOTHECA_THREADS)\n"
+static const char serve_usage[] =
+    "usage: apotheca serve [flags]\n"
+    "Applies migrations, then serves every API until SIGINT/SIGTERM.\n"
+    "\n"
+    "flags (each overrides its environment variable):\n"
+    "  --db PATH|URL         SQLite file or postgres:// URL (APOTHECA_DB)\n"
+    "  --listen HOST:PORT    localhost:PORT, IPv4:PORT or [IPv6]:PORT; port 0 picks a free\n"
+    "                        one (APOTHECA_LISTEN, default 127.0.0.1:8080)\n"
+    "  --admin-token TOKEN   admin API bearer token (APOTHECA_ADMIN_TOKEN)\n"
+    "  --public-url URL      base of tracking URLs (APOTHECA_PUBLIC_URL, default\n"
+    "                        http://HOST:PORT of the listen address)\n"
+    "  --threads N           HTTP worker threads, 1..256 (APOTHECA_THREADS)\n"
+    "  --sandbox             also serve a merchant sandbox under /sandbox/: a payment API\n"
+    "                        and a webhook inbox for trying the APIs end to end\n"
+    "  --help                this text\n"
+    "\n"
+    "environment:\n" CLI_ENV_DB
+    "  APOTHECA_LISTEN, APOTHECA_ADMIN_TOKEN, APOTHECA_PUBLIC_URL, APOTHECA_THREADS (above)\n"
+    "  APOTHECA_ACCESS_KEYS         X-Access-Key values (default 1mg_client_access_key)\n"
+    "  APOTHECA_PUBLIC_ACCESS_KEYS  extra keys track accepts (default 1mg_public_access_key)\n"
+    "  APOTHECA_SWEEP_MS            expiry and outbox sweep interval (default 1000)\n"
+    "  APOTHECA_RETRY_BASE_MS       first refund/webhook retry delay (default 30000)\n"
+    "  APOTHECA_RETRY_GIVE_UP_MS    retry this long, then park as failed (default 86400000)\n"
+    "  APOTHECA_ACCESS_LOG          0 silences the per-request access log (default 1)\n";
 
-static const char serve_usage[] = "usage: apotheca serve [flags]\n"
-				  "Applies migrations, then serves every API until SIGINT/SIGTERM.\n" COMMON_FLAGS;
-static const char migrate_usage[] = "usage: apotheca migrate [flags]\n"
-				    "Applies pending database migrations and exits.\n" COMMON_FLAGS;
+static const char migrate_usage[] = "usage: apotheca migrate [--db PATH|URL]\n"
+				    "Applies pending database migrations and exits.\n"
+				    "\n"
+				    "  --db PATH|URL         overrides APOTHECA_DB\n"
+				    "\n"
+				    "environment:\n" CLI_ENV_DB;
+
+/* Reads serve's flags into cfg; 0, 1 after --help, or the usage exit status. */
+static int serve_flags(int argc, char **argv, struct config *cfg)
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},     {"listen", required_argument, NULL, 'l'},
+	    {"admin-token", required_argument, NULL, 'a'},
+	    {"public-url", required_argument, NULL, 'p'},
+	    {"threads", required_argument, NULL, 't'}, {"sandbox", no_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
+	};
+	char why[200];
+	int64_t n;
+	int c;
+
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			config_set(&cfg->db, optarg);
+			break;
+		case 'l':
+			if (config_set_listen(cfg, optarg, why, sizeof(why)))
+				return cli_usage_error("serve", "--listen %s", why);
+			break;
+		case 'a':
+			if (!*optarg)
+				return cli_usage_error("serve", "--admin-token is empty");
+			config_set(&cfg->admin_token, optarg);
+			break;
+		case 'p':
+			if (config_set_public_url(cfg, optarg, why, sizeof(why)))
+				return cli_usage_error("serve", "--public-url %s", why);
+			break;
+		case 't':
+			if (strnum_i64z(optarg, 1, CONFIG_MAX_THREADS, &n))
+				return cli_usage_error("serve", "--threads wants 1..%d, got '%s'",
+						       CONFIG_MAX_THREADS, optarg);
+			cfg->threads = (unsigned)n;
+			break;
+		case 's':
+			cfg->sandbox = 1;
+			break;
+		case 'h':
+			printf("%s", serve_usage);
+			return 1;
+		default:
+			return cli_usage_error("serve", NULL);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if (!*cfg->db)
+		return cli_usage_error("serve", "--db is empty");
+	return 0;
+}
 
 int cmd_serve(int argc, char **argv, struct config *cfg)
 {
 	struct app app = {0};
-	int i = cli_common_flags(argc, argv, cfg, serve_usage);
-	if (i < 0)
-		return i == -2 ? 0 : 2;
-	if (i < argc) {
-		fprintf(stderr, "%s", serve_usage);
+	if (config_from_env(cfg))
 		return 2;
-	}
+	int rc = serve_flags(argc, argv, cfg);
+	if (rc)
+		return rc == 1 ? 0 : rc;
 	app.cfg = *cfg;
 	app.store = cli_open_store(cfg);
 	if (!app.store)
 		return 1;
 	app_routes(&app);
 	metrics_init(&app.router);
-	int rc = server_run(&app);
+	rc = server_run(&app);
 	store_close(app.store);
+	/* server_run may have filled in the port and public URL: cfg owns them now. */
+	*cfg = app.cfg;
 	return rc ? 1 : 0;
 }
 
 int cmd_migrate(int argc, char **argv, struct config *cfg)
 {
-	int i = cli_common_flags(argc, argv, cfg, migrate_usage);
-	if (i < 0)
-		return i == -2 ? 0 : 2;
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	config_db_from_env(cfg);
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			config_set(&cfg->db, optarg);
+			break;
+		case 'h':
+			printf("%s", migrate_usage);
+			return 0;
+		default:
+			return cli_usage_error("migrate", NULL);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("migrate", "unexpected argument '%s'", argv[optind]);
 	struct store *s = cli_open_store(cfg);
 	if (!s)
 		return 1;

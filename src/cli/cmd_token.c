@@ -2,9 +2,11 @@
  * `apotheca token --merchant ID --key PRIVATE.pem [--ttl SECONDS]`: mints an
  * RS256 JWT for curl and tests. Needs no database.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "auth/jwt.h"
@@ -15,7 +17,14 @@
 
 static const char usage[] =
 	"usage: apotheca token --merchant ID --key PRIVATE.pem [--ttl SECONDS] [--iat EPOCH]\n"
-	"Prints an RS256 JWT for the merchant, valid for --ttl seconds (default 900).\n";
+	"Prints an RS256 JWT for the merchant, signed with its private key.\n"
+	"\n"
+	"  --merchant ID     the merchant the token is for\n"
+	"  --key FILE        the merchant's RSA private key (PEM)\n"
+	"  --ttl SECONDS     lifetime, 1..900 (default 900; the server refuses longer ones)\n"
+	"  --iat EPOCH       issued-at time (default now)\n"
+	"\n"
+	"Reads no environment variables and no database.\n";
 
 /* Reads a whole small file into b; -1 when it cannot. */
 static int read_file(const char *path, struct buf *b)
@@ -54,38 +63,47 @@ int cmd_token(int argc, char **argv, struct config *cfg)
 			key = optarg;
 			break;
 		case 't':
-			if (strnum_i64z(optarg, 1, 86400, &ttl))
-				goto out_usage;
+			if (strnum_i64z(optarg, 1, INT64_MAX / 2, &ttl))
+				return cli_usage_error("token", "--ttl wants whole seconds 1..%d, got '%s'",
+						       JWT_MAX_LIFETIME_S, optarg);
+			if (ttl > JWT_MAX_LIFETIME_S)
+				return cli_usage_error(
+				    "token",
+				    "--ttl %lld is over %d: the server refuses tokens whose exp - iat "
+				    "exceeds %d seconds",
+				    (long long)ttl, JWT_MAX_LIFETIME_S, JWT_MAX_LIFETIME_S);
 			break;
 		case 'i':
 			if (strnum_i64z(optarg, 0, INT64_MAX / 2, &iat))
-				goto out_usage;
+				return cli_usage_error("token", "--iat wants epoch seconds, got '%s'",
+						       optarg);
 			break;
 		case 'h':
 			printf("%s", usage);
 			return 0;
 		default:
-			goto out_usage;
+			return cli_usage_error("token", NULL);
 		}
 	}
-	if (!merchant || !key || optind != argc)
-		goto out_usage;
+	if (optind != argc)
+		return cli_usage_error("token", "unexpected argument '%s'", argv[optind]);
+	if (!merchant || !*merchant)
+		return cli_usage_error("token", "--merchant ID is required");
+	if (!key || !*key)
+		return cli_usage_error("token", "--key PRIVATE.pem is required");
 	buf_init(&pem);
 	if (read_file(key, &pem)) {
-		fprintf(stderr, "apotheca: cannot read %s\n", key);
+		fprintf(stderr, "apotheca token: cannot read %s: %s\n", key, strerror(errno));
 		buf_release(&pem);
 		return 1;
 	}
 	char *tok = jwt_mint_rs256(pem.data, pem.len, merchant, iat, ttl);
 	buf_release(&pem);
 	if (!tok) {
-		fprintf(stderr, "apotheca: %s is not an RSA private key\n", key);
+		fprintf(stderr, "apotheca token: %s is not an RSA private key in PEM\n", key);
 		return 1;
 	}
 	printf("%s\n", tok);
 	free(tok);
 	return 0;
-out_usage:
-	fprintf(stderr, "%s", usage);
-	return 2;
 }

@@ -1,66 +1,27 @@
 /*
- * Flags shared by the CLI commands and opening the store for them.
+ * What the CLI commands share: reporting a wrong command line, and opening
+ * the store for them.
  */
-#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cli/cli.h"
 #include "config.h"
 #include "store/store.h"
-#include "base/strnum.h"
 #include "base/banned.h"
 
-int cli_common_flags(int argc, char **argv, struct config *cfg, const char *usage)
+int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"listen", required_argument, NULL, 'l'},
-		{"admin-token", required_argument, NULL, 'a'},
-		{"public-url", required_argument, NULL, 'p'},
-		{"threads", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int64_t n;
-	int c;
-
-	optind = 1;
-	opterr = 1;
-	/* '+': stop at the first non-flag so sub-commands keep their words. */
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			config_set(&cfg->db, optarg);
-			break;
-		case 'l':
-			if (config_set_listen(cfg, optarg)) {
-				fprintf(stderr, "apotheca: --listen wants HOST:PORT\n");
-				return -1;
-			}
-			break;
-		case 'a':
-			config_set(&cfg->admin_token, optarg);
-			break;
-		case 'p':
-			config_set(&cfg->public_url, optarg);
-			break;
-		case 't':
-			if (strnum_i64z(optarg, 1, 256, &n)) {
-				fprintf(stderr, "apotheca: --threads wants 1..256\n");
-				return -1;
-			}
-			cfg->threads = (unsigned)n;
-			break;
-		case 'h':
-			printf("%s", usage);
-			return -2;
-		default:
-			fprintf(stderr, "%s", usage);
-			return -1;
-		}
+	if (fmt) {
+		va_list ap;
+		fprintf(stderr, "apotheca %s: ", cmd);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
 	}
-	return optind;
+	fprintf(stderr, "(see 'apotheca %s --help')\n", cmd);
+	return 2;
 }
 
 struct store *cli_open_store(const struct config *cfg)

@@ -8,6 +8,8 @@
 
 #include "http/metrics.h"
 #include "http/router.h"
+#include "version.h"
+#include "base/counters.h"
 #include "base/buf.h"
 #include "base/banned.h"
 
@@ -26,6 +28,12 @@ struct route_stats {
 };
 
 static const struct router *routes;
+static atomic_llong inflight;
+
+void metrics_inflight(int delta)
+{
+	atomic_fetch_add_explicit(&inflight, delta, memory_order_relaxed);
+}
 static struct route_stats stats[NSLOTS];
 
 void metrics_init(const struct router *rt)
@@ -64,6 +72,16 @@ static const char *slot_name(size_t i)
 
 void metrics_render(struct buf *out)
 {
+	buf_adds(out, "# HELP apotheca_build_info The running build: version and git commit.\n"
+		      "# TYPE apotheca_build_info gauge\n");
+	buf_addf(out, "apotheca_build_info{version=\"%s\",commit=\"%s\"} 1\n", apotheca_version(),
+		 apotheca_commit());
+	buf_addf(out,
+		 "# HELP apotheca_http_requests_in_flight Requests received and not yet answered.\n"
+		 "# TYPE apotheca_http_requests_in_flight gauge\n"
+		 "apotheca_http_requests_in_flight %lld\n",
+		 atomic_load(&inflight));
+	counters_render(out);
 	buf_adds(out, "# HELP apotheca_http_requests_total Requests by route and status.\n"
 		      "# TYPE apotheca_http_requests_total counter\n");
 	for (size_t i = 0; i < NSLOTS; i++)

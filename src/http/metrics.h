@@ -19,7 +19,14 @@ void metrics_init(const struct router *rt);
 /* Counts one finished request; route_name is the route's name or "unmatched". */
 void metrics_observe(const char *route_name, unsigned status, int64_t latency_us);
 
-/* Appends the request counters and histograms in Prometheus text format. */
+/* A request started (+1) or finished (-1): the in-flight gauge. */
+void metrics_inflight(int delta);
+
+/*
+ * Appends build info, the in-flight gauge, the request counters and
+ * histograms, and base/counters.h's (database errors, outbound calls) in
+ * Prometheus text format.
+ */
 void metrics_render(struct buf *out);
 
 #endif

@@ -140,9 +140,26 @@ char *req_json_dump(const json_t *j, size_t *len)
 	return s;
 }
 
+/* The message of an error answer in any dialect's shape, or NULL. */
+static const char *error_message(const json_t *body)
+{
+	const json_t *e = json_object_get(body, "error");
+	if (json_is_string(e))
+		return json_string_value(e);
+	if (json_is_object(e) && json_is_string(json_object_get(e, "message")))
+		return json_string_value(json_object_get(e, "message"));
+	if (json_is_string(json_object_get(body, "message")))
+		return json_string_value(json_object_get(body, "message"));
+	return json_string_value(json_object_get(body, "code"));
+}
+
 void req_reply_json(struct req *r, unsigned status, json_t *body)
 {
 	size_t len;
+	if (status >= 400) {
+		const char *why = error_message(body);
+		fmt_into(r->reason, sizeof(r->reason), "%s", why ? why : "");
+	}
 	char *s = req_json_dump(body, &len);
 	req_reply(r, status, "application/json", s, len);
 	free(s);
@@ -198,6 +215,10 @@ int req_json_object_or_reply(struct req *r, int allow_empty, json_t **out)
 		req_fail(r, 400, "invalid_request", "Request body must be a JSON object");
 		return -1;
 	}
+	/* The ids a body names are what the request's log lines are about. */
+	log_ctx_put(LOG_CTX_ORDER_ID, json_string_value(json_object_get(r->json, "order_id")));
+	log_ctx_put(LOG_CTX_MERCHANT_ORDER_ID,
+		    json_string_value(json_object_get(r->json, "merchant_order_id")));
 	*out = r->json;
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "base/log.h"
 #include "base/result.h"
 #include "http/router.h"
 
@@ -26,6 +27,8 @@
 #define REQ_MAX_ID_LEN 128
 #define REQ_MAX_HEADERS_OUT 8
 #define REQ_MAX_DEFER 16
+/* The longest error message kept for the access log line. */
+#define REQ_MAX_REASON 200
 
 struct store_conn;
 struct MHD_Connection;
@@ -77,12 +80,17 @@ struct req {
 	int went_async;
 	int done_async; /* atomically set by the offload thread when it replied */
 
+	/* The ids this request is about, for its log lines (base/log.h). */
+	struct log_ctx log;
+
 	/* Response. */
 	int queued; /* handed to libmicrohttpd */
 	int replied;
 	unsigned status;
 	const char *content_type;
 	struct buf out;
+	/* An error answer's message (any dialect's shape), for the access log. */
+	char reason[REQ_MAX_REASON + 1];
 	struct req_header headers[REQ_MAX_HEADERS_OUT];
 	size_t nheaders;
 
@@ -122,7 +130,10 @@ void req_add_header(struct req *r, const char *name, const char *value);
 void req_reply(struct req *r, unsigned status, const char *content_type, const char *body,
 	       size_t len);
 
-/* Answers with JSON; steals the reference to body. */
+/*
+ * Answers with JSON; steals the reference to body. An answer of 400 or
+ * more keeps its message (error.message, error, or message) in r->reason.
+ */
 void req_reply_json(struct req *r, unsigned status, json_t *body);
 
 /* Answers with the request's dialect error shape. */

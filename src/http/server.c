@@ -14,10 +14,12 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "http/req.h"
 #include "http/server.h"
+#include "http/listen.h"
 #include "http/metrics.h"
 #include "out/outbox.h"
 #include "store/store.h"
@@ -92,6 +94,18 @@ static void set_request_id(struct req *r)
 	fmt_into(r->request_id, sizeof(r->request_id), "%016llx", (unsigned long long)z);
 }
 
+/* What the route's path names goes into the request's log context. */
+static void log_path_ids(struct req *r)
+{
+	const char *order = req_param(r, "order_id");
+	/* Only the logistics order routes call an order "{id}". */
+	if (!order && strncmp(r->match.route->pattern, "/2015-01-01/orders/", 19) == 0)
+		order = req_param(r, "id");
+	log_ctx_put(LOG_CTX_MERCHANT_ID, req_param(r, "merchant_id"));
+	log_ctx_put(LOG_CTX_ORDER_ID, order);
+	log_ctx_put(LOG_CTX_MERCHANT_ORDER_ID, req_param(r, "merchant_order_id"));
+}
+
 static void dispatch(struct req *r)
 {
 	char allow[64];
@@ -110,6 +124,7 @@ static void dispatch(struct req *r)
 		}
 		return;
 	}
+	log_path_ids(r);
 	if (!(r->match.route->flags & ROUTE_NO_DB)) {
 		r->db = store_thread_conn(r->app->store);
 		if (!r->db) {
@@ -189,6 +204,7 @@ static void *offload_main(void *arg)
 		pthread_mutex_unlock(&offload.lock);
 
 		struct req *r = job.r;
+		log_bind(r->request_id, &r->log);
 		r->db = store_thread_conn(offload.app->store);
 		if (!r->db) {
 			req_add_header(r, "Retry-After", "1");
@@ -200,6 +216,7 @@ static void *offload_main(void *arg)
 			req_fail(r, 500, "internal", "Internal error");
 		if (r->finish && r->db)
 			r->finish(r);
+		log_bind(NULL, NULL);
 		__atomic_store_n(&r->done_async, 1, __ATOMIC_RELEASE);
 		MHD_resume_connection(r->conn);
 	}
@@ -255,6 +272,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!r) {
 		r = xmalloc(sizeof(*r));
 		req_init(r);
+		metrics_inflight(1);
 		r->app = cls;
 		r->conn = conn;
 		r->method_name = method;
@@ -291,7 +309,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!__atomic_load_n(&r->done_async, __ATOMIC_ACQUIRE))
 			return MHD_YES;
 	} else {
+		log_bind(r->request_id, &r->log);
 		dispatch(r);
+		log_bind(NULL, NULL);
 		if (r->went_async)
 			return MHD_YES;
 	}
@@ -310,8 +330,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	int64_t us = (now_ns() - r->start_ns) / 1000;
 	const char *route = r->match.route ? r->match.route->name : "unmatched";
 	metrics_observe(route, r->status, us);
-	if (app->cfg.access_log) {
+	metrics_inflight(-1);
+	/* A 5xx always says why, whether or not the access log is on. */
+	if (app->cfg.access_log || r->status >= 500) {
 		struct buf b;
+		enum log_level level = r->status >= 500 ? (r->status == 500 ? LOG_ERROR : LOG_WARN)
+							: LOG_INFO;
 		buf_init(&b);
 		buf_adds(&b, "\"method\":");
 		json_quote(&b, r->method_name);
@@ -320,7 +344,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		buf_addf(&b, ",\"route\":\"%s\",\"status\":%u,\"latency_us\":%lld,\"completed\":%s",
 			 route, r->status, (long long)us,
 			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false");
-		log_line(LOG_INFO, r->request_id, "access", "%s", b.data);
+		if (r->reason[0]) {
+			buf_adds(&b, ",\"error\":");
+			json_quote(&b, r->reason);
+		}
+		log_bind(r->request_id, &r->log);
+		log_line(level, r->request_id, "access", "%s", b.data);
+		log_bind(NULL, NULL);
 		buf_release(&b);
 	}
 	req_free(r);
@@ -356,17 +386,15 @@ static void *sweeper_main(void *arg)
 
 int server_run(struct app *app)
 {
-	struct sockaddr_in addr;
 	sigset_t set;
 	int sig;
+	char why[200];
 	struct sweeper sw = {.app = app};
 
-	memset(&addr, 0, sizeof(addr));
-	addr.sin_family = AF_INET;
-	addr.sin_port = htons((uint16_t)app->cfg.port);
-	if (inet_pton(AF_INET, app->cfg.listen_host, &addr.sin_addr) != 1) {
-		log_error("listen address must be an IPv4 address", "\"host\":\"%s\"",
-			  app->cfg.listen_host);
+	int fd = listen_open(&app->cfg, why, sizeof(why));
+	if (fd < 0) {
+		log_error("cannot listen", "\"host\":\"%s\",\"port\":%u,\"error\":\"%s\"",
+			  app->cfg.listen_host, app->cfg.port, why);
 		return -1;
 	}
 	sigemptyset(&set);
@@ -378,12 +406,13 @@ int server_run(struct app *app)
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
 			 MHD_ALLOW_SUSPEND_RESUME;
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, app, MHD_OPTION_SOCK_ADDR, &addr,
+		flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, app, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)SERVER_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)SERVER_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+		MHD_OPTION_END);
 	if (!d) {
+		close(fd);
 		log_error("cannot listen", "\"host\":\"%s\",\"port\":%u", app->cfg.listen_host,
 			  app->cfg.port);
 		return -1;
@@ -399,8 +428,9 @@ int server_run(struct app *app)
 		MHD_stop_daemon(d);
 		return -1;
 	}
-	log_info("listening", "\"host\":\"%s\",\"port\":%u,\"threads\":%u,\"db\":\"%s\"",
-		 app->cfg.listen_host, app->cfg.port, app->cfg.threads,
+	log_info("listening",
+		 "\"host\":\"%s\",\"port\":%u,\"public_url\":\"%s\",\"threads\":%u,\"db\":\"%s\"",
+		 app->cfg.listen_host, app->cfg.port, app->cfg.public_url, app->cfg.threads,
 		 store_backend_name(app->store));
 	do {
 		if (sigwait(&set, &sig) != 0)

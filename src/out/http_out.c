@@ -10,6 +10,7 @@
 
 #include "out/http_out.h"
 #include "out/sign.h"
+#include "base/counters.h"
 #include "base/log.h"
 #include "base/banned.h"
 
@@ -176,9 +177,13 @@ static struct curl_slist *build_headers(const struct http_out_req *rq, struct ht
 {
 	struct curl_slist *h = NULL;
 	char sig[SIGN_VALUE_CAP];
+	const char *rid = log_bound_request_id();
 
 	*failed = 0;
 	h = add_header(h, "Accept", "application/json", failed);
+	/* The merchant's logs and ours join on the id of the request behind the call. */
+	if (rid && *rid && header_value_ok(rid))
+		h = add_header(h, "X-Request-ID", rid, failed);
 	/* No "Expect: 100-continue" round trip before a body. */
 	h = add_line(h, "Expect:", failed);
 	if (rq->body)
@@ -266,7 +271,7 @@ static void classify(CURLcode cc, const struct sink *sink, const char *errbuf,
 	fmt_into(resp->error, sizeof(resp->error), "%s", why);
 }
 
-int http_out_send(const struct http_out_req *rq, struct http_out_resp *resp)
+static int send_once(const struct http_out_req *rq, struct http_out_resp *resp)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct sink sink = {&resp->body, 0};
@@ -306,4 +311,29 @@ int http_out_send(const struct http_out_req *rq, struct http_out_resp *resp)
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	resp->outcome = HTTP_OUT_OK;
 	return 0;
+}
+
+static const char *outcome_name(int rc, const struct http_out_resp *resp)
+{
+	if (rc == 0)
+		return http_out_ok_status(resp->status) ? "ok" : "http_error";
+	switch (resp->outcome) {
+	case HTTP_OUT_TIMEOUT:
+		return "timeout";
+	case HTTP_OUT_UNREACHABLE:
+		return "unreachable";
+	default:
+		return "failed";
+	}
+}
+
+int http_out_send(const struct http_out_req *rq, struct http_out_resp *resp)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = send_once(rq, resp);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	int64_t us = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
+	counters_outbound(rq->kind, outcome_name(rc, resp), us);
+	return rc;
 }

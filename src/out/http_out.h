@@ -39,6 +39,7 @@ struct http_out_req {
 	const char *auth_header;    /* header name, or NULL */
 	const char *auth_value;	    /* its value (sent only with a name) */
 	const char *signing_secret; /* NULL or "": no signature header */
+	const char *kind;	    /* for metrics: "transaction_status", "refund", "webhook" */
 };
 
 /* How the exchange went at the transport level. */
@@ -67,7 +68,8 @@ void http_out_resp_release(struct http_out_resp *resp);
  * Sends rq and fills resp (http_out_resp_init'ed by the caller; earlier
  * contents are replaced). Blocks up to HTTP_OUT_TIMEOUT_MS. Returns 0 when
  * an answer arrived (resp->outcome HTTP_OUT_OK; look at resp->status), or
- * -1 with resp->outcome and resp->error saying what went wrong.
+ * -1 with resp->outcome and resp->error saying what went wrong. Every call
+ * is counted with its latency by rq->kind and outcome (base/counters.h).
  */
 int http_out_send(const struct http_out_req *rq, struct http_out_resp *resp);
 

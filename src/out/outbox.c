@@ -169,6 +169,7 @@ static enum outcome post_webhook(const struct merchant *m, const char *body, siz
 	struct http_out_resp resp;
 	enum outcome out = OUT_RETRY;
 	struct http_out_req rq = {.method = "POST",
+				  .kind = "webhook",
 				  .url = m->webhook_url,
 				  .body = body,
 				  .body_len = len,
@@ -429,9 +430,28 @@ void outbox_webhook_id(const char *merchant_id, char *out, size_t cap)
 	fmt_into(out, cap, "wh_%s", merchant_id ? merchant_id : "");
 }
 
+/*
+ * Binds the row's ids to this thread's log lines and outbound calls: the
+ * queuing request's X-Request-ID, the merchant, the order, and the event
+ * or refund id from the payload.
+ */
+static void log_bind_row(const struct outbox_row *row, struct log_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	log_bind(row->request_id, ctx);
+	log_ctx_put(LOG_CTX_MERCHANT_ID, row->merchant_id);
+	if (row->order_key && strncmp(row->order_key, "product:", 8) != 0)
+		log_ctx_put(LOG_CTX_ORDER_ID, row->order_key);
+	json_t *j = row->payload ? json_loads(row->payload, 0, NULL) : NULL;
+	log_ctx_put(LOG_CTX_EVENT_ID, json_string_value(json_object_get(j, "event_id")));
+	log_ctx_put(LOG_CTX_REFUND_ID, json_string_value(json_object_get(j, "refund_id")));
+	json_decref(j);
+}
+
 /* Claims and delivers one row; 0 when there was nothing to do. */
 static int work_once(uint64_t *rng)
 {
+	struct log_ctx ctx;
 	struct outbox_row row;
 	struct store_conn *c = store_thread_conn(pool.app->store);
 	if (!c)
@@ -443,10 +463,12 @@ static int work_once(uint64_t *rng)
 			log_warn("outbox claim failed", "\"error\":\"%s\"", apo_result_name(rc));
 		return 0;
 	}
+	log_bind_row(&row, &ctx);
 	if (strcmp(row.kind, OUTBOX_WEBHOOK) == 0 && outbox_event_is_logistics(row.event_type))
 		deliver_batch(c, &row, rng);
 	else
 		deliver(c, &row, rng);
+	log_bind(NULL, NULL);
 	outbox_row_release(&row);
 	return 1;
 }

@@ -139,6 +139,7 @@ enum apo_result payment_transaction_status(const struct merchant *m, const char 
 	buf_adds(&url, "/transactions/");
 	http_out_escape_segment(&url, merchant_order_id);
 	struct http_out_req rq = {.method = "GET",
+				  .kind = "transaction_status",
 				  .url = url.data,
 				  .auth_header = m->payment_auth_header,
 				  .auth_value = m->payment_auth_value,
@@ -219,6 +220,7 @@ enum apo_result payment_refund(const struct merchant *m, const struct refund_req
 	http_out_add_base(&url, m->payment_base_url);
 	buf_adds(&url, "/refunds");
 	struct http_out_req hrq = {.method = "POST",
+				   .kind = "refund",
 				   .url = url.data,
 				   .body = body,
 				   .body_len = len,

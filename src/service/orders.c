@@ -418,6 +418,8 @@ static enum apo_result pay_in_tx(struct app *app, struct store_conn *c, struct o
 		fmt_into(flag, sizeof(flag), "Paid amount %s does not match payable amount %s",
 			 paid, due);
 		*out = PAID_MISMATCH;
+		log_text(LOG_WARN, "payment amount mismatch: order flagged", "flag", flag,
+			 "transaction_id", txn);
 		return order_set_flag(c, o->oid, flag);
 	}
 	if ((rc = order_rx_count(c, o->oid, &nrx)) != APO_OK)

@@ -738,3 +738,11 @@ enum apo_result order_count_by_status(struct store_conn *c,
 	store_rows_free(rows);
 	return APO_OK;
 }
+
+static struct store_sql q_count_flagged = {
+    .sql = "SELECT COUNT(*) FROM orders WHERE flagged IS NOT NULL"};
+
+enum apo_result order_count_flagged(struct store_conn *c, int64_t *n)
+{
+	return store_query_int(c, &q_count_flagged, NULL, 0, n);
+}

@@ -175,4 +175,7 @@ enum apo_result order_expired(struct store_conn *c, int64_t now, int64_t *oids, 
 enum apo_result order_count_by_status(struct store_conn *c,
 				      void (*fn)(int status, int64_t count, void *ctx), void *ctx);
 
+/* Counts orders flagged for an operator (e.g. a payment amount mismatch). */
+enum apo_result order_count_flagged(struct store_conn *c, int64_t *n);
+
 #endif

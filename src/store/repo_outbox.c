@@ -8,16 +8,17 @@
 
 #include "store/repo_outbox.h"
 #include "store/store.h"
+#include "base/log.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
 
 #define OUTBOX_COLS                                                                                \
 	"id, kind, merchant_id, order_key, event_type, payload, state, attempts, next_at, "        \
-	"lease_until, first_at, last_error, delivered_at"
+	"lease_until, first_at, last_error, delivered_at, request_id"
 
 static struct store_sql q_add = {
     .sql = "INSERT INTO outbox (kind, merchant_id, order_key, event_type, payload, state, "
-	   "next_at, lease_until, first_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, ?)"};
+	   "next_at, lease_until, first_at, request_id) VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, ?, ?)"};
 static struct store_sql q_get = {.sql = "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?"};
 
 /*
@@ -88,6 +89,8 @@ static struct store_sql q_list_state = {
 static struct store_sql q_list_all = {.sql = "SELECT " OUTBOX_COLS
 					     " FROM outbox ORDER BY id DESC LIMIT ?"};
 static struct store_sql q_count = {.sql = "SELECT COUNT(*) FROM outbox WHERE state = ?"};
+static struct store_sql q_oldest = {
+    .sql = "SELECT COALESCE(MIN(first_at), 0) FROM outbox WHERE state = 'pending'"};
 
 static int64_t wall_ms(void)
 {
@@ -102,8 +105,8 @@ enum apo_result outbox_add(struct store_conn *c, const char *kind, const char *m
 	int64_t now = wall_ms();
 	struct store_val args[] = {SV_TEXT(kind),	SV_TEXT(merchant_id), SV_TEXT(order_key),
 				   SV_TEXT(event_type), SV_TEXT(payload),     SV_INT(now),
-				   SV_INT(now)};
-	return store_exec(c, &q_add, args, 7, NULL);
+				   SV_INT(now),		SV_TEXT(log_bound_request_id())};
+	return store_exec(c, &q_add, args, 8, NULL);
 }
 
 void outbox_row_init(struct outbox_row *r)
@@ -121,6 +124,7 @@ void outbox_row_release(struct outbox_row *r)
 	free(r->payload);
 	free(r->state);
 	free(r->last_error);
+	free(r->request_id);
 	outbox_row_init(r);
 }
 
@@ -147,6 +151,7 @@ static void read_row(struct store_rows *rows, struct outbox_row *r)
 	r->first_at = store_int(rows, 10);
 	r->last_error = dup_col(rows, 11);
 	r->delivered_at = store_is_null(rows, 12) ? -1 : store_int(rows, 12);
+	r->request_id = dup_col(rows, 13);
 }
 
 enum apo_result outbox_get(struct store_conn *c, int64_t id, struct outbox_row *out)
@@ -234,7 +239,7 @@ static enum apo_result lease_more(struct store_conn *c, const struct outbox_row 
 	int64_t *before = xcalloc(2 * max, sizeof(*before));
 	while (ncand < 2 * max && store_next(rows)) {
 		read_row(rows, &cand[ncand]);
-		before[ncand++] = store_int(rows, 13);
+		before[ncand++] = store_int(rows, 14);
 	}
 	store_rows_free(rows);
 
@@ -418,6 +423,11 @@ enum apo_result outbox_count(struct store_conn *c, const char *state, int64_t *o
 {
 	struct store_val arg = SV_TEXT(state);
 	return store_query_int(c, &q_count, &arg, 1, out);
+}
+
+enum apo_result outbox_oldest_pending_ms(struct store_conn *c, int64_t *first_at_ms)
+{
+	return store_query_int(c, &q_oldest, NULL, 0, first_at_ms);
 }
 
 enum apo_result outbox_retry(struct store_conn *c, int64_t id, int64_t now_ms,

@@ -68,6 +68,8 @@ int outbox_event_is_logistics(const char *event_type);
  * Within the caller's write transaction: queues a row due now. payload is
  * the JSON text to deliver (for refunds, the refund request). order_key
  * orders rows (e.g. the order's order_id); may be NULL for unordered rows.
+ * The request id bound to the calling thread (log_bound_request_id) is
+ * kept with the row and sent as X-Request-ID when it is delivered.
  */
 enum apo_result outbox_add(struct store_conn *c, const char *kind, const char *merchant_id,
 			   const char *order_key, const char *event_type, const char *payload);
@@ -87,6 +89,7 @@ struct outbox_row {
 	int64_t lease_until;
 	int64_t first_at;
 	int64_t delivered_at; /* -1 until delivered */
+	char *request_id;     /* X-Request-ID of the request that queued it, or NULL */
 };
 
 /* Zeroes a row. */
@@ -196,6 +199,9 @@ void outbox_rows_free(struct outbox_row *rows, size_t n);
 
 /* Counts rows in state (for metrics: the pending backlog). */
 enum apo_result outbox_count(struct store_conn *c, const char *state, int64_t *out);
+
+/* When (Unix ms) the oldest pending row was first due; 0 when none is pending. */
+enum apo_result outbox_oldest_pending_ms(struct store_conn *c, int64_t *first_at_ms);
 
 /*
  * An operator's retry of a parked row: failed -> pending, due now, with

@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "base/counters.h"
 #include "base/banned.h"
 
 /* The most threads that may hold a connection at once. */
@@ -92,8 +93,10 @@ struct store_conn *store_thread_conn(struct store *s)
 		pthread_setspecific(s->key, NULL);
 	}
 	c = s->ops->connect(s->url);
-	if (!c)
+	if (!c) {
+		counters_db_connect_failed();
 		return NULL;
+	}
 	pthread_mutex_lock(&s->lock);
 	size_t i;
 	for (i = 0; i < STORE_MAX_CONNS && s->conns[i]; i++)
@@ -132,7 +135,9 @@ enum apo_result store_exec(struct store_conn *c, struct store_sql *q, const stru
 			   size_t n, struct store_rows **rows)
 {
 	store_sql_id(q);
-	return conn_ops(c)->exec(c, q, args, n, rows);
+	enum apo_result rc = conn_ops(c)->exec(c, q, args, n, rows);
+	counters_db_error(rc);
+	return rc;
 }
 
 int store_next(struct store_rows *r)
@@ -168,12 +173,16 @@ int64_t store_changes(struct store_conn *c)
 
 enum apo_result store_begin(struct store_conn *c, enum store_tx tx)
 {
-	return conn_ops(c)->begin(c, tx);
+	enum apo_result rc = conn_ops(c)->begin(c, tx);
+	counters_db_error(rc);
+	return rc;
 }
 
 enum apo_result store_commit(struct store_conn *c)
 {
-	return conn_ops(c)->commit(c);
+	enum apo_result rc = conn_ops(c)->commit(c);
+	counters_db_error(rc);
+	return rc;
 }
 
 void store_rollback(struct store_conn *c)

@@ -110,7 +110,8 @@ def request(port, method, path, body=None, headers=None, raw=None, timeout=30):
 class Server:
     """One apotheca process. The database outlives restarts of the process."""
 
-    def __init__(self, env=None, db=None, port=None):
+    def __init__(self, env=None, db=None, port=None, args=()):
+        self.args = list(args)  # extra `apotheca serve` flags (e.g. --sandbox)
         self.db = db or new_database()
         self.port = port or free_port()
         self.env = dict(os.environ)
@@ -129,7 +130,7 @@ class Server:
 
     def start(self):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([BINARY, "serve"], env=self.env, stdout=self.log,
+        self.proc = subprocess.Popen([BINARY, "serve"] + self.args, env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -239,10 +240,11 @@ class ServerTest(unittest.TestCase):
     """Base class: one fresh server (and database) per test class."""
 
     server_env = None
+    server_args = ()
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(env=cls.server_env).start()
+        cls.server = Server(env=cls.server_env, args=cls.server_args).start()
 
     @classmethod
     def tearDownClass(cls):

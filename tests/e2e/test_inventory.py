@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import subprocess
 import time
 import unittest
 
@@ -27,6 +28,17 @@ def forged_token(alg, claims, secret=None):
     if alg == "HS256":
         sig = b64url(hmac.new(secret, signing_input, hashlib.sha256).digest())
     return head + "." + body + "." + sig
+
+
+def rs256_token(claims, private_pem_path):
+    """An RS256 JWT with any claims, signed by openssl (the CLI refuses to
+    mint tokens the server would refuse, such as lifetimes over 900 s)."""
+    head = b64url(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
+    body = b64url(json.dumps(claims).encode())
+    signing_input = (head + "." + body).encode()
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", private_pem_path], input=signing_input,
+                         capture_output=True, check=True).stdout
+    return head + "." + body + "." + b64url(sig)
 
 
 class InventoryCheck(ServerTest):
@@ -285,9 +297,12 @@ class InventoryCheck(ServerTest):
     def test_auth_matrix(self):
         now = int(time.time())
         self.assertStatus(self.check(self.body(), headers=self.auth(self.m.token())), 200)
+        # The openssl-signed token below differs only in its lifetime.
+        at_limit = rs256_token({"sub": "inv1", "iat": now, "exp": now + 900}, self.m.priv)
+        self.assertStatus(self.check(self.body(), headers=self.auth(at_limit)), 200)
         bad = {
             "expired": self.m.token(ttl=900, iat=now - 1000),
-            "lifetime over 900s": self.m.token(ttl=901),
+            "lifetime over 900s": rs256_token({"sub": "inv1", "iat": now, "exp": now + 901}, self.m.priv),
             "iat in the future": self.m.token(ttl=300, iat=now + 600),
             "alg none": forged_token("none", {"sub": "inv1", "iat": now, "exp": now + 300}),
             "HS256 with the public key": forged_token(
