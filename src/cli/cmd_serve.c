@@ -38,7 +38,9 @@ static const char serve_usage[] =
     "  APOTHECA_SWEEP_MS            expiry and outbox sweep interval (default 1000)\n"
     "  APOTHECA_RETRY_BASE_MS       first refund/webhook retry delay (default 30000)\n"
     "  APOTHECA_RETRY_GIVE_UP_MS    retry this long, then park as failed (default 86400000)\n"
-    "  APOTHECA_ACCESS_LOG          0 silences the per-request access log (default 1)\n";
+    "  APOTHECA_ACCESS_LOG          0 silences the per-request access log (default 1)\n"
+    "  APOTHECA_TIMEZONE            IANA zone of the tracking page's times (default Asia/Kolkata)\n"
+    "  APOTHECA_CARRIER_URLS        Name=https://...{code} carrier tracking links, comma-separated\n";
 
 static const char migrate_usage[] = "usage: apotheca migrate [--db PATH|URL]\n"
 				    "Applies pending database migrations and exits.\n"

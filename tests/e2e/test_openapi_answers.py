@@ -164,6 +164,9 @@ class Answers(ServerTest):
         self.call("/t/{code}", "GET", "/t/nothing-here", 404)
         self.call("/t/{code}.json", "GET", "/t/%s.json" % code, 200)
         self.call("/t/{code}.json", "GET", "/t/nothing-here.json", 404)
+        self.call("/t", "GET", "/t", 308)
+        self.call("/t/", "GET", "/t/", 200)
+        self.call("/t/", "GET", "/t/?code=" + code, 303)
         # Logistics.
         L = self.m.basic()
         self.call("/2015-01-01/products/", "POST", "/2015-01-01/products/", 201, headers=L,

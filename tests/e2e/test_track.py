@@ -669,7 +669,8 @@ class TrackingPageSettings(TrackBase):
         for name, value in (("APOTHECA_TIMEZONE", "Mars/Olympus"), ("APOTHECA_TIMEZONE", "../../etc/passwd"),
                             ("APOTHECA_CARRIER_URLS", "Ekart=http://plain.example/{code}")):
             env = dict(self.server.env, **{name: value})
-            out = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+            out = subprocess.run([BINARY, "serve", "--listen", "127.0.0.1:0"], env=env, capture_output=True,
+                                 text=True, timeout=60)
             self.assertNotEqual(out.returncode, 0, value)
             self.assertIn(name, out.stderr)
 
