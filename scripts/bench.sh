@@ -36,16 +36,16 @@ run_wrk() { # name, path, wrk options... [-- script arguments...]
 bench_db() { # label, APOTHECA_DB
 	local label=$1 db=$2
 	export APOTHECA_DB="$db" APOTHECA_LISTEN="127.0.0.1:$port" APOTHECA_ACCESS_LOG=0
-	export APOTHECA_ADMIN_TOKEN=bench-admin
+	export APOTHECA_ADMIN_TOKEN=bench-admin-token-0
 	"$bin" demo --dir "$work/keys" >/dev/null 2>&1
 	"$bin" serve >"$work/server.log" 2>&1 &
 	server=$!
 	for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
-	local admin=(-s -H "Authorization: Bearer bench-admin" -H 'Content-Type: application/json')
+	local admin=(-s -H "Authorization: Bearer bench-admin-token-0" -H 'Content-Type: application/json')
 	local i csv="$work/skus.csv"
 	echo "sku_id,name,mrp,price,pack_size_label,sku_type,prescription_required,stock" >"$csv"
 	for i in $(seq 1 100); do echo "BENCH$i,Bench $i,40,30,strip,otc,false,1000000000"; done >>"$csv"
-	curl -sf -H "Authorization: Bearer bench-admin" -H 'Content-Type: text/csv' --data-binary @"$csv" \
+	curl -sf -H "Authorization: Bearer bench-admin-token-0" -H 'Content-Type: text/csv' --data-binary @"$csv" \
 		"http://127.0.0.1:$port/admin/v1/skus/import" >/dev/null
 	curl "${admin[@]}" -X PATCH "http://127.0.0.1:$port/admin/v1/merchants/demo" -d '{"payment_window_s":3600}' >/dev/null
 	local token

@@ -71,7 +71,8 @@ int config_from_env(struct config *c)
 		log_error("bad configuration value", "\"variable\":\"APOTHECA_LISTEN\"");
 		return -1;
 	}
-	if ((v = getenv("APOTHECA_ADMIN_TOKEN")) && *v)
+	/* Set but empty is kept (and refused by config_check_admin_token). */
+	if ((v = getenv("APOTHECA_ADMIN_TOKEN")))
 		config_set(&c->admin_token, v);
 	v = getenv("APOTHECA_PUBLIC_URL");
 	config_set(&c->public_url, v && *v ? v : NULL);
@@ -115,6 +116,17 @@ int config_from_env(struct config *c)
 		return -1;
 	c->access_log = (int)n;
 	return 0;
+}
+
+int config_check_admin_token(const struct config *c, char *err, size_t cap)
+{
+	if (!c->admin_token || strlen(c->admin_token) >= CONFIG_MIN_ADMIN_TOKEN)
+		return 0;
+	fmt_into(err, cap,
+		 "the admin token (--admin-token or APOTHECA_ADMIN_TOKEN) is %s; it must be at "
+		 "least %d characters, or unset to close the admin API",
+		 c->admin_token[0] ? "too short" : "empty", CONFIG_MIN_ADMIN_TOKEN);
+	return -1;
 }
 
 void config_release(struct config *c)

@@ -11,6 +11,8 @@
 
 #define CONFIG_MAX_KEYS 16
 #define CONFIG_MAX_KEY_LEN 128
+/* Shortest admin token served: shorter ones are guessable (or empty). */
+#define CONFIG_MIN_ADMIN_TOKEN 16
 /* Default of retry_give_up_ms: 24 hours. */
 #define CONFIG_RETRY_GIVE_UP_MS (24 * 3600 * INT64_C(1000))
 
@@ -18,7 +20,7 @@ struct config {
 	char *db;	   /* APOTHECA_DB: SQLite path or postgres:// URL */
 	char *listen_host; /* from APOTHECA_LISTEN host:port */
 	unsigned port;
-	char *admin_token; /* APOTHECA_ADMIN_TOKEN; NULL: admin API is closed */
+	char *admin_token; /* APOTHECA_ADMIN_TOKEN; NULL (unset): admin API is closed */
 	char *public_url;  /* APOTHECA_PUBLIC_URL, no trailing '/' */
 	char *access_keys[CONFIG_MAX_KEYS]; /* APOTHECA_ACCESS_KEYS */
 	size_t naccess_keys;
@@ -40,6 +42,13 @@ int config_set_listen(struct config *c, const char *hostport);
 
 /* Replaces a string setting (frees the old value). */
 void config_set(char **field, const char *value);
+
+/*
+ * 0 when the admin token is unset or at least CONFIG_MIN_ADMIN_TOKEN
+ * characters; else -1 with the reason in err (cap bytes). `serve` refuses
+ * to start on -1, whether the token came from the flag or the environment.
+ */
+int config_check_admin_token(const struct config *c, char *err, size_t cap);
 
 /* Frees every owned string. */
 void config_release(struct config *c);

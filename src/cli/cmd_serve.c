@@ -13,7 +13,7 @@
 #define COMMON_FLAGS                                                                           \
 	"  --db PATH|URL        SQLite file or postgres:// URL (APOTHECA_DB)\n"                \
 	"  --listen HOST:PORT   listen address (APOTHECA_LISTEN)\n"                            \
-	"  --admin-token TOKEN  admin API bearer token (APOTHECA_ADMIN_TOKEN)\n"               \
+	"  --admin-token TOKEN  admin API bearer token, 16+ chars (APOTHECA_ADMIN_TOKEN)\n"    \
 	"  --public-url URL     base of tracking URLs (APOTHECA_PUBLIC_URL)\n"                 \
 	"  --threads N          HTTP worker threads (APOTHECA_THREADS)\n"
 
@@ -30,6 +30,11 @@ int cmd_serve(int argc, char **argv, struct config *cfg)
 		return i == -2 ? 0 : 2;
 	if (i < argc) {
 		fprintf(stderr, "%s", serve_usage);
+		return 2;
+	}
+	char err[200];
+	if (config_check_admin_token(cfg, err, sizeof(err))) {
+		fprintf(stderr, "apotheca: %s\n", err);
 		return 2;
 	}
 	app.cfg = *cfg;

@@ -122,8 +122,12 @@ class Server:
             "APOTHECA_THREADS": "4",
             "APOTHECA_SWEEP_MS": "100",
             "APOTHECA_RETRY_BASE_MS": "100",
+            # The mock peers listen on loopback.
+            "APOTHECA_OUTBOUND_ALLOW_PRIVATE": "1",
         })
         self.env.update(env or {})
+        # None in env means "leave the variable unset".
+        self.env = {k: v for k, v in self.env.items() if v is not None}
         self.proc = None
         self.log_path = os.path.join(_workdir, "server-%d-%d.log" % (self.port, next(_db_counter)))
 
