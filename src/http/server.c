@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -38,9 +39,114 @@
  */
 #define SERVER_MAX_DRAIN (64 * 1024 * 1024)
 
-/* Idle keep-alive connections are closed after this many seconds. */
+/*
+ * Connection limits (docs/SECURITY.md). MHD closes a connection idle this
+ * long, but its timer restarts on every byte, so a client trickling one
+ * header line at a time would hold a connection for ever: the deadlines
+ * below count from a fixed point instead, and the watcher thread closes
+ * connections that miss them.
+ */
 #define SERVER_IDLE_TIMEOUT_S 30
 #define SERVER_MAX_CONNECTIONS 4096
+/* One client address holds at most this many; more are refused at accept. */
+#define SERVER_MAX_CONNECTIONS_PER_IP 256
+/*
+ * The request line and every header must arrive within this many seconds
+ * of the connection opening, or of the previous answer on a keep-alive
+ * connection (so it also bounds keep-alive idling).
+ */
+#define SERVER_HEADER_DEADLINE_S 10
+/* Then the whole body within this many seconds of the headers. */
+#define SERVER_BODY_DEADLINE_S 30
+/* How often the watcher looks for connections past their deadline. */
+#define SERVER_WATCH_INTERVAL_MS 200
+
+/*
+ * The connection watcher: every open connection with the time by which its
+ * current request must have been read (0 while a handler runs or the answer
+ * goes out). A connection past its deadline has its socket shut down, which
+ * MHD sees as the peer going away and closes.
+ */
+struct conn_watch {
+	struct conn_watch *prev, *next;
+	MHD_socket fd;
+	int64_t deadline_ns;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct conn_watch head;
+	pthread_t thread;
+} watch = {.lock = PTHREAD_MUTEX_INITIALIZER, .head = {&watch.head, &watch.head, 0, 0}};
+
+static volatile sig_atomic_t stopping;
+
+static int64_t seconds_from_now(int s)
+{
+	return now_ns() + (int64_t)s * 1000000000;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct conn_watch *w = *socket_context;
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci)
+			return;
+		w = xcalloc(1, sizeof(*w));
+		w->fd = ci->connect_fd;
+		w->deadline_ns = seconds_from_now(SERVER_HEADER_DEADLINE_S);
+		pthread_mutex_lock(&watch.lock);
+		w->next = watch.head.next;
+		w->prev = &watch.head;
+		w->next->prev = w;
+		watch.head.next = w;
+		pthread_mutex_unlock(&watch.lock);
+		*socket_context = w;
+	} else if (w) {
+		pthread_mutex_lock(&watch.lock);
+		w->prev->next = w->next;
+		w->next->prev = w->prev;
+		pthread_mutex_unlock(&watch.lock);
+		free(w);
+		*socket_context = NULL;
+	}
+}
+
+/* Sets the deadline of conn's current request: s seconds from now, or none (s < 0). */
+static void watch_set(struct MHD_Connection *conn, int s)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_watch *w = ci ? ci->socket_context : NULL;
+	if (!w)
+		return;
+	int64_t deadline = s < 0 ? 0 : seconds_from_now(s);
+	pthread_mutex_lock(&watch.lock);
+	w->deadline_ns = deadline;
+	pthread_mutex_unlock(&watch.lock);
+}
+
+static void *watch_main(void *arg)
+{
+	struct timespec ts = {0, SERVER_WATCH_INTERVAL_MS * 1000000L};
+	(void)arg;
+	while (!stopping) {
+		int64_t now = now_ns();
+		pthread_mutex_lock(&watch.lock);
+		for (struct conn_watch *w = watch.head.next; w != &watch.head; w = w->next)
+			if (w->deadline_ns && w->deadline_ns < now) {
+				shutdown(w->fd, SHUT_RDWR);
+				w->deadline_ns = 0;
+			}
+		pthread_mutex_unlock(&watch.lock);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
 
 static void plain_error(struct req *r, unsigned status, const char *code, const char *message)
 {
@@ -262,6 +368,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->path = xstrdup(url);
 		r->dialect = dialect_for(url);
 		set_request_id(r);
+		watch_set(conn, SERVER_BODY_DEADLINE_S);
 		const char *cl = req_header(r, "Content-Length");
 		int64_t n;
 		if (cl && (strnum_i64z(cl, 0, INT64_MAX, &n) || n > REQ_MAX_BODY))
@@ -291,6 +398,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!__atomic_load_n(&r->done_async, __ATOMIC_ACQUIRE))
 			return MHD_YES;
 	} else {
+		watch_set(conn, -1);
 		dispatch(r);
 		if (r->went_async)
 			return MHD_YES;
@@ -304,9 +412,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct app *app = cls;
 	struct req *r = *con_cls;
-	(void)conn;
 	if (!r)
 		return;
+	/* The next request on a kept-alive connection starts its clock now. */
+	watch_set(conn, SERVER_HEADER_DEADLINE_S);
 	int64_t us = (now_ns() - r->start_ns) / 1000;
 	const char *route = r->match.route ? r->match.route->name : "unmatched";
 	metrics_observe(route, r->status, us);
@@ -326,8 +435,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	req_free(r);
 	*con_cls = NULL;
 }
-
-static volatile sig_atomic_t stopping;
 
 struct sweeper {
 	struct app *app;
@@ -381,22 +488,32 @@ int server_run(struct app *app)
 		flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, app, MHD_OPTION_SOCK_ADDR, &addr,
 		MHD_OPTION_THREAD_POOL_SIZE, app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)SERVER_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)SERVER_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
+		(unsigned)SERVER_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)SERVER_MAX_CONNECTIONS_PER_IP, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+		app, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
 	if (!d) {
 		log_error("cannot listen", "\"host\":\"%s\",\"port\":%u", app->cfg.listen_host,
 			  app->cfg.port);
 		return -1;
 	}
+	if (pthread_create(&watch.thread, NULL, watch_main, NULL) != 0) {
+		MHD_stop_daemon(d);
+		return -1;
+	}
 	if (offload_start(app) || pthread_create(&sw.thread, NULL, sweeper_main, &sw) != 0) {
+		stopping = 1;
 		offload_stop();
 		MHD_stop_daemon(d);
+		pthread_join(watch.thread, NULL);
 		return -1;
 	}
 	if (outbox_start(app)) {
 		stopping = 1;
 		pthread_join(sw.thread, NULL);
+		offload_stop();
 		MHD_stop_daemon(d);
+		pthread_join(watch.thread, NULL);
 		return -1;
 	}
 	log_info("listening", "\"host\":\"%s\",\"port\":%u,\"threads\":%u,\"db\":\"%s\"",
@@ -412,6 +529,7 @@ int server_run(struct app *app)
 	offload_stop();
 	MHD_stop_daemon(d);
 	pthread_join(sw.thread, NULL);
+	pthread_join(watch.thread, NULL);
 	outbox_stop();
 	return 0;
 }

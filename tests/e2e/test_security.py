@@ -74,3 +74,89 @@ class AdminToken(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def attacker_socket(port, src="127.0.0.2", timeout=5):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.bind((src, 0))
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def closed_by_peer(s, timeout):
+    """True when the server closes s within timeout seconds."""
+    s.settimeout(timeout)
+    try:
+        while True:
+            data = s.recv(4096)
+            if not data:
+                return True
+    except ConnectionResetError:
+        return True
+    except (socket.timeout, TimeoutError):
+        return False
+
+
+class Connections(ServerTest):
+    """Item 2: one address cannot take the server off the air."""
+
+    ATTACK_CONNECTIONS = 4500
+
+    def test_half_open_flood_from_one_address_does_not_stop_another(self):
+        socks = []
+        try:
+            deadline = time.time() + 60
+            for _ in range(self.ATTACK_CONNECTIONS):
+                if time.time() > deadline:
+                    break
+                try:
+                    s = attacker_socket(self.server.port, timeout=2)
+                    s.sendall(b"GET /healthz HT")
+                except OSError:
+                    continue  # refused: what the limit is for
+                socks.append(s)
+            t0 = time.time()
+            r = request(self.server.port, "GET", "/healthz", timeout=5)
+            self.assertEqual(r.status, 200)
+            self.assertLess(time.time() - t0, 1.0)
+        finally:
+            for s in socks:
+                s.close()
+
+    def test_trickled_headers_are_cut_off_at_the_deadline(self):
+        s = attacker_socket(self.server.port)
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            t0 = time.time()
+            closed = False
+            # One header line every 2 s keeps MHD's idle timer fresh for ever.
+            while time.time() - t0 < 20:
+                s.settimeout(2)
+                try:
+                    if not s.recv(4096):
+                        closed = True
+                        break
+                except (socket.timeout, TimeoutError):
+                    pass
+                except ConnectionResetError:
+                    closed = True
+                    break
+                try:
+                    s.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    closed = True
+                    break
+            self.assertTrue(closed, "a trickling client held the connection for 20 s")
+            self.assertLess(time.time() - t0, 14)
+        finally:
+            s.close()
+
+    def test_a_normal_request_is_not_cut_off(self):
+        s = attacker_socket(self.server.port)
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.settimeout(5)
+            self.assertIn(b"200", s.recv(4096).split(b"\r\n")[0])
+        finally:
+            s.close()
