@@ -115,6 +115,10 @@ int config_from_env(struct config *c)
 	if (env_i64("APOTHECA_ACCESS_LOG", 0, 1, &n))
 		return -1;
 	c->access_log = (int)n;
+	n = 0;
+	if (env_i64("APOTHECA_OUTBOUND_ALLOW_PRIVATE", 0, 1, &n))
+		return -1;
+	c->outbound_allow_private = (int)n;
 	return 0;
 }
 

@@ -32,6 +32,8 @@ struct config {
 	int64_t retry_base_ms;	/* APOTHECA_RETRY_BASE_MS */
 	int64_t retry_give_up_ms; /* APOTHECA_RETRY_GIVE_UP_MS: retried this long, then parked */
 	int access_log;		/* APOTHECA_ACCESS_LOG=0 silences access lines */
+	/* APOTHECA_OUTBOUND_ALLOW_PRIVATE=1: https calls may reach non-public addresses */
+	int outbound_allow_private;
 };
 
 /* Fills c from the environment with SPEC defaults; -1 (logged) on a bad value. */

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "config.h"
+#include "out/url.h"
 #include "base/banned.h"
 
 static const struct {
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
 	}
 	if (config_from_env(&cfg))
 		return 2;
+	url_allow_private(cfg.outbound_allow_private);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	size_t i;
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

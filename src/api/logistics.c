@@ -13,6 +13,7 @@
 #include "api/idempotency.h"
 #include "app.h"
 #include "auth/secret.h"
+#include "core/ids.h"
 #include "core/merchant.h"
 #include "http/jsonx.h"
 #include "store/repo_merchants.h"
@@ -263,7 +264,7 @@ int logi_money(const json_t *obj, const char *key, int64_t *out)
 int logi_id_valid(const char *s)
 {
 	size_t len = s ? strlen(s) : 0;
-	if (len == 0 || len > LOGI_MAX_ID)
+	if (len == 0 || len > LOGI_MAX_ID || ids_is_dot_segment(s))
 		return 0;
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)

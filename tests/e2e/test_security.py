@@ -160,3 +160,117 @@ class Connections(ServerTest):
             self.assertIn(b"200", s.recv(4096).split(b"\r\n")[0])
         finally:
             s.close()
+
+
+class CountingListener:
+    """A TCP listener on 127.0.0.1 that counts connections and says nothing."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop:
+            try:
+                c, _ = self.sock.accept()
+                self.accepted += 1
+                c.close()
+            except OSError:
+                pass
+
+    def stop(self):
+        self._stop = True
+        self._thread.join(2)
+        self.sock.close()
+
+
+class OutboundUrls(ServerTest):
+    """Item 4: outbound URLs parsed, not prefix-matched; addresses checked at connect."""
+
+    server_env = {"APOTHECA_OUTBOUND_ALLOW_PRIVATE": "0"}
+
+    def merchant(self, mid, url):
+        return self.server.admin("POST", "/merchants", {"id": mid, "name": mid, "jwt_public_key":
+                                                        harness.keypair()[1],
+                                                        "payment_api": {"base_url": url},
+                                                        "webhook": {"url": url}})
+
+    def test_tricky_urls_are_refused(self):
+        for i, url in enumerate(["http://127.0.0.1@10.1.2.3/pay", "http://127.0.0.1.evil.example/",
+                                 "http://localhost.evil.example/", "https://169.254.169.254/",
+                                 "https://10.1.2.3/pay", "https://user:pw@pay.example.com/",
+                                 "http://[::1]@10.0.0.1/", "https://[fe80::1]/"]):
+            r = self.merchant("bad%d" % i, url)
+            self.assertStatus(r, 400, url)
+
+    def test_loopback_http_and_public_https_are_accepted(self):
+        for i, url in enumerate(["http://127.0.0.1:9/pay", "http://localhost:9/pay",
+                                 "https://pay.example.com/api"]):
+            self.assertStatus(self.merchant("good%d" % i, url), 201, url)
+
+    def test_a_name_resolving_to_loopback_is_refused_at_connect_time(self):
+        from test_orders import body, sku
+        listener = CountingListener()
+        try:
+            url = "https://localhost:%d/pay" % listener.port
+            m = Merchant(self.server, "resolves", payment_api={"base_url": url})
+            sku(self.server, "URLSKU", price=100, stock=10)
+            self.server.admin("PUT", "/pincodes/560103",
+                              {"serviceable": True, "eta_min_days": 2, "eta_max_days": 4})
+            r = self.server.request("POST", "/api/v4/merchants/resolves/orders",
+                                    body=body("rs-1", {"URLSKU": 1}, 100, method="ONLINE"),
+                                    headers=m.headers())
+            self.assertStatus(r, 200)
+            oid = r.json["data"]["order_id"]
+            r = self.server.request("PUT", "/api/v4/merchants/resolves/orders/%s/confirm" % oid,
+                                    body={"order_id": oid, "merchant_order_id": "rs-1"},
+                                    headers=m.headers())
+            self.assertStatus(r, 502)
+            self.assertEqual(listener.accepted, 0, "apotheca connected to a loopback address over https")
+        finally:
+            listener.stop()
+
+
+class DotIds(ServerTest):
+    """Item 4: "." and ".." are not ids in either dialect."""
+
+    def test_pharmacy_merchant_order_id(self):
+        from test_orders import body, sku
+        m = Merchant(self.server, "dots")
+        sku(self.server, "DOTSKU", price=100, stock=10)
+        self.server.admin("PUT", "/pincodes/560103", {"serviceable": True, "eta_min_days": 2, "eta_max_days": 4})
+        for ref in (".", ".."):
+            r = self.server.request("POST", "/api/v4/merchants/dots/orders",
+                                    body=body(ref, {"DOTSKU": 1}, 100), headers=m.headers())
+            self.assertStatus(r, 400, ref)
+        r = self.server.request("POST", "/api/v4/merchants/dots/orders",
+                                body=body("...", {"DOTSKU": 1}, 100), headers=m.headers())
+        self.assertStatus(r, 200)
+
+    def test_merchant_and_sku_ids(self):
+        for mid in (".", ".."):
+            r = self.server.admin("POST", "/merchants", {"id": mid, "name": "x",
+                                                         "jwt_public_key": harness.keypair()[1]})
+            self.assertStatus(r, 400, mid)
+        r = self.server.admin("PUT", "/skus/..", {"name": "x", "mrp": 1, "price": 1, "stock": 1,
+                                                  "pack_size_label": "x", "sku_type": "otc",
+                                                  "prescription_required": False, "active": True})
+        self.assertIn(r.status, (400, 404))
+
+    def test_logistics_ids(self):
+        m = Merchant(self.server, "ldots", secret="logistics-secret-1")
+        for ref in (".", ".."):
+            r = self.server.request("POST", "/2015-01-01/products/", body={"merchants_id": ref, "name": "x"},
+                                    headers=m.basic())
+            self.assertStatus(r, 400, ref)
+            r = self.server.request("POST", "/2015-01-01/orders/_create",
+                                    body={"merchants_order": {"id": ref}, "products": []},
+                                    headers=m.basic())
+            self.assertStatus(r, 400, ref)
