@@ -56,7 +56,9 @@ int cmd_migrate(int argc, char **argv, struct config *cfg)
 	struct store *s = cli_open_store(cfg);
 	if (!s)
 		return 1;
-	printf("migrations applied to %s (%s)\n", cfg->db, store_backend_name(s));
+	char shown[STORE_REDACTED_CAP];
+	printf("migrations applied to %s (%s)\n", store_url_redacted(cfg->db, shown, sizeof(shown)),
+	       store_backend_name(s));
 	store_close(s);
 	return 0;
 }

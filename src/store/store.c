@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "store/store_backend.h"
@@ -55,6 +56,52 @@ unsigned store_sql_id(struct store_sql *q)
 static int is_pg_url(const char *url)
 {
 	return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
+}
+
+/* Appends s[0..n) to b with the value of every password= parameter masked. */
+static void add_masking_params(struct buf *b, const char *s, size_t n)
+{
+	static const char key[] = "password=";
+	size_t i = 0;
+	while (i < n) {
+		int at_param = i == 0 || s[i - 1] == '?' || s[i - 1] == '&';
+		if (at_param && n - i >= sizeof(key) - 1 &&
+		    strncasecmp(s + i, key, sizeof(key) - 1) == 0) {
+			buf_adds(b, "password=***");
+			i += sizeof(key) - 1;
+			while (i < n && s[i] != '&')
+				i++;
+			continue;
+		}
+		buf_addch(b, s[i++]);
+	}
+}
+
+char *store_url_redacted(const char *url, char *out, size_t cap)
+{
+	struct buf b;
+	const char *p = url ? url : "";
+	buf_init(&b);
+	if (is_pg_url(p)) {
+		const char *auth = strstr(p, "://") + 3;
+		size_t alen = strcspn(auth, "/?#");
+		const char *at = NULL;
+		for (const char *q = auth; q < auth + alen; q++)
+			if (*q == '@')
+				at = q;
+		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon) {
+			buf_add(&b, p, (size_t)(colon + 1 - p));
+			buf_adds(&b, "***");
+			p = at;
+		}
+		add_masking_params(&b, p, strlen(p));
+	} else {
+		buf_adds(&b, p);
+	}
+	fmt_into(out, cap, "%s", b.data ? b.data : "");
+	buf_release(&b);
+	return out;
 }
 
 struct store *store_open(const char *url)

@@ -66,6 +66,16 @@ enum store_tx { STORE_TX_READ, STORE_TX_WRITE };
  */
 struct store *store_open(const char *url);
 
+/* Longest database location printed (longer ones are cut). */
+#define STORE_REDACTED_CAP 512
+
+/*
+ * Writes url (APOTHECA_DB) into out (cap bytes) fit for logs and stderr:
+ * a postgres:// URL's password, and any password= parameter, become "***";
+ * a SQLite path is unchanged. Returns out.
+ */
+char *store_url_redacted(const char *url, char *out, size_t cap);
+
 /* Closes every thread's connection and frees the store. */
 void store_close(struct store *s);
 

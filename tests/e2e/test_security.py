@@ -274,3 +274,54 @@ class DotIds(ServerTest):
                                     body={"merchants_order": {"id": ref}, "products": []},
                                     headers=m.basic())
             self.assertStatus(r, 400, ref)
+
+
+class SecretsNotLogged(unittest.TestCase):
+    """Item 5: passwords, tokens and signing secrets never reach stderr or the log."""
+
+    def run_cli(self, db, *args):
+        env = dict(os.environ, APOTHECA_DB=db, APOTHECA_ADMIN_TOKEN=ADMIN_TOKEN)
+        return subprocess.run([BINARY] + list(args), env=env, capture_output=True, text=True,
+                              timeout=60)
+
+    def test_database_password_is_masked(self):
+        for db in ("postgres://shop:Pw-In-Url-1@127.0.0.1:1/apotheca",
+                   "postgresql://shop@127.0.0.1:1/apotheca?password=Pw-In-Query-2&sslmode=disable"):
+            for cmd in (["migrate"], ["serve"]):
+                out = self.run_cli(db, *cmd)
+                self.assertNotEqual(out.returncode, 0)
+                text = out.stdout + out.stderr
+                self.assertNotIn("Pw-In-", text, cmd)
+                self.assertIn("***", text, cmd)
+                self.assertIn("127.0.0.1:1/apotheca", text, cmd)
+
+    def test_tokens_auth_values_and_signing_secrets_stay_out_of_the_log(self):
+        from mocks import MockPaymentServer
+        secrets = {"pay-auth-Value-77", "whsec-Signing-88", "logistics-Secret-99"}
+        srv = Server().start()
+        pay = MockPaymentServer()
+        try:
+            m = Merchant(srv, "quiet", secret="logistics-Secret-99",
+                         payment_api={"base_url": pay.url + "/missing", "auth_header": "X-Pay",
+                                      "auth_value": "pay-auth-Value-77"},
+                         webhook={"url": pay.url + "/hook", "signing_secret": "whsec-Signing-88"})
+            token = m.token()
+            secrets.add(token)
+            secrets.add(ADMIN_TOKEN)
+            srv.request("GET", "/api/v4/merchants/quiet/orders/PO00000000000001",
+                        headers=m.headers(token=token))
+            srv.request("GET", "/api/v4/merchants/quiet/orders/PO00000000000001",
+                        headers=m.headers(token=token + "x"))
+            srv.request("GET", "/2015-01-01/orders/x", headers=m.basic())
+            srv.request("GET", "/2015-01-01/orders/x", headers=m.basic("wrong-" + m.secret))
+            srv.admin("GET", "/merchants/quiet")
+            srv.request("GET", "/admin/v1/merchants/quiet",
+                        headers={"Authorization": "Bearer " + ADMIN_TOKEN + "-wrong"})
+        finally:
+            pay.stop()
+            srv.stop()
+        with open(srv.log_path, encoding="utf-8", errors="replace") as f:
+            log = f.read()
+        self.assertIn("access", log)
+        for s in secrets:
+            self.assertNotIn(s, log)

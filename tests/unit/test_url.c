@@ -1,5 +1,5 @@
 /*
- * Outbound URL rules and client-chosen ids: the shapes that got past
+ * Outbound URL rules, client-chosen ids and database URLs in logs: the shapes that got past
  * prefix checks are refused, ordinary merchant URLs pass.
  */
 #include <arpa/inet.h>
@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "out/http_out.h"
 #include "out/url.h"
+#include "store/store.h"
 #include "t.h"
 
 static int ok(const char *u)
@@ -111,8 +112,23 @@ static void test_ids_and_segments(void)
 	buf_release(&b);
 }
 
+static void test_db_url_redaction(void)
+{
+	char out[STORE_REDACTED_CAP];
+	CHECK_STR(store_url_redacted("postgres://u:pw@h:5432/db", out, sizeof(out)),
+		  "postgres://u:***@h:5432/db");
+	CHECK_STR(store_url_redacted("postgresql://u:p:w@x@h/db?password=z&sslmode=require", out,
+				     sizeof(out)),
+		  "postgresql://u:***@h/db?password=***&sslmode=require");
+	CHECK_STR(store_url_redacted("postgresql://u@/db?host=/tmp&Password=z", out, sizeof(out)),
+		  "postgresql://u@/db?host=/tmp&password=***");
+	CHECK_STR(store_url_redacted("postgres://h/db", out, sizeof(out)), "postgres://h/db");
+	CHECK_STR(store_url_redacted("./apotheca.db", out, sizeof(out)), "./apotheca.db");
+}
+
 int main(void)
 {
+	test_db_url_redaction();
 	test_urls();
 	test_connect_addresses();
 	test_ids_and_segments();
