@@ -74,6 +74,13 @@ int config_from_env(struct config *c)
 	/* Set but empty is kept (and refused by config_check_admin_token). */
 	if ((v = getenv("APOTHECA_ADMIN_TOKEN")))
 		config_set(&c->admin_token, v);
+	if ((v = getenv("APOTHECA_METRICS_TOKEN"))) {
+		if (!*v) {
+			log_error("bad configuration value", "\"variable\":\"APOTHECA_METRICS_TOKEN\"");
+			return -1;
+		}
+		config_set(&c->metrics_token, v);
+	}
 	v = getenv("APOTHECA_PUBLIC_URL");
 	config_set(&c->public_url, v && *v ? v : NULL);
 	if (!c->public_url) {
@@ -139,6 +146,7 @@ void config_release(struct config *c)
 	free(c->listen_host);
 	free(c->admin_token);
 	free(c->public_url);
+	free(c->metrics_token);
 	for (size_t i = 0; i < c->naccess_keys; i++)
 		free(c->access_keys[i]);
 	for (size_t i = 0; i < c->npublic_keys; i++)

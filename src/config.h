@@ -22,6 +22,7 @@ struct config {
 	unsigned port;
 	char *admin_token; /* APOTHECA_ADMIN_TOKEN; NULL (unset): admin API is closed */
 	char *public_url;  /* APOTHECA_PUBLIC_URL, no trailing '/' */
+	char *metrics_token; /* APOTHECA_METRICS_TOKEN; NULL: /metrics is open */
 	char *access_keys[CONFIG_MAX_KEYS]; /* APOTHECA_ACCESS_KEYS */
 	size_t naccess_keys;
 	/* Extra keys the track endpoint accepts (APOTHECA_PUBLIC_ACCESS_KEYS). */
