@@ -32,10 +32,10 @@
 #define SERVER_OFFLOAD_QUEUE 1024
 
 /*
- * An oversized body is read and thrown away up to this much before the 413
- * goes out, so clients that send the whole body before reading the answer
- * (most do) see the 413 rather than a reset connection. Beyond it the
- * answer goes out at once and the connection closes.
+ * A body without a declared length (chunked) that grows past REQ_MAX_BODY
+ * is read and thrown away up to this much before the 413 goes out, so the
+ * client sees the 413 rather than a reset connection. A declared length
+ * over the limit is answered at once instead (declared_length_or_reply).
  */
 #define SERVER_MAX_DRAIN (64 * 1024 * 1024)
 
@@ -350,6 +350,36 @@ void req_offload(struct req *r, route_fn fn)
 	pthread_mutex_unlock(&offload.lock);
 }
 
+/*
+ * A declared Content-Length that does not parse (400) or exceeds
+ * REQ_MAX_BODY (413) is answered before any of the body is read: -1 with
+ * the answer written. MHD itself refuses most malformed lengths first.
+ */
+static int declared_length_or_reply(struct req *r)
+{
+	const char *cl = req_header(r, "Content-Length");
+	int64_t n = 0;
+	if (!cl)
+		return 0;
+	if (strnum_i64z(cl, 0, INT64_MAX, &n)) {
+		req_fail(r, 400, "bad_request", "Content-Length does not parse");
+		return -1;
+	}
+	if (n <= REQ_MAX_BODY)
+		return 0;
+	r->body_too_large = 1;
+	req_fail(r, 413, "payload_too_large", "Request body exceeds 1 MiB");
+	return -1;
+}
+
+/* Sends the answer already written and closes: the body was never read. */
+static enum MHD_Result queue_and_close(struct MHD_Connection *conn, struct req *r)
+{
+	req_add_header(r, "Connection", "close");
+	r->queued = 1;
+	return queue(conn, r);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
@@ -369,13 +399,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->dialect = dialect_for(url);
 		set_request_id(r);
 		watch_set(conn, SERVER_BODY_DEADLINE_S);
-		const char *cl = req_header(r, "Content-Length");
-		int64_t n;
-		if (cl && (strnum_i64z(cl, 0, INT64_MAX, &n) || n > REQ_MAX_BODY))
-			r->body_too_large = 1;
-		if (r->body_too_large && (!cl || n > SERVER_MAX_DRAIN))
-			r->drained = SERVER_MAX_DRAIN; /* answer at the next call */
 		*con_cls = r;
+		if (declared_length_or_reply(r))
+			return queue_and_close(conn, r);
 		return MHD_YES;
 	}
 	if (r->queued) {

@@ -99,7 +99,10 @@ def request(port, method, path, body=None, headers=None, raw=None, timeout=30):
         h.setdefault("Content-Type", "application/json")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request(method, path, body=data, headers=h)
+        try:
+            conn.request(method, path, body=data, headers=h)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # answered before the whole body was sent (413): read that answer
         resp = conn.getresponse()
         payload = resp.read().decode("utf-8", "replace")
         return Response(resp.status, resp.getheaders(), payload)

@@ -360,3 +360,51 @@ class TokenCache(ServerTest):
         self.assertEqual(status(forged), 401)
         self.assertEqual(status(token[:-1]), 401)
         self.assertEqual(status(token + "A"), 401)
+
+
+def raw_exchange(port, data, timeout=5):
+    """Sends data on a fresh connection; returns (bytes read until close, seconds)."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    t0 = time.time()
+    out = b""
+    try:
+        c.sendall(data)
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            out += d
+    except (socket.timeout, TimeoutError, ConnectionResetError):
+        pass
+    finally:
+        c.close()
+    return out, time.time() - t0
+
+
+class Bodies(ServerTest):
+    """Item 7: a declared length over the limit gets its 413 at once."""
+
+    def test_huge_declared_length_is_413_at_once_and_closed(self):
+        for length in (100000000, 2 * 1024 * 1024):
+            out, secs = raw_exchange(self.server.port,
+                                     b"POST /admin/v1/merchants HTTP/1.1\r\nHost: x\r\n"
+                                     b"Content-Type: application/json\r\n"
+                                     b"Content-Length: %d\r\n\r\n{\"id\":" % length)
+            self.assertTrue(out.startswith(b"HTTP/1.1 413"), (length, out[:200]))
+            self.assertIn(b"payload_too_large", out)
+            self.assertIn(b"Connection: close", out)
+            self.assertLess(secs, 2.0)
+
+    def test_unparseable_length_is_400(self):
+        for value in (b"12abc", b"-1", b"1 2"):
+            out, _ = raw_exchange(self.server.port,
+                                  b"POST /admin/v1/merchants HTTP/1.1\r\nHost: x\r\n"
+                                  b"Content-Length: " + value + b"\r\n\r\nabc")
+            self.assertTrue(out.startswith(b"HTTP/1.1 400"), (value, out[:200]))
+
+    def test_a_body_at_the_limit_is_read(self):
+        body = b'{"id":"' + b"x" * (1024 * 1024 - 20) + b'"}'
+        r = self.server.request("POST", "/admin/v1/merchants", raw=body,
+                                headers={"Authorization": "Bearer " + ADMIN_TOKEN,
+                                         "Content-Type": "application/json"})
+        self.assertStatus(r, 400)
