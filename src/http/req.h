@@ -106,6 +106,15 @@ const char *req_header(struct req *r, const char *name);
 /* A query-string argument (decoded), or NULL. */
 const char *req_query(struct req *r, const char *name);
 
+/* Longest text req_client_addr() writes (an IPv6 address). */
+#define REQ_ADDR_CAP 46
+
+/*
+ * Writes the client's IP address as text into out (cap bytes, at least
+ * REQ_ADDR_CAP). -1 (and "unknown") when the connection has none.
+ */
+int req_client_addr(struct req *r, char *out, size_t cap);
+
 /* A path parameter of the matched route, or NULL. */
 const char *req_param(struct req *r, const char *name);
 

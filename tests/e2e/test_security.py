@@ -408,3 +408,63 @@ class Bodies(ServerTest):
                                 headers={"Authorization": "Bearer " + ADMIN_TOKEN,
                                          "Content-Type": "application/json"})
         self.assertStatus(r, 400)
+
+
+def request_from(src, port, method, path, headers=None, body=None, timeout=10):
+    """One request from source address src (127.0.0.0/8)."""
+    import http.client
+    import json as _json
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(src, 0))
+    try:
+        h = dict(headers or {})
+        data = None
+        if body is not None:
+            data = _json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        conn.request(method, path, body=data, headers=h)
+        resp = conn.getresponse()
+        return harness.Response(resp.status, resp.getheaders(), resp.read().decode("utf-8", "replace"))
+    finally:
+        conn.close()
+
+
+def basic(mid, secret):
+    raw = ("M-%s:%s" % (mid, secret)).encode()
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+class BasicAuth(ServerTest):
+    """Item 6: Basic auth does not reveal merchant ids and cannot be hammered."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.m = Merchant(cls.server, "lbasic", secret="logistics-secret-1")
+
+    def timed(self, src, headers):
+        t0 = time.perf_counter()
+        r = request_from(src, self.server.port, "GET", "/2015-01-01/products/inventory?merchants_id=x",
+                         headers=headers)
+        self.assertEqual(r.status, 403)
+        return time.perf_counter() - t0
+
+    def test_unknown_merchant_costs_as_much_as_a_wrong_secret(self):
+        wrong = min(self.timed("127.0.0.3", basic("lbasic", "wrong-secret-%d" % i)) for i in range(5))
+        unknown = min(self.timed("127.0.0.4", basic("nosuch%d" % i, "wrong-secret")) for i in range(5))
+        # Key stretching dominates a wrong secret; an unknown id must pay it too.
+        self.assertGreater(unknown, 0.5 * wrong, "unknown %.2f ms, wrong %.2f ms" % (unknown * 1e3, wrong * 1e3))
+
+    def test_repeated_failures_from_one_address_get_429(self):
+        path = "/2015-01-01/products/inventory?merchants_id=x"
+        statuses = [request_from("127.0.0.2", self.server.port, "GET", path,
+                                 headers=basic("lbasic", "guess-%d" % i)).status for i in range(20)]
+        self.assertEqual(statuses, [403] * 20)
+        r = request_from("127.0.0.2", self.server.port, "GET", path, headers=basic("lbasic", "guess-x"))
+        self.assertStatus(r, 429)
+        self.assertGreaterEqual(int(r.header("Retry-After")), 1)
+        self.assertEqual(r.json["success"], False)
+        # Even the right secret waits from that address; other addresses are served.
+        r = request_from("127.0.0.2", self.server.port, "GET", path, headers=self.m.basic())
+        self.assertStatus(r, 429)
+        r = request_from("127.0.0.1", self.server.port, "GET", path, headers=self.m.basic())
+        self.assertNotIn(r.status, (403, 429))
