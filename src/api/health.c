@@ -1,6 +1,7 @@
 /*
  * Liveness, readiness and metrics: /healthz answers while the process runs,
- * /readyz only while the database answers a query, /metrics in Prometheus
+ * /readyz only while the database answers and can write (with the reason
+ * when not), /metrics in Prometheus
  * text format (behind a bearer token when APOTHECA_METRICS_TOKEN is set).
  */
 #include <string.h>
@@ -23,12 +24,13 @@ static void healthz(struct req *r)
 
 static void readyz(struct req *r)
 {
+	char reason[STORE_REASON_CAP];
 	struct store_conn *c = store_thread_conn(r->app->store);
-	if (!c || store_ping(c) != APO_OK) {
+	if (!store_ready(c, reason, sizeof(reason))) {
 		req_add_header(r, "Retry-After", "1");
 		req_reply_json(r, 503,
-			       json_pack("{s:s,s:s}", "status", "unavailable", "database",
-					 store_backend_name(r->app->store)));
+			       json_pack("{s:s,s:s,s:s}", "status", "unavailable", "database",
+					 store_backend_name(r->app->store), "reason", reason));
 		return;
 	}
 	req_reply_json(r, 200,

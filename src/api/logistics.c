@@ -18,6 +18,7 @@
 #include "core/merchant.h"
 #include "http/jsonx.h"
 #include "store/repo_merchants.h"
+#include "store/store.h"
 #include "base/buf.h"
 #include "base/strnum.h"
 #include "base/xalloc.h"
@@ -63,6 +64,7 @@ unsigned logi_status(enum apo_result rc)
 	case APO_ERR_UPSTREAM:
 		return 502;
 	case APO_ERR_UNAVAILABLE:
+	case APO_ERR_STORAGE:
 		return 503;
 	case APO_ERR_INTERNAL:
 		break;
@@ -195,6 +197,11 @@ void logi_fail(struct req *r, enum apo_result rc, const char *message)
 		break;
 	case APO_ERR_UNAVAILABLE:
 		code = "unavailable", dflt = "Database unavailable";
+		req_add_header(r, "Retry-After", "1");
+		break;
+	case APO_ERR_STORAGE:
+		code = "unavailable", dflt = "Storage cannot take writes right now";
+		req_add_header(r, "Retry-After", STORE_RETRY_AFTER_S);
 		break;
 	case APO_OK:
 	case APO_ERR_INTERNAL:

@@ -139,8 +139,10 @@ struct store_conn *store_thread_conn(struct store *s)
 		pthread_setspecific(s->key, NULL);
 	}
 	c = s->ops->connect(s->url);
-	if (!c)
+	if (!c) {
+		store_trouble(APO_ERR_UNAVAILABLE, "database unreachable");
 		return NULL;
+	}
 	pthread_mutex_lock(&s->lock);
 	size_t i;
 	for (i = 0; i < STORE_MAX_CONNS && s->conns[i]; i++)
@@ -242,6 +244,70 @@ enum apo_result store_query_int(struct store_conn *c, struct store_sql *q,
 	}
 	store_rows_free(rows);
 	return rc;
+}
+
+/*
+ * The latest storage failure that was the environment's (store_trouble),
+ * process-wide: every connection shares the disk and the server.
+ */
+static struct {
+	pthread_mutex_t lock;
+	enum apo_result rc;
+	char reason[STORE_REASON_CAP];
+} trouble = {PTHREAD_MUTEX_INITIALIZER, APO_OK, ""};
+
+void store_trouble(enum apo_result rc, const char *reason)
+{
+	pthread_mutex_lock(&trouble.lock);
+	trouble.rc = rc;
+	fmt_into(trouble.reason, sizeof(trouble.reason), "%s", reason);
+	pthread_mutex_unlock(&trouble.lock);
+}
+
+static enum apo_result trouble_get(char *reason, size_t cap)
+{
+	pthread_mutex_lock(&trouble.lock);
+	enum apo_result rc = trouble.rc;
+	fmt_into(reason, cap, "%s", trouble.reason);
+	pthread_mutex_unlock(&trouble.lock);
+	return rc;
+}
+
+static struct store_sql q_probe = {.sql = "UPDATE store_probe SET at = ? WHERE id = 1"};
+
+/* One small write transaction (migration 004's row): can storage write? */
+static enum apo_result probe_write(struct store_conn *c)
+{
+	struct store_val args[] = {SV_INT(time(NULL))};
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	if (rc != APO_OK)
+		return rc;
+	if ((rc = store_exec(c, &q_probe, args, 1, NULL)) == APO_OK)
+		rc = store_commit(c);
+	if (rc != APO_OK)
+		store_rollback(c);
+	return rc;
+}
+
+int store_ready(struct store_conn *c, char *reason, size_t cap)
+{
+	if (!c) {
+		fmt_into(reason, cap, "database unreachable");
+		return 0;
+	}
+	if (store_ping(c) != APO_OK) {
+		fmt_into(reason, cap, "database does not answer");
+		return 0;
+	}
+	if (trouble_get(reason, cap) == APO_OK)
+		return 1;
+	if (probe_write(c) != APO_OK) {
+		trouble_get(reason, cap);
+		return 0;
+	}
+	store_trouble(APO_OK, "");
+	reason[0] = '\0';
+	return 1;
 }
 
 static struct store_sql q_ping = {.sql = "SELECT 1"};

@@ -132,12 +132,13 @@ class Server:
         # None in env means "leave the variable unset".
         self.env = {k: v for k, v in self.env.items() if v is not None}
         self.proc = None
+        self.preexec = None  # run in the child before exec (resource limits)
         self.log_path = os.path.join(_workdir, "server-%d-%d.log" % (self.port, next(_db_counter)))
 
     def start(self):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([BINARY, "serve"], env=self.env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, preexec_fn=self.preexec)
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:

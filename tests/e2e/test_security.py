@@ -468,3 +468,69 @@ class BasicAuth(ServerTest):
         self.assertStatus(r, 429)
         r = request_from("127.0.0.1", self.server.port, "GET", path, headers=self.m.basic())
         self.assertNotIn(r.status, (403, 429))
+
+
+def ignore_sigxfsz():
+    """In the server's child: a write past RLIMIT_FSIZE fails with EFBIG
+    instead of killing the process, as a full disk fails with ENOSPC."""
+    import signal
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+class StorageFailures(unittest.TestCase):
+    """Item 8: a full disk or a vanished database is a 503 with Retry-After,
+    /readyz says why, and both recover by themselves."""
+
+    def put_sku(self, srv, sku_id):
+        return srv.admin("PUT", "/skus/" + sku_id, {"name": "Item", "mrp": 10, "price": 9,
+                                                    "pack_size_label": "strip", "sku_type": "otc",
+                                                    "prescription_required": False, "active": True,
+                                                    "stock": 5})
+
+    def assert_unavailable_then_recovers(self, srv, restore):
+        r = self.put_sku(srv, "DOWN1")
+        self.assertStatus(r, 503)
+        self.assertIsNotNone(r.header("Retry-After"))
+        self.assertIn(r.json["error"]["code"], ("storage", "unavailable"))  # the admin shape
+        ready = srv.request("GET", "/readyz")
+        self.assertEqual(ready.status, 503)
+        self.assertTrue(ready.json.get("reason"), ready)
+        restore()
+        self.assertTrue(wait_until(lambda: srv.request("GET", "/readyz").status == 200, 15),
+                        "readyz did not recover: %r" % srv.request("GET", "/readyz"))
+        self.assertIn(self.put_sku(srv, "UP1").status, (200, 201))
+        return ready.json["reason"]
+
+    def assertStatus(self, r, status):
+        self.assertEqual(r.status, status, r)
+
+    @unittest.skipIf(BACKEND != "sqlite", "the file size limit stands in for a full disk on SQLite")
+    def test_full_disk_sqlite(self):
+        import resource
+        srv = Server()
+        srv.preexec = ignore_sigxfsz
+        srv.start()
+        try:
+            self.assertIn(self.put_sku(srv, "OK1").status, (200, 201))
+            soft, hard = resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE)
+            resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE, (4096, hard))
+            reason = self.assert_unavailable_then_recovers(
+                srv, lambda: resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE, (soft, hard)))
+            self.assertTrue("disk full" in reason or "I/O error" in reason, reason)
+        finally:
+            srv.stop()
+
+    @unittest.skipIf(BACKEND != "postgres", "a database that refuses connections, on PostgreSQL")
+    def test_database_gone_postgres(self):
+        srv = Server().start()
+        dbname = srv.db.split("/")[3].split("?")[0]
+        try:
+            self.assertIn(self.put_sku(srv, "OK1").status, (200, 201))
+            harness.psql("ALTER DATABASE %s ALLOW_CONNECTIONS false" % dbname)
+            harness.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'" % dbname)
+            reason = self.assert_unavailable_then_recovers(
+                srv, lambda: harness.psql("ALTER DATABASE %s ALLOW_CONNECTIONS true" % dbname))
+            self.assertIn("database", reason)
+        finally:
+            harness.psql("ALTER DATABASE %s ALLOW_CONNECTIONS true" % dbname)
+            srv.stop()
