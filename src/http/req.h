@@ -155,6 +155,15 @@ int req_json_object_or_reply(struct req *r, int allow_empty, json_t **out);
  */
 void req_offload(struct req *r, route_fn fn);
 
+/*
+ * Like req_offload(), for work that waits on merchant_id's own systems (its
+ * payment API): it runs on a separate pool, so the wait never occupies the
+ * threads that run other merchants' writes, and at most a fixed number of
+ * one merchant's requests are queued or running at once. Past that, r is
+ * answered 503 with Retry-After in its dialect's shape.
+ */
+void req_offload_merchant(struct req *r, const char *merchant_id, route_fn fn);
+
 /* Serializes JSON the way every response does (compact, exact money). */
 char *req_json_dump(const json_t *j, size_t *len);
 

@@ -534,3 +534,75 @@ class StorageFailures(unittest.TestCase):
         finally:
             harness.psql("ALTER DATABASE %s ALLOW_CONNECTIONS true" % dbname)
             srv.stop()
+
+
+class Bulkheads(ServerTest):
+    """Item 3: one merchant's slow payment API never delays another merchant."""
+
+    SLOW_S = 4
+    CONFIRMS = 40
+
+    @classmethod
+    def setUpClass(cls):
+        from mocks import MockPaymentServer
+        from test_orders import sku
+        super().setUpClass()
+        cls.slow_pay = MockPaymentServer()
+        cls.fast_pay = MockPaymentServer()
+        cls.a = Merchant(cls.server, "slowpay", payment_api={"base_url": cls.slow_pay.url})
+        cls.b = Merchant(cls.server, "fastpay", key="other", payment_api={"base_url": cls.fast_pay.url})
+        sku(cls.server, "BH", price=100, stock=1000)
+        cls.server.admin("PUT", "/pincodes/560103", {"serviceable": True, "eta_min_days": 2, "eta_max_days": 4})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.slow_pay.stop()
+        cls.fast_pay.stop()
+        super().tearDownClass()
+
+    def create(self, m, ref, method="ONLINE"):
+        from test_orders import body
+        return self.server.request("POST", "/api/v4/merchants/%s/orders" % m.id,
+                                   body=body(ref, {"BH": 1}, 100, method=method), headers=m.headers())
+
+    def confirm(self, m, order_id, ref, headers):
+        return self.server.request("PUT", "/api/v4/merchants/%s/orders/%s/confirm" % (m.id, order_id),
+                                   body={"order_id": order_id, "merchant_order_id": ref}, headers=headers,
+                                   timeout=30)
+
+    def test_slow_merchant_does_not_delay_others(self):
+        import concurrent.futures
+        r = self.create(self.a, "slow-1")
+        self.assertStatus(r, 200)
+        slow_id = r.json["data"]["order_id"]
+        self.slow_pay.set_transaction("slow-1", status="PENDING", amount="100", delay=self.SLOW_S)
+        r = self.create(self.b, "fast-1")
+        self.assertStatus(r, 200)
+        fast_id = r.json["data"]["order_id"]
+        self.fast_pay.set_transaction("fast-1", status="SUCCESS", amount="100", transaction_id="TXF")
+        ha, hb = self.a.headers(), self.b.headers()
+        with concurrent.futures.ThreadPoolExecutor(self.CONFIRMS) as ex:
+            t0 = time.time()
+            slow = [ex.submit(self.confirm, self.a, slow_id, "slow-1", ha) for _ in range(self.CONFIRMS)]
+            # Wait until the slow merchant's calls are in flight.
+            self.assertTrue(wait_until(lambda: len(self.slow_pay.transaction_calls) >= 8, 5))
+            t1 = time.time()
+            r = self.create(self.b, "fast-2", method="COD")
+            create_s = time.time() - t1
+            self.assertStatus(r, 200)
+            t1 = time.time()
+            r = self.confirm(self.b, fast_id, "fast-1", hb)
+            confirm_s = time.time() - t1
+            self.assertStatus(r, 200)
+            self.assertLess(create_s, 1.0, "another merchant's create waited %.1f s" % create_s)
+            self.assertLess(confirm_s, 1.0, "another merchant's confirm waited %.1f s" % confirm_s)
+            results = [f.result() for f in slow]
+        refused = [x for x in results if x.status == 503]
+        self.assertGreater(len(refused), 0, "no per-merchant cap")
+        for x in refused:
+            self.assertEqual(x.json["is_success"], False)   # the pharmacy dialect's shape
+            self.assertEqual(x.json["status_code"], 503)
+            self.assertGreaterEqual(int(x.header("Retry-After")), 1)
+        self.assertLessEqual(len(self.slow_pay.transaction_calls), self.CONFIRMS - len(refused))
+        self.assertTrue(all(x.status in (400, 503) for x in results), [x.status for x in results])
+        self.assertLess(time.time() - t0, 3 * self.SLOW_S)
