@@ -30,7 +30,8 @@ static void usage(FILE *f)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nenvironment: APOTHECA_DB, APOTHECA_LISTEN, APOTHECA_ADMIN_TOKEN, "
 		   "APOTHECA_PUBLIC_URL,\n  APOTHECA_ACCESS_KEYS, APOTHECA_THREADS, "
-		   "APOTHECA_SWEEP_MS, APOTHECA_RETRY_BASE_MS,\n  APOTHECA_RETRY_GIVE_UP_MS\n");
+		   "APOTHECA_SWEEP_MS, APOTHECA_RETRY_BASE_MS,\n  APOTHECA_RETRY_GIVE_UP_MS, "
+		   "APOTHECA_METRICS_TOKEN, APOTHECA_OUTBOUND_ALLOW_PRIVATE\n");
 }
 
 int main(int argc, char **argv)

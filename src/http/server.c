@@ -34,9 +34,11 @@
  * The pool for requests that wait on a merchant's system: threads, queue
  * depth, and how many of one merchant's requests may be queued or running
  * at once (so SERVER_OUTBOUND_THREADS / SERVER_MERCHANT_MAX_INFLIGHT
- * merchants can be slow at the same time before anyone else waits).
+ * merchants can be slow at the same time before anyone else waits). Each
+ * thread that has run a job holds a database connection: mind PostgreSQL's
+ * max_connections when raising it.
  */
-#define SERVER_OUTBOUND_THREADS 64
+#define SERVER_OUTBOUND_THREADS 32
 #define SERVER_OUTBOUND_QUEUE 1024
 #define SERVER_MERCHANT_MAX_INFLIGHT 8
 /* Retry-After (seconds, as text) when a merchant's share is full. */
