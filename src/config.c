@@ -76,7 +76,8 @@ int config_from_env(struct config *c)
 		config_set(&c->admin_token, v);
 	if ((v = getenv("APOTHECA_METRICS_TOKEN"))) {
 		if (!*v) {
-			log_error("bad configuration value", "\"variable\":\"APOTHECA_METRICS_TOKEN\"");
+			log_error("bad configuration value",
+				  "\"variable\":\"APOTHECA_METRICS_TOKEN\"");
 			return -1;
 		}
 		config_set(&c->metrics_token, v);

@@ -77,7 +77,7 @@ const char *req_header(struct req *r, const char *name)
 int req_client_addr(struct req *r, char *out, size_t cap)
 {
 	const union MHD_ConnectionInfo *ci =
-		r->conn ? MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+	    r->conn ? MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 	const void *bytes = NULL;
 	if (sa && sa->sa_family == AF_INET)

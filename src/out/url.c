@@ -21,16 +21,16 @@ void url_allow_private(int allow)
 /* True for IPv4 addresses (host order) that are not public unicast. */
 static int v4_private(uint32_t a)
 {
-	return (a >> 24) == 0 ||		 /* 0.0.0.0/8 "this network" */
-	       (a >> 24) == 10 ||		 /* 10/8 */
-	       (a >> 24) == 127 ||		 /* loopback */
-	       (a >> 22) == (100u << 2 | 1) ||	 /* 100.64/10 shared (CGNAT) */
-	       (a >> 16) == (169u << 8 | 254) || /* link-local, cloud metadata */
-	       (a >> 20) == (172u << 4 | 1) ||	 /* 172.16/12 */
-	       (a >> 16) == (192u << 8 | 168) || /* 192.168/16 */
+	return (a >> 24) == 0 ||			/* 0.0.0.0/8 "this network" */
+	       (a >> 24) == 10 ||			/* 10/8 */
+	       (a >> 24) == 127 ||			/* loopback */
+	       (a >> 22) == (100u << 2 | 1) ||		/* 100.64/10 shared (CGNAT) */
+	       (a >> 16) == (169u << 8 | 254) ||	/* link-local, cloud metadata */
+	       (a >> 20) == (172u << 4 | 1) ||		/* 172.16/12 */
+	       (a >> 16) == (192u << 8 | 168) ||	/* 192.168/16 */
 	       (a >> 8) == (192u << 16 | 0 << 8 | 0) || /* 192.0.0/24 protocol */
-	       (a >> 17) == (198u << 7 | 9) ||	 /* 198.18/15 benchmarking */
-	       (a >> 28) >= 14;			 /* multicast, reserved, broadcast */
+	       (a >> 17) == (198u << 7 | 9) ||		/* 198.18/15 benchmarking */
+	       (a >> 28) >= 14;				/* multicast, reserved, broadcast */
 }
 
 static int v6_private(const struct in6_addr *a)
@@ -58,7 +58,8 @@ int url_addr_allowed(const struct sockaddr *sa, int https)
 		return https ? allow_private || !v4_private(a) : v4_loopback(a);
 	}
 	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		const struct in6_addr *a =
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 		if (IN6_IS_ADDR_V4MAPPED(a)) {
 			uint32_t v4 = v4_of_mapped(a);
 			return https ? allow_private || !v4_private(v4) : v4_loopback(v4);
@@ -113,8 +114,9 @@ static int check_parts(CURLU *u, int *https, char *err, size_t cap)
 	} else if (strcasecmp(scheme, "http") == 0) {
 		if (!(is_literal ? url_addr_allowed((struct sockaddr *)&ss, 0)
 				 : strcasecmp(host, "localhost") == 0)) {
-			fmt_into(err, cap, "plain http URLs may only name this machine "
-					   "(127.0.0.1, [::1], localhost); use https");
+			fmt_into(err, cap,
+				 "plain http URLs may only name this machine "
+				 "(127.0.0.1, [::1], localhost); use https");
 			goto out;
 		}
 		*https = 0;

@@ -152,10 +152,11 @@ static enum apo_result map_error(struct store_conn *c, const PGresult *res, cons
 	if ((state && strncmp(state, "53", 2) == 0) || sqlstate_is(state, "58030") ||
 	    sqlstate_is(state, "25006")) {
 		log_pg(1, "postgres storage failure", state, msg, NULL);
-		store_trouble(APO_ERR_STORAGE, sqlstate_is(state, "53100")   ? "disk full"
-					       : sqlstate_is(state, "25006") ? "database is read-only"
-					       : sqlstate_is(state, "58030") ? "I/O error"
-									     : "database out of resources");
+		store_trouble(APO_ERR_STORAGE,
+			      sqlstate_is(state, "53100")   ? "disk full"
+			      : sqlstate_is(state, "25006") ? "database is read-only"
+			      : sqlstate_is(state, "58030") ? "I/O error"
+							    : "database out of resources");
 		return APO_ERR_STORAGE;
 	}
 	if (state && strncmp(state, "23", 2) == 0)

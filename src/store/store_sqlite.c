@@ -48,8 +48,9 @@ struct group {
 	int members;	       /* released savepoints in the open outer transaction */
 	uint64_t released;     /* sequence number of the last released member */
 	uint64_t settled;      /* members up to this one are committed or failed */
-	uint64_t failed_from, failed_to; /* members whose group COMMIT failed */
-	enum apo_result failed_rc;	 /* ...and why */
+	/* Members whose group COMMIT failed, and why. */
+	uint64_t failed_from, failed_to;
+	enum apo_result failed_rc;
 	struct group *next;
 };
 
