@@ -137,10 +137,9 @@ static void watch_set(struct MHD_Connection *conn, int s)
 	struct conn_watch *w = ci ? ci->socket_context : NULL;
 	if (!w)
 		return;
-	int64_t deadline = s < 0 ? 0 : seconds_from_now(s);
-	pthread_mutex_lock(&watch.lock);
-	w->deadline_ns = deadline;
-	pthread_mutex_unlock(&watch.lock);
+	/* Atomic rather than under the list lock: this runs on every request,
+	 * and only the connection's own thread or the watcher touch the field. */
+	__atomic_store_n(&w->deadline_ns, s < 0 ? 0 : seconds_from_now(s), __ATOMIC_RELAXED);
 }
 
 static void *watch_main(void *arg)
@@ -150,11 +149,13 @@ static void *watch_main(void *arg)
 	while (!stopping) {
 		int64_t now = now_ns();
 		pthread_mutex_lock(&watch.lock);
-		for (struct conn_watch *w = watch.head.next; w != &watch.head; w = w->next)
-			if (w->deadline_ns && w->deadline_ns < now) {
+		for (struct conn_watch *w = watch.head.next; w != &watch.head; w = w->next) {
+			int64_t deadline = __atomic_load_n(&w->deadline_ns, __ATOMIC_RELAXED);
+			if (deadline && deadline < now) {
 				shutdown(w->fd, SHUT_RDWR);
-				w->deadline_ns = 0;
+				__atomic_store_n(&w->deadline_ns, 0, __ATOMIC_RELAXED);
 			}
+		}
 		pthread_mutex_unlock(&watch.lock);
 		nanosleep(&ts, NULL);
 	}
