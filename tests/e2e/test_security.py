@@ -508,6 +508,26 @@ class StorageFailures(unittest.TestCase):
     def assertStatus(self, r, status):
         self.assertEqual(r.status, status, r)
 
+    def shop(self, srv):
+        m = Merchant(srv, "fullshop", secret="logistics-secret-1")
+        srv.admin("PUT", "/pincodes/560103", {"serviceable": True, "eta_min_days": 2, "eta_max_days": 4})
+        m.cached_token = m.token()
+        return m
+
+    def assert_dialects_answer_503(self, srv, m):
+        """Each dialect answers a write in its own shape, with Retry-After."""
+        from test_orders import body
+        r = srv.request("POST", "/api/v4/merchants/fullshop/orders", body=body("full-1", {"OK1": 1}, 9),
+                        headers=m.headers(token=m.cached_token))
+        self.assertStatus(r, 503)
+        self.assertEqual((r.json["is_success"], r.json["status_code"]), (False, 503))
+        self.assertIsNotNone(r.header("Retry-After"))
+        r = srv.request("POST", "/2015-01-01/products/", body={"merchants_id": "P1", "name": "x"},
+                        headers=m.basic())
+        self.assertStatus(r, 503)
+        self.assertEqual(r.json["success"], False)
+        self.assertIsNotNone(r.header("Retry-After"))
+
     @unittest.skipIf(BACKEND != "sqlite", "the file size limit stands in for a full disk on SQLite")
     def test_full_disk_sqlite(self):
         import resource
@@ -516,8 +536,10 @@ class StorageFailures(unittest.TestCase):
         srv.start()
         try:
             self.assertIn(self.put_sku(srv, "OK1").status, (200, 201))
+            m = self.shop(srv)
             soft, hard = resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE)
             resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE, (4096, hard))
+            self.assert_dialects_answer_503(srv, m)
             reason = self.assert_unavailable_then_recovers(
                 srv, lambda: resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE, (soft, hard)))
             self.assertTrue("disk full" in reason or "I/O error" in reason, reason)
@@ -530,8 +552,10 @@ class StorageFailures(unittest.TestCase):
         dbname = srv.db.split("/")[3].split("?")[0]
         try:
             self.assertIn(self.put_sku(srv, "OK1").status, (200, 201))
+            m = self.shop(srv)
             harness.psql("ALTER DATABASE %s ALLOW_CONNECTIONS false" % dbname)
             harness.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'" % dbname)
+            self.assert_dialects_answer_503(srv, m)
             reason = self.assert_unavailable_then_recovers(
                 srv, lambda: harness.psql("ALTER DATABASE %s ALLOW_CONNECTIONS true" % dbname))
             self.assertIn("database", reason)
