@@ -285,7 +285,7 @@ schemas = {
     "DeliveryList": obj({"deliveries": arr(ref("Delivery"))}, ["deliveries"]),
     # Health.
     "Health": obj({"status": S}, ["status"]),
-    "Readiness": obj({"status": {"enum": ["ready", "unavailable"]}, "database": S}, ["status"]),
+    "Readiness": obj({"status": {"enum": ["ready", "unavailable"]}, "database": S, "reason": S}, ["status"]),
     # Sandbox.
     "SandboxTransaction": obj({"order_id": PO, "merchant_order_id": S, "transaction_id": S, "amount": MONEY,
                                "status": {"enum": ["SUCCESS", "PENDING", "FAILED"]}}, ["status"],
@@ -397,9 +397,10 @@ paths = {
                            {"200": resp("Alive", ref("Health"))}, {}, security=NONE)},
     "/readyz": {"get": op("getReadiness", "Readiness: the database answers", "health",
                           {"200": resp("Ready", ref("Readiness"))},
-                          {"503": resp("Database unreachable", ref("Readiness"), hdrs=RETRY)}, security=NONE)},
-    "/metrics": {"get": op("getMetrics", "Prometheus metrics", "health",
-                           {"200": resp("Prometheus text exposition format 0.0.4", S, "text/plain")}, {},
+                          {"503": resp("Not ready: database unreachable, disk full or read-only (reason given)", ref("Readiness"), hdrs=RETRY)}, security=NONE)},
+    "/metrics": {"get": op("getMetrics", "Prometheus metrics (bearer APOTHECA_METRICS_TOKEN when set)", "health",
+                           {"200": resp("Prometheus text exposition format 0.0.4", S, "text/plain")},
+                           {"401": resp("APOTHECA_METRICS_TOKEN is set and the bearer token is missing or wrong", ae)},
                            security=NONE)},
     "/openapi.json": {"get": op("getOpenApi", "This document", "health",
                                 {"200": resp("OpenAPI 3.1", {"type": "object"})}, {}, security=NONE)},

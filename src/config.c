@@ -202,8 +202,16 @@ int config_from_env(struct config *c)
 		fprintf(stderr, "apotheca: APOTHECA_LISTEN %s\n", why);
 		return -1;
 	}
-	if ((v = getenv("APOTHECA_ADMIN_TOKEN")) && *v)
+	/* Set but empty is kept (and refused by config_check_admin_token). */
+	if ((v = getenv("APOTHECA_ADMIN_TOKEN")))
 		config_set(&c->admin_token, v);
+	if ((v = getenv("APOTHECA_METRICS_TOKEN"))) {
+		if (!*v) {
+			fprintf(stderr, "apotheca: APOTHECA_METRICS_TOKEN is set but empty\n");
+			return -1;
+		}
+		config_set(&c->metrics_token, v);
+	}
 	if ((v = getenv("APOTHECA_PUBLIC_URL")) && *v &&
 	    config_set_public_url(c, v, why, sizeof(why))) {
 		fprintf(stderr, "apotheca: APOTHECA_PUBLIC_URL %s\n", why);
@@ -225,7 +233,22 @@ int config_from_env(struct config *c)
 	if (env_i64("APOTHECA_ACCESS_LOG", 0, 1, &n))
 		return -1;
 	c->access_log = (int)n;
+	n = 0;
+	if (env_i64("APOTHECA_OUTBOUND_ALLOW_PRIVATE", 0, 1, &n))
+		return -1;
+	c->outbound_allow_private = (int)n;
 	return config_display(c);
+}
+
+int config_check_admin_token(const struct config *c, char *err, size_t cap)
+{
+	if (!c->admin_token || strlen(c->admin_token) >= CONFIG_MIN_ADMIN_TOKEN)
+		return 0;
+	fmt_into(err, cap,
+		 "the admin token (--admin-token or APOTHECA_ADMIN_TOKEN) is %s; it must be at "
+		 "least %d characters, or unset to close the admin API",
+		 c->admin_token[0] ? "too short" : "empty", CONFIG_MIN_ADMIN_TOKEN);
+	return -1;
 }
 
 void config_release(struct config *c)
@@ -234,6 +257,7 @@ void config_release(struct config *c)
 	free(c->listen_host);
 	free(c->admin_token);
 	free(c->public_url);
+	free(c->metrics_token);
 	for (size_t i = 0; i < c->naccess_keys; i++)
 		free(c->access_keys[i]);
 	for (size_t i = 0; i < c->npublic_keys; i++)

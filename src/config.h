@@ -14,6 +14,8 @@
 #define CONFIG_MAX_KEYS 16
 #define CONFIG_MAX_KEY_LEN 128
 #define CONFIG_MAX_THREADS 256
+/* Shortest admin token served: shorter ones are guessable (or empty). */
+#define CONFIG_MIN_ADMIN_TOKEN 16
 /* Default of retry_give_up_ms: 24 hours. */
 #define CONFIG_RETRY_GIVE_UP_MS (24 * 3600 * INT64_C(1000))
 
@@ -38,6 +40,7 @@ struct config {
 	 * knows its address when unset (config_default_public_url()).
 	 */
 	char *public_url;
+	char *metrics_token; /* APOTHECA_METRICS_TOKEN; NULL: /metrics is open */
 	int sandbox;	   /* serve --sandbox: the /sandbox/ merchant routes */
 	char *access_keys[CONFIG_MAX_KEYS]; /* APOTHECA_ACCESS_KEYS */
 	size_t naccess_keys;
@@ -54,6 +57,8 @@ struct config {
 	struct tz_zone *tz;
 	/* Carriers' tracking pages: built in plus APOTHECA_CARRIER_URLS. */
 	struct carrier_table carriers;
+	/* APOTHECA_OUTBOUND_ALLOW_PRIVATE=1: https calls may reach non-public addresses */
+	int outbound_allow_private;
 };
 
 /* Sets c to SPEC defaults without reading the environment. */
@@ -88,6 +93,13 @@ void config_default_public_url(struct config *c);
 
 /* Replaces a string setting (frees the old value). */
 void config_set(char **field, const char *value);
+
+/*
+ * 0 when the admin token is unset or at least CONFIG_MIN_ADMIN_TOKEN
+ * characters; else -1 with the reason in err (cap bytes). `serve` refuses
+ * to start on -1, whether the token came from the flag or the environment.
+ */
+int config_check_admin_token(const struct config *c, char *err, size_t cap);
 
 /* Frees every owned string. */
 void config_release(struct config *c);

@@ -8,6 +8,7 @@
 #include "api/admin.h"
 #include "api/idempotency.h"
 #include "app.h"
+#include "store/store.h"
 #include "base/strnum.h"
 #include "base/banned.h"
 
@@ -42,6 +43,7 @@ unsigned admin_status(enum apo_result rc)
 	case APO_ERR_UPSTREAM:
 		return 502;
 	case APO_ERR_UNAVAILABLE:
+	case APO_ERR_STORAGE:
 		return 503;
 	case APO_ERR_INTERNAL:
 		break;
@@ -51,6 +53,8 @@ unsigned admin_status(enum apo_result rc)
 
 void admin_fail(struct req *r, enum apo_result rc, const char *message)
 {
+	if (rc == APO_ERR_UNAVAILABLE || rc == APO_ERR_BUSY || rc == APO_ERR_STORAGE)
+		req_add_header(r, "Retry-After", rc == APO_ERR_STORAGE ? STORE_RETRY_AFTER_S : "1");
 	req_fail(r, admin_status(rc), apo_result_name(rc), message ? message : apo_result_name(rc));
 }
 

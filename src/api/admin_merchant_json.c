@@ -9,6 +9,7 @@
 #include "auth/secret.h"
 #include "core/merchant.h"
 #include "http/jsonx.h"
+#include "out/url.h"
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
@@ -17,13 +18,14 @@
 #define MERCHANT_MAX_PEM 8192
 #define MERCHANT_MAX_WINDOW_S (7 * 86400)
 
-/* Outbound URLs: https anywhere, plain http only to this machine (tests). */
-static int url_ok(const char *u)
+/* Outbound URLs follow out/url.h; err says which field and why. */
+static int url_ok_or_err(const char *field, const char *u, char *err, size_t cap)
 {
-	if (strncmp(u, "https://", 8) == 0)
-		return strlen(u) > 8;
-	return strncmp(u, "http://127.0.0.1", 16) == 0 || strncmp(u, "http://localhost", 16) == 0 ||
-	       strncmp(u, "http://[::1]", 12) == 0;
+	char why[160];
+	if (url_check(u, NULL, why, sizeof(why)) == 0)
+		return 0;
+	fmt_into(err, cap, "%s: %s", field, why);
+	return -1;
 }
 
 /* Sets *field from member key of obj if present; -1 on a wrong type. */
@@ -168,8 +170,9 @@ int merchant_from_json(struct merchant *m, const json_t *j, int creating, char *
 		    take_str(pay, "auth_value", MERCHANT_MAX_TEXT, &m->payment_auth_value, err, cap) ||
 		    take_str(pay, "aggregator", 128, &m->payment_aggregator, err, cap))
 			return err[0] ? -1 : (fmt_into(err, cap, "payment_api must be an object"), -1);
-		if (m->payment_base_url && !url_ok(m->payment_base_url))
-			return fmt_into(err, cap, "payment_api.base_url must be an https URL"), -1;
+		if (m->payment_base_url &&
+		    url_ok_or_err("payment_api.base_url", m->payment_base_url, err, cap))
+			return -1;
 	}
 	if (hook && !json_is_null(hook)) {
 		if (!json_is_object(hook) ||
@@ -179,8 +182,8 @@ int merchant_from_json(struct merchant *m, const json_t *j, int creating, char *
 		    take_str(hook, "signing_secret", SECRET_MAX_LEN, &m->webhook_signing_secret, err,
 			     cap))
 			return err[0] ? -1 : (fmt_into(err, cap, "webhook must be an object"), -1);
-		if (m->webhook_url && !url_ok(m->webhook_url))
-			return fmt_into(err, cap, "webhook.url must be an https URL"), -1;
+		if (m->webhook_url && url_ok_or_err("webhook.url", m->webhook_url, err, cap))
+			return -1;
 	}
 	const json_t *help = json_object_get(j, "help");
 	if (help && !json_is_null(help) && take_help(m, help, err, cap))

@@ -1,8 +1,12 @@
 /*
  * Liveness, readiness and metrics: /healthz answers while the process runs,
- * /readyz only while the database answers a query, /metrics in Prometheus
- * text format.
+ * /readyz only while the database answers and can write (with the reason
+ * when not), /metrics in Prometheus
+ * text format (behind a bearer token when APOTHECA_METRICS_TOKEN is set).
  */
+#include <string.h>
+#include <strings.h>
+
 #include "api/routes.h"
 #include "app.h"
 #include "http/metrics.h"
@@ -10,6 +14,7 @@
 #include "store/repo_orders.h"
 #include "store/repo_outbox.h"
 #include "store/store.h"
+#include "base/strnum.h"
 #include "base/banned.h"
 
 static void healthz(struct req *r)
@@ -19,12 +24,13 @@ static void healthz(struct req *r)
 
 static void readyz(struct req *r)
 {
+	char reason[STORE_REASON_CAP];
 	struct store_conn *c = store_thread_conn(r->app->store);
-	if (!c || store_ping(c) != APO_OK) {
+	if (!store_ready(c, reason, sizeof(reason))) {
 		req_add_header(r, "Retry-After", "1");
 		req_reply_json(r, 503,
-			       json_pack("{s:s,s:s}", "status", "unavailable", "database",
-					 store_backend_name(r->app->store)));
+			       json_pack("{s:s,s:s,s:s}", "status", "unavailable", "database",
+					 store_backend_name(r->app->store), "reason", reason));
 		return;
 	}
 	req_reply_json(r, 200,
@@ -70,9 +76,26 @@ static void render_db_gauges(struct req *r, struct buf *b)
 			 (long long)n);
 }
 
+/* With APOTHECA_METRICS_TOKEN set, /metrics wants it as a bearer token. */
+static int metrics_auth_or_reply(struct req *r)
+{
+	const char *want = r->app->cfg.metrics_token;
+	const char *h = req_header(r, "Authorization");
+	if (!want)
+		return 0;
+	if (h && strncasecmp(h, "Bearer ", 7) == 0 &&
+	    str_ct_equal(h + 7, strlen(h + 7), want, strlen(want)))
+		return 0;
+	req_add_header(r, "WWW-Authenticate", "Bearer");
+	req_fail(r, 401, "unauthorized", "/metrics needs the metrics bearer token");
+	return -1;
+}
+
 static void metrics(struct req *r)
 {
 	struct buf b;
+	if (metrics_auth_or_reply(r))
+		return;
 	buf_init(&b);
 	metrics_render(&b);
 	render_db_gauges(r, &b);

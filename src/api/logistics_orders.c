@@ -76,7 +76,7 @@ static int ref_parse_or_reply(struct req *r, struct order_in *in)
 		rc = logi_str(mo, "id", ORDER_MAX_REF, &in->ref);
 	else
 		rc = logi_str(in->doc, "merchants_order", ORDER_MAX_REF, &in->ref);
-	if (rc < 0)
+	if (rc < 0 || (rc == 0 && ids_is_dot_segment(in->ref)))
 		return bad_request(r, "merchants_order.invalid",
 				   "merchants_order must be a string of at most 64 characters or "
 				   "{\"id\", \"time\"}");

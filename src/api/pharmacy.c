@@ -12,6 +12,7 @@
 #include "auth/jwt.h"
 #include "core/merchant.h"
 #include "store/repo_merchants.h"
+#include "store/store.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
@@ -79,6 +80,7 @@ unsigned pharm_status(enum apo_result rc)
 	case APO_ERR_UPSTREAM:
 		return 502;
 	case APO_ERR_UNAVAILABLE:
+	case APO_ERR_STORAGE:
 		return 503;
 	case APO_ERR_INTERNAL:
 		break;
@@ -96,6 +98,9 @@ void pharm_fail(struct req *r, enum apo_result rc, const char *message)
 		case APO_ERR_UNAVAILABLE:
 			message = "Database unavailable";
 			break;
+		case APO_ERR_STORAGE:
+			message = "Storage cannot take writes right now";
+			break;
 		case APO_ERR_BUSY:
 			message = "Busy, please retry";
 			break;
@@ -103,8 +108,8 @@ void pharm_fail(struct req *r, enum apo_result rc, const char *message)
 			message = "Internal error";
 		}
 	}
-	if (rc == APO_ERR_UNAVAILABLE || rc == APO_ERR_BUSY)
-		req_add_header(r, "Retry-After", "1");
+	if (rc == APO_ERR_UNAVAILABLE || rc == APO_ERR_BUSY || rc == APO_ERR_STORAGE)
+		req_add_header(r, "Retry-After", rc == APO_ERR_STORAGE ? STORE_RETRY_AFTER_S : "1");
 	pharm_error(r, pharm_status(rc), message);
 }
 

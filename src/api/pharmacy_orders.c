@@ -471,7 +471,7 @@ static void order_confirm(struct req *r)
 		goto out;
 	}
 	if (confirm_precheck(r, o))
-		req_offload(r, confirm_offloaded);
+		req_offload_merchant(r, m->id, confirm_offloaded);
 out:
 	order_free(o);
 }

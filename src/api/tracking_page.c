@@ -646,7 +646,7 @@ static unsigned load_status(enum apo_result rc)
 {
 	if (rc == APO_ERR_NOT_FOUND)
 		return 404;
-	if (rc == APO_ERR_UNAVAILABLE || rc == APO_ERR_BUSY)
+	if (rc == APO_ERR_UNAVAILABLE || rc == APO_ERR_BUSY || rc == APO_ERR_STORAGE)
 		return 503;
 	return 500;
 }

@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <jansson.h>
 #include <jwt.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,31 +83,45 @@ static int header_is_rs256(const char *token)
 #define JWT_CACHE_SLOTS 32
 
 struct verified {
-	char *token;
-	char *pem;
+	int used;
+	/* SHA-256 of (key, token): fixed length, compared in constant time. */
+	unsigned char key[SHA256_DIGEST_LENGTH];
 	int64_t iat, exp;
 };
 
 static __thread struct verified cache[JWT_CACHE_SLOTS];
 static __thread unsigned cache_next;
 
-static const struct verified *cache_find(const char *token, const char *pem)
+static void cache_key(const char *token, const char *pem, unsigned char *out)
 {
-	for (unsigned i = 0; i < JWT_CACHE_SLOTS; i++) {
-		const struct verified *v = &cache[i];
-		if (v->token && strcmp(v->token, token) == 0 && strcmp(v->pem, pem) == 0)
-			return v;
-	}
-	return NULL;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx)
+		abort();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	/* The NUL keeps (pem, token) pairs from running into each other. */
+	EVP_DigestUpdate(ctx, pem, strlen(pem) + 1);
+	EVP_DigestUpdate(ctx, token, strlen(token));
+	EVP_DigestFinal_ex(ctx, out, NULL);
+	EVP_MD_CTX_free(ctx);
 }
 
-static void cache_add(const char *token, const char *pem, int64_t iat, int64_t exp)
+static const struct verified *cache_find(const unsigned char *key)
+{
+	const struct verified *found = NULL;
+	/* Every slot is compared, so timing says nothing about which matched. */
+	for (unsigned i = 0; i < JWT_CACHE_SLOTS; i++) {
+		const struct verified *v = &cache[i];
+		if (v->used && CRYPTO_memcmp(v->key, key, SHA256_DIGEST_LENGTH) == 0)
+			found = v;
+	}
+	return found;
+}
+
+static void cache_add(const unsigned char *key, int64_t iat, int64_t exp)
 {
 	struct verified *v = &cache[cache_next++ % JWT_CACHE_SLOTS];
-	free(v->token);
-	free(v->pem);
-	v->token = xstrdup(token);
-	v->pem = xstrdup(pem);
+	v->used = 1;
+	memcpy(v->key, key, SHA256_DIGEST_LENGTH);
 	v->iat = iat;
 	v->exp = exp;
 }
@@ -140,7 +156,9 @@ int jwt_verify_rs256(const char *token, const char *public_pem, int64_t now, cha
 		return fail(why, cap, "Missing or malformed bearer token");
 	if (!public_pem || !*public_pem)
 		return fail(why, cap, "Merchant has no registered public key");
-	const struct verified *seen = cache_find(token, public_pem);
+	unsigned char key[SHA256_DIGEST_LENGTH];
+	cache_key(token, public_pem, key);
+	const struct verified *seen = cache_find(key);
 	if (seen) {
 		const char *broken = time_rules(seen->iat, seen->exp, now);
 		return broken ? fail(why, cap, broken) : 0;
@@ -164,7 +182,7 @@ int jwt_verify_rs256(const char *token, const char *public_pem, int64_t now, cha
 	if (broken) {
 		fail(why, cap, broken);
 	} else {
-		cache_add(token, public_pem, i, e);
+		cache_add(key, i, e);
 		rc = 0;
 	}
 out:

@@ -31,6 +31,8 @@ const char *apo_result_name(enum apo_result r)
 		return "upstream";
 	case APO_ERR_UNAVAILABLE:
 		return "unavailable";
+	case APO_ERR_STORAGE:
+		return "storage";
 	case APO_ERR_INTERNAL:
 		return "internal";
 	}

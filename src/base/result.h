@@ -19,6 +19,7 @@ enum apo_result {
 	APO_ERR_TOO_LARGE,   /* a size limit was exceeded (413) */
 	APO_ERR_UPSTREAM,    /* a merchant's system failed us (502) */
 	APO_ERR_UNAVAILABLE, /* the database is unreachable (503) */
+	APO_ERR_STORAGE,     /* storage cannot write: disk full, read-only, I/O error (503) */
 	APO_ERR_INTERNAL,    /* a bug or an unexpected database failure (500) */
 };
 

@@ -16,20 +16,6 @@ int str_is_digits(const char *s, size_t len)
 	return 1;
 }
 
-int str_is_ident(const char *s, size_t max)
-{
-	size_t len = s ? strlen(s) : 0;
-	if (len == 0 || len > max)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 int strnum_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
 {
 	int neg = 0;

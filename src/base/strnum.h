@@ -22,9 +22,6 @@ int strnum_i64z(const char *s, int64_t min, int64_t max, int64_t *out);
 /* True when the len bytes at s are all ASCII digits (and len > 0). */
 int str_is_digits(const char *s, size_t len);
 
-/* True when s is 1..max characters of [A-Za-z0-9_.-] (ids of every kind). */
-int str_is_ident(const char *s, size_t max);
-
 /* Constant-time comparison of two byte strings; lengths may differ. */
 int str_ct_equal(const char *a, size_t alen, const char *b, size_t blen);
 

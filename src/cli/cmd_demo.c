@@ -281,8 +281,9 @@ static int demo_pricing(struct store_conn *c)
 
 static void demo_report(const struct config *cfg, const char *dir, int kept, const char *sandbox)
 {
+	char shown[STORE_REDACTED_CAP];
 	printf("demo merchant \"%s\" (name %s) is ready in %s\n", DEMO_MERCHANT_ID,
-	       DEMO_MERCHANT_NAME, cfg->db);
+	       DEMO_MERCHANT_NAME, store_url_redacted(cfg->db, shown, sizeof(shown)));
 	printf("  private key  %s/merchant.pem (%s)\n", dir, kept ? "kept" : "new, mode 0600");
 	printf("  public key   %s/merchant.pub.pem (registered)\n", dir);
 	printf("  logistics    Basic auth M-%s : %s\n", DEMO_MERCHANT_ID, DEMO_LOGISTICS_SECRET);
@@ -373,7 +374,9 @@ int cmd_demo(int argc, char **argv, struct config *cfg)
 		goto out;
 	struct store_conn *conn = store_thread_conn(s);
 	if (!conn) {
-		fprintf(stderr, "apotheca: cannot connect to %s\n", cfg->db);
+		char shown[STORE_REDACTED_CAP];
+		fprintf(stderr, "apotheca: cannot connect to %s\n",
+			store_url_redacted(cfg->db, shown, sizeof(shown)));
 		goto out_close;
 	}
 	if (demo_merchant(conn, pub, sandbox))

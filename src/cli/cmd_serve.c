@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "out/url.h"
 #include "store/store.h"
 #include "base/strnum.h"
 #include "base/banned.h"
@@ -23,7 +24,7 @@ static const char serve_usage[] =
     "  --db PATH|URL         SQLite file or postgres:// URL (APOTHECA_DB)\n"
     "  --listen HOST:PORT    localhost:PORT, IPv4:PORT or [IPv6]:PORT; port 0 picks a free\n"
     "                        one (APOTHECA_LISTEN, default 127.0.0.1:8080)\n"
-    "  --admin-token TOKEN   admin API bearer token (APOTHECA_ADMIN_TOKEN)\n"
+    "  --admin-token TOKEN   admin API bearer token, 16+ characters (APOTHECA_ADMIN_TOKEN)\n"
     "  --public-url URL      base of tracking URLs (APOTHECA_PUBLIC_URL, default\n"
     "                        http://HOST:PORT of the listen address)\n"
     "  --threads N           HTTP worker threads, 1..256 (APOTHECA_THREADS)\n"
@@ -40,7 +41,9 @@ static const char serve_usage[] =
     "  APOTHECA_RETRY_GIVE_UP_MS    retry this long, then park as failed (default 86400000)\n"
     "  APOTHECA_ACCESS_LOG          0 silences the per-request access log (default 1)\n"
     "  APOTHECA_TIMEZONE            IANA zone of the tracking page's times (default Asia/Kolkata)\n"
-    "  APOTHECA_CARRIER_URLS        Name=https://...{code} carrier tracking links, comma-separated\n";
+    "  APOTHECA_CARRIER_URLS        Name=https://...{code} carrier tracking links, comma-separated\n"
+    "  APOTHECA_METRICS_TOKEN       bearer token /metrics then wants (default: open)\n"
+    "  APOTHECA_OUTBOUND_ALLOW_PRIVATE  1: https calls may reach private addresses (default 0)\n";
 
 static const char migrate_usage[] = "usage: apotheca migrate [--db PATH|URL]\n"
 				    "Applies pending database migrations and exits.\n"
@@ -75,8 +78,7 @@ static int serve_flags(int argc, char **argv, struct config *cfg)
 				return cli_usage_error("serve", "--listen %s", why);
 			break;
 		case 'a':
-			if (!*optarg)
-				return cli_usage_error("serve", "--admin-token is empty");
+			/* Empty or short: refused by config_check_admin_token(). */
 			config_set(&cfg->admin_token, optarg);
 			break;
 		case 'p':
@@ -114,6 +116,12 @@ int cmd_serve(int argc, char **argv, struct config *cfg)
 	int rc = serve_flags(argc, argv, cfg);
 	if (rc)
 		return rc == 1 ? 0 : rc;
+	char err[200];
+	if (config_check_admin_token(cfg, err, sizeof(err))) {
+		fprintf(stderr, "apotheca: %s\n", err);
+		return 2;
+	}
+	url_allow_private(cfg->outbound_allow_private);
 	app.cfg = *cfg;
 	app.store = cli_open_store(cfg);
 	if (!app.store)
@@ -156,7 +164,9 @@ int cmd_migrate(int argc, char **argv, struct config *cfg)
 	struct store *s = cli_open_store(cfg);
 	if (!s)
 		return 1;
-	printf("migrations applied to %s (%s)\n", cfg->db, store_backend_name(s));
+	char shown[STORE_REDACTED_CAP];
+	printf("migrations applied to %s (%s)\n", store_url_redacted(cfg->db, shown, sizeof(shown)),
+	       store_backend_name(s));
 	store_close(s);
 	return 0;
 }

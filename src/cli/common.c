@@ -26,15 +26,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 struct store *cli_open_store(const struct config *cfg)
 {
+	char shown[STORE_REDACTED_CAP];
 	struct store *s = store_open(cfg->db);
 	if (!s) {
-		fprintf(stderr, "apotheca: cannot open database %s\n", cfg->db);
+		fprintf(stderr, "apotheca: cannot open database %s\n",
+			store_url_redacted(cfg->db, shown, sizeof(shown)));
 		return NULL;
 	}
 	enum apo_result rc = store_migrate(s);
 	if (rc != APO_OK) {
-		fprintf(stderr, "apotheca: migrations failed on %s (%s)\n", cfg->db,
-			apo_result_name(rc));
+		fprintf(stderr, "apotheca: migrations failed on %s (%s)\n",
+			store_url_redacted(cfg->db, shown, sizeof(shown)), apo_result_name(rc));
 		store_close(s);
 		return NULL;
 	}

@@ -7,6 +7,7 @@
 
 #include "core/catalog.h"
 #include "base/strnum.h"
+#include "core/ids.h"
 #include "core/money.h"
 #include "base/buf.h"
 #include "base/banned.h"
@@ -64,7 +65,7 @@ int pincode_valid(const char *s)
 
 int sku_id_valid(const char *s)
 {
-	return str_is_ident(s, SKU_MAX_ID);
+	return ids_is_ident(s, SKU_MAX_ID);
 }
 
 int product_check(const struct product *p, char *err, size_t cap)

@@ -79,3 +79,22 @@ int ids_is_hex_id(const char *s)
 			return 0;
 	return 1;
 }
+
+int ids_is_dot_segment(const char *s)
+{
+	return s && (strcmp(s, ".") == 0 || strcmp(s, "..") == 0);
+}
+
+int ids_is_ident(const char *s, size_t max)
+{
+	size_t len = s ? strlen(s) : 0;
+	if (len == 0 || len > max || ids_is_dot_segment(s))
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return 0;
+	}
+	return 1;
+}

@@ -1,5 +1,5 @@
 /*
- * Identifiers: order ids ("PO" + 14 digits), 24-hex ids, tracking codes.
+ * Identifiers: the rule for client-chosen ids, and order ids ("PO" + 14 digits), 24-hex ids, tracking codes.
  * Random parts come from the kernel (getrandom), so ids are unpredictable
  * and unique with overwhelming probability; storage's unique constraints
  * catch the rest and the caller retries.
@@ -30,5 +30,15 @@ int ids_is_order_id(const char *s);
 
 /* True when s is 24 lowercase hex digits. */
 int ids_is_hex_id(const char *s);
+
+/*
+ * The one rule for names chosen by clients (merchant ids, SKU ids,
+ * merchant_order_id): 1..max characters of [A-Za-z0-9_.-], and not "." or
+ * "..", which would be path dot-segments in the URLs they end up in.
+ */
+int ids_is_ident(const char *s, size_t max);
+
+/* True when s is "." or "..": never an id, in either dialect. */
+int ids_is_dot_segment(const char *s);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "core/merchant.h"
 #include "base/strnum.h"
+#include "core/ids.h"
 #include "base/banned.h"
 
 void merchant_init(struct merchant *m)
@@ -44,7 +45,7 @@ void merchant_release(struct merchant *m)
 
 int merchant_id_valid(const char *s)
 {
-	return str_is_ident(s, MERCHANT_MAX_ID);
+	return ids_is_ident(s, MERCHANT_MAX_ID);
 }
 
 /* Characters never accepted in a contact shown as a link. */

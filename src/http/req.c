@@ -2,6 +2,8 @@
  * The request context (see req.h). The libmicrohttpd-facing parts live in
  * server.c; this file only reads headers through the connection handle.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +72,23 @@ const char *req_header(struct req *r, const char *name)
 	if (!r->conn)
 		return NULL;
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+int req_client_addr(struct req *r, char *out, size_t cap)
+{
+	const union MHD_ConnectionInfo *ci =
+	    r->conn ? MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	const void *bytes = NULL;
+	if (sa && sa->sa_family == AF_INET)
+		bytes = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa && sa->sa_family == AF_INET6)
+		bytes = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	if (!bytes || !inet_ntop(sa->sa_family, bytes, out, (socklen_t)cap)) {
+		fmt_into(out, cap, "unknown");
+		return -1;
+	}
+	return 0;
 }
 
 const char *req_query(struct req *r, const char *name)

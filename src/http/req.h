@@ -114,6 +114,15 @@ const char *req_header(struct req *r, const char *name);
 /* A query-string argument (decoded), or NULL. */
 const char *req_query(struct req *r, const char *name);
 
+/* Longest text req_client_addr() writes (an IPv6 address). */
+#define REQ_ADDR_CAP 46
+
+/*
+ * Writes the client's IP address as text into out (cap bytes, at least
+ * REQ_ADDR_CAP). -1 (and "unknown") when the connection has none.
+ */
+int req_client_addr(struct req *r, char *out, size_t cap);
+
 /* A path parameter of the matched route, or NULL. */
 const char *req_param(struct req *r, const char *name);
 
@@ -156,6 +165,15 @@ int req_json_object_or_reply(struct req *r, int allow_empty, json_t **out);
  * queue is full the request is answered 503 instead.
  */
 void req_offload(struct req *r, route_fn fn);
+
+/*
+ * Like req_offload(), for work that waits on merchant_id's own systems (its
+ * payment API): it runs on a separate pool, so the wait never occupies the
+ * threads that run other merchants' writes, and at most a fixed number of
+ * one merchant's requests are queued or running at once. Past that, r is
+ * answered 503 with Retry-After in its dialect's shape.
+ */
+void req_offload_merchant(struct req *r, const char *merchant_id, route_fn fn);
 
 /* Serializes JSON the way every response does (compact, exact money). */
 char *req_json_dump(const json_t *j, size_t *len);

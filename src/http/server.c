@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -28,21 +29,140 @@
 #include "base/xalloc.h"
 #include "base/banned.h"
 
-/* Threads and queue depth for requests that wait on a merchant's system. */
+/* Threads and queue depth of the pool that runs order writes (ROUTE_OFFLOAD). */
 #define SERVER_OFFLOAD_THREADS 16
 #define SERVER_OFFLOAD_QUEUE 1024
+/*
+ * The pool for requests that wait on a merchant's system: threads, queue
+ * depth, and how many of one merchant's requests may be queued or running
+ * at once (so SERVER_OUTBOUND_THREADS / SERVER_MERCHANT_MAX_INFLIGHT
+ * merchants can be slow at the same time before anyone else waits). Each
+ * thread that has run a job holds a database connection: mind PostgreSQL's
+ * max_connections when raising it.
+ */
+#define SERVER_OUTBOUND_THREADS 32
+#define SERVER_OUTBOUND_QUEUE 1024
+#define SERVER_MERCHANT_MAX_INFLIGHT 8
+/* Retry-After (seconds, as text) when a merchant's share is full. */
+#define SERVER_MERCHANT_RETRY_AFTER_S "2"
 
 /*
- * An oversized body is read and thrown away up to this much before the 413
- * goes out, so clients that send the whole body before reading the answer
- * (most do) see the 413 rather than a reset connection. Beyond it the
- * answer goes out at once and the connection closes.
+ * A body without a declared length (chunked) that grows past REQ_MAX_BODY
+ * is read and thrown away up to this much before the 413 goes out, so the
+ * client sees the 413 rather than a reset connection. A declared length
+ * over the limit is answered at once instead (declared_length_or_reply).
  */
 #define SERVER_MAX_DRAIN (64 * 1024 * 1024)
 
-/* Idle keep-alive connections are closed after this many seconds. */
+/*
+ * Connection limits (docs/SECURITY.md). MHD closes a connection idle this
+ * long, but its timer restarts on every byte, so a client trickling one
+ * header line at a time would hold a connection for ever: the deadlines
+ * below count from a fixed point instead, and the watcher thread closes
+ * connections that miss them.
+ */
 #define SERVER_IDLE_TIMEOUT_S 30
 #define SERVER_MAX_CONNECTIONS 4096
+/* One client address holds at most this many; more are refused at accept. */
+#define SERVER_MAX_CONNECTIONS_PER_IP 256
+/*
+ * The request line and every header must arrive within this many seconds
+ * of the connection opening, or of the previous answer on a keep-alive
+ * connection (so it also bounds keep-alive idling).
+ */
+#define SERVER_HEADER_DEADLINE_S 10
+/* Then the whole body within this many seconds of the headers. */
+#define SERVER_BODY_DEADLINE_S 30
+/* How often the watcher looks for connections past their deadline. */
+#define SERVER_WATCH_INTERVAL_MS 200
+
+/*
+ * The connection watcher: every open connection with the time by which its
+ * current request must have been read (0 while a handler runs or the answer
+ * goes out). A connection past its deadline has its socket shut down, which
+ * MHD sees as the peer going away and closes.
+ */
+struct conn_watch {
+	struct conn_watch *prev, *next;
+	MHD_socket fd;
+	int64_t deadline_ns;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct conn_watch head;
+	pthread_t thread;
+} watch = {.lock = PTHREAD_MUTEX_INITIALIZER, .head = {&watch.head, &watch.head, 0, 0}};
+
+static volatile sig_atomic_t stopping;
+
+static int64_t seconds_from_now(int s)
+{
+	return now_ns() + (int64_t)s * 1000000000;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct conn_watch *w = *socket_context;
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci)
+			return;
+		w = xcalloc(1, sizeof(*w));
+		w->fd = ci->connect_fd;
+		w->deadline_ns = seconds_from_now(SERVER_HEADER_DEADLINE_S);
+		pthread_mutex_lock(&watch.lock);
+		w->next = watch.head.next;
+		w->prev = &watch.head;
+		w->next->prev = w;
+		watch.head.next = w;
+		pthread_mutex_unlock(&watch.lock);
+		*socket_context = w;
+	} else if (w) {
+		pthread_mutex_lock(&watch.lock);
+		w->prev->next = w->next;
+		w->next->prev = w->prev;
+		pthread_mutex_unlock(&watch.lock);
+		free(w);
+		*socket_context = NULL;
+	}
+}
+
+/* Sets the deadline of conn's current request: s seconds from now, or none (s < 0). */
+static void watch_set(struct MHD_Connection *conn, int s)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_watch *w = ci ? ci->socket_context : NULL;
+	if (!w)
+		return;
+	/* Atomic rather than under the list lock: this runs on every request,
+	 * and only the connection's own thread or the watcher touch the field. */
+	__atomic_store_n(&w->deadline_ns, s < 0 ? 0 : seconds_from_now(s), __ATOMIC_RELAXED);
+}
+
+static void *watch_main(void *arg)
+{
+	struct timespec ts = {0, SERVER_WATCH_INTERVAL_MS * 1000000L};
+	(void)arg;
+	while (!stopping) {
+		int64_t now = now_ns();
+		pthread_mutex_lock(&watch.lock);
+		for (struct conn_watch *w = watch.head.next; w != &watch.head; w = w->next) {
+			int64_t deadline = __atomic_load_n(&w->deadline_ns, __ATOMIC_RELAXED);
+			if (deadline && deadline < now) {
+				shutdown(w->fd, SHUT_RDWR);
+				__atomic_store_n(&w->deadline_ns, 0, __ATOMIC_RELAXED);
+			}
+		}
+		pthread_mutex_unlock(&watch.lock);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
 
 static void plain_error(struct req *r, unsigned status, const char *code, const char *message)
 {
@@ -168,97 +288,230 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct req *r)
 }
 
 /*
- * The offload pool: a bounded queue under one mutex. Only requests that
- * call out to a merchant pass through it, so the lock is off the hot path.
+ * Offload pools: bounded queues under one mutex each, served by their own
+ * threads. Two of them, so that waiting on merchants never holds up other
+ * work (a bulkhead): `writes` runs the routes marked ROUTE_OFFLOAD (order
+ * writes), `outbound` runs requests that call a merchant's system
+ * (req_offload_merchant). In the outbound pool each merchant may have at
+ * most SERVER_MERCHANT_MAX_INFLIGHT requests queued or running; past that
+ * its requests are answered 503 at once, so one merchant's slow payment
+ * API can take at most that many outbound threads and never any writer.
  */
+#define SERVER_MERCHANT_KEY_CAP 72
+
 struct offload_job {
 	struct req *r;
 	route_fn fn;
+	char key[SERVER_MERCHANT_KEY_CAP]; /* the merchant whose share it counts in */
+	int counted;			   /* 1: it counts in key's share */
 };
 
-static struct {
+struct inflight {
+	char key[SERVER_MERCHANT_KEY_CAP];
+	unsigned n; /* queued + running; 0: the slot is free */
+};
+
+struct pool {
+	const char *name;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct offload_job jobs[SERVER_OFFLOAD_QUEUE];
-	size_t head, count;
+	struct offload_job *jobs;
+	size_t cap, head, count;
 	int stop;
-	pthread_t threads[SERVER_OFFLOAD_THREADS];
-	size_t nthreads;
+	pthread_t *threads;
+	size_t want, nthreads;
+	struct inflight *inflight; /* cap slots, outbound pool only */
 	struct app *app;
-} offload = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+};
 
-static void *offload_main(void *arg)
+static struct pool writes_pool = {.name = "writes",
+				  .lock = PTHREAD_MUTEX_INITIALIZER,
+				  .wake = PTHREAD_COND_INITIALIZER,
+				  .cap = SERVER_OFFLOAD_QUEUE,
+				  .want = SERVER_OFFLOAD_THREADS};
+static struct pool outbound_pool = {.name = "outbound",
+				    .lock = PTHREAD_MUTEX_INITIALIZER,
+				    .wake = PTHREAD_COND_INITIALIZER,
+				    .cap = SERVER_OUTBOUND_QUEUE,
+				    .want = SERVER_OUTBOUND_THREADS};
+
+/* The in-flight slot of key (NULL for none); with create, a free one if new. */
+static struct inflight *inflight_slot(struct pool *p, const char *key, int create)
 {
-	(void)arg;
+	struct inflight *free_slot = NULL;
+	for (size_t i = 0; i < p->cap; i++) {
+		if (p->inflight[i].n && strcmp(p->inflight[i].key, key) == 0)
+			return &p->inflight[i];
+		if (!p->inflight[i].n && !free_slot)
+			free_slot = &p->inflight[i];
+	}
+	if (create && free_slot)
+		fmt_into(free_slot->key, sizeof(free_slot->key), "%s", key);
+	return create ? free_slot : NULL;
+}
+
+static void run_job(struct pool *p, struct offload_job *job)
+{
+	struct req *r = job->r;
+	r->db = store_thread_conn(p->app->store);
+	if (!r->db) {
+		req_add_header(r, "Retry-After", "1");
+		req_fail(r, 503, "unavailable", "Database unavailable");
+	} else {
+		job->fn(r);
+	}
+	if (!r->replied)
+		req_fail(r, 500, "internal", "Internal error");
+	if (r->finish && r->db)
+		r->finish(r);
+}
+
+static void *pool_main(void *arg)
+{
+	struct pool *p = arg;
 	for (;;) {
-		pthread_mutex_lock(&offload.lock);
-		while (!offload.count && !offload.stop)
-			pthread_cond_wait(&offload.wake, &offload.lock);
-		if (!offload.count) {
-			pthread_mutex_unlock(&offload.lock);
+		pthread_mutex_lock(&p->lock);
+		while (!p->count && !p->stop)
+			pthread_cond_wait(&p->wake, &p->lock);
+		if (!p->count) {
+			pthread_mutex_unlock(&p->lock);
 			return NULL;
 		}
-		struct offload_job job = offload.jobs[offload.head];
-		offload.head = (offload.head + 1) % SERVER_OFFLOAD_QUEUE;
-		offload.count--;
-		pthread_mutex_unlock(&offload.lock);
+		struct offload_job job = p->jobs[p->head];
+		p->head = (p->head + 1) % p->cap;
+		p->count--;
+		pthread_mutex_unlock(&p->lock);
 
 		struct req *r = job.r;
 		log_bind(r->request_id, &r->log);
-		r->db = store_thread_conn(offload.app->store);
-		if (!r->db) {
-			req_add_header(r, "Retry-After", "1");
-			req_fail(r, 503, "unavailable", "Database unavailable");
-		} else {
-			job.fn(r);
+		run_job(p, &job);
+		if (job.counted) {
+			pthread_mutex_lock(&p->lock);
+			struct inflight *f = inflight_slot(p, job.key, 0);
+			if (f)
+				f->n--;
+			pthread_mutex_unlock(&p->lock);
 		}
-		if (!r->replied)
-			req_fail(r, 500, "internal", "Internal error");
-		if (r->finish && r->db)
-			r->finish(r);
 		log_bind(NULL, NULL);
 		__atomic_store_n(&r->done_async, 1, __ATOMIC_RELEASE);
 		MHD_resume_connection(r->conn);
 	}
 }
 
-static int offload_start(struct app *app)
+static int pool_start(struct pool *p, struct app *app)
 {
-	offload.app = app;
-	offload.stop = 0;
-	for (offload.nthreads = 0; offload.nthreads < SERVER_OFFLOAD_THREADS; offload.nthreads++)
-		if (pthread_create(&offload.threads[offload.nthreads], NULL, offload_main, NULL))
+	p->app = app;
+	p->stop = 0;
+	p->head = p->count = 0;
+	p->jobs = xcalloc(p->cap, sizeof(*p->jobs));
+	p->inflight = xcalloc(p->cap, sizeof(*p->inflight));
+	p->threads = xcalloc(p->want, sizeof(*p->threads));
+	for (p->nthreads = 0; p->nthreads < p->want; p->nthreads++)
+		if (pthread_create(&p->threads[p->nthreads], NULL, pool_main, p))
 			return -1;
 	return 0;
 }
 
-static void offload_stop(void)
+static void pool_stop(struct pool *p)
 {
-	pthread_mutex_lock(&offload.lock);
-	offload.stop = 1;
-	pthread_cond_broadcast(&offload.wake);
-	pthread_mutex_unlock(&offload.lock);
-	for (size_t i = 0; i < offload.nthreads; i++)
-		pthread_join(offload.threads[i], NULL);
-	offload.nthreads = 0;
+	pthread_mutex_lock(&p->lock);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	for (size_t i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	p->nthreads = 0;
+	free(p->threads);
+	free(p->jobs);
+	free(p->inflight);
+	p->threads = NULL;
+	p->jobs = NULL;
+	p->inflight = NULL;
 }
 
-void req_offload(struct req *r, route_fn fn)
+static int offload_start(struct app *app)
 {
-	pthread_mutex_lock(&offload.lock);
-	if (offload.count == SERVER_OFFLOAD_QUEUE || offload.stop) {
-		pthread_mutex_unlock(&offload.lock);
+	return pool_start(&writes_pool, app) || pool_start(&outbound_pool, app) ? -1 : 0;
+}
+
+static void offload_stop(void)
+{
+	pool_stop(&outbound_pool);
+	pool_stop(&writes_pool);
+}
+
+/* Queues r on p; answers 503 (in r's dialect) when p or key's share is full. */
+static void pool_submit(struct pool *p, struct req *r, route_fn fn, const char *key)
+{
+	struct inflight *f = NULL;
+	pthread_mutex_lock(&p->lock);
+	if (p->count == p->cap || p->stop || !p->jobs) {
+		pthread_mutex_unlock(&p->lock);
 		req_add_header(r, "Retry-After", "1");
 		req_fail(r, 503, "busy", "Too many requests waiting on merchant systems");
 		return;
 	}
+	if (key) {
+		f = inflight_slot(p, key, 1);
+		if (!f || f->n >= SERVER_MERCHANT_MAX_INFLIGHT) {
+			pthread_mutex_unlock(&p->lock);
+			req_add_header(r, "Retry-After", SERVER_MERCHANT_RETRY_AFTER_S);
+			req_fail(r, 503, "busy",
+				 "Too many calls to this merchant's systems in flight; retry later");
+			return;
+		}
+		f->n++;
+	}
 	r->went_async = 1;
 	MHD_suspend_connection(r->conn);
-	offload.jobs[(offload.head + offload.count) % SERVER_OFFLOAD_QUEUE] =
-		(struct offload_job){r, fn};
-	offload.count++;
-	pthread_cond_signal(&offload.wake);
-	pthread_mutex_unlock(&offload.lock);
+	struct offload_job *job = &p->jobs[(p->head + p->count) % p->cap];
+	job->r = r;
+	job->fn = fn;
+	fmt_into(job->key, sizeof(job->key), "%s", key ? key : "");
+	job->counted = f != NULL;
+	p->count++;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void req_offload(struct req *r, route_fn fn)
+{
+	pool_submit(&writes_pool, r, fn, NULL);
+}
+
+void req_offload_merchant(struct req *r, const char *merchant_id, route_fn fn)
+{
+	pool_submit(&outbound_pool, r, fn, merchant_id ? merchant_id : "");
+}
+
+/*
+ * A declared Content-Length that does not parse (400) or exceeds
+ * REQ_MAX_BODY (413) is answered before any of the body is read: -1 with
+ * the answer written. MHD itself refuses most malformed lengths first.
+ */
+static int declared_length_or_reply(struct req *r)
+{
+	const char *cl = req_header(r, "Content-Length");
+	int64_t n = 0;
+	if (!cl)
+		return 0;
+	if (strnum_i64z(cl, 0, INT64_MAX, &n)) {
+		req_fail(r, 400, "bad_request", "Content-Length does not parse");
+		return -1;
+	}
+	if (n <= REQ_MAX_BODY)
+		return 0;
+	r->body_too_large = 1;
+	req_fail(r, 413, "payload_too_large", "Request body exceeds 1 MiB");
+	return -1;
+}
+
+/* Sends the answer already written and closes: the body was never read. */
+static enum MHD_Result queue_and_close(struct MHD_Connection *conn, struct req *r)
+{
+	req_add_header(r, "Connection", "close");
+	r->queued = 1;
+	return queue(conn, r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -280,13 +533,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->path = xstrdup(url);
 		r->dialect = dialect_for(url);
 		set_request_id(r);
-		const char *cl = req_header(r, "Content-Length");
-		int64_t n;
-		if (cl && (strnum_i64z(cl, 0, INT64_MAX, &n) || n > REQ_MAX_BODY))
-			r->body_too_large = 1;
-		if (r->body_too_large && (!cl || n > SERVER_MAX_DRAIN))
-			r->drained = SERVER_MAX_DRAIN; /* answer at the next call */
+		watch_set(conn, SERVER_BODY_DEADLINE_S);
 		*con_cls = r;
+		if (declared_length_or_reply(r))
+			return queue_and_close(conn, r);
 		return MHD_YES;
 	}
 	if (r->queued) {
@@ -310,6 +560,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_YES;
 	} else {
 		log_bind(r->request_id, &r->log);
+		watch_set(conn, -1);
 		dispatch(r);
 		log_bind(NULL, NULL);
 		if (r->went_async)
@@ -324,9 +575,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct app *app = cls;
 	struct req *r = *con_cls;
-	(void)conn;
 	if (!r)
 		return;
+	/* The next request on a kept-alive connection starts its clock now. */
+	watch_set(conn, SERVER_HEADER_DEADLINE_S);
 	int64_t us = (now_ns() - r->start_ns) / 1000;
 	const char *route = r->match.route ? r->match.route->name : "unmatched";
 	metrics_observe(route, r->status, us);
@@ -356,8 +608,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	req_free(r);
 	*con_cls = NULL;
 }
-
-static volatile sig_atomic_t stopping;
 
 struct sweeper {
 	struct app *app;
@@ -409,23 +659,33 @@ int server_run(struct app *app)
 		flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, app, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)SERVER_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)SERVER_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
-		MHD_OPTION_END);
+		(unsigned)SERVER_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)SERVER_MAX_CONNECTIONS_PER_IP, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+		app, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
 	if (!d) {
 		close(fd);
 		log_error("cannot listen", "\"host\":\"%s\",\"port\":%u", app->cfg.listen_host,
 			  app->cfg.port);
 		return -1;
 	}
+	if (pthread_create(&watch.thread, NULL, watch_main, NULL) != 0) {
+		MHD_stop_daemon(d);
+		return -1;
+	}
 	if (offload_start(app) || pthread_create(&sw.thread, NULL, sweeper_main, &sw) != 0) {
+		stopping = 1;
 		offload_stop();
 		MHD_stop_daemon(d);
+		pthread_join(watch.thread, NULL);
 		return -1;
 	}
 	if (outbox_start(app)) {
 		stopping = 1;
 		pthread_join(sw.thread, NULL);
+		offload_stop();
 		MHD_stop_daemon(d);
+		pthread_join(watch.thread, NULL);
 		return -1;
 	}
 	log_info("listening",
@@ -442,6 +702,7 @@ int server_run(struct app *app)
 	offload_stop();
 	MHD_stop_daemon(d);
 	pthread_join(sw.thread, NULL);
+	pthread_join(watch.thread, NULL);
 	outbox_stop();
 	return 0;
 }

@@ -6,11 +6,13 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "out/http_out.h"
 #include "out/sign.h"
 #include "base/counters.h"
+#include "out/url.h"
 #include "base/log.h"
 #include "base/banned.h"
 
@@ -80,10 +82,12 @@ int http_out_ok_status(long status)
 void http_out_escape_segment(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	/* "." and ".." would be dot-segments that climb the path: escape their dots too. */
+	int dots_only = strspn(s, ".") == strlen(s);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~') {
+		    c == '-' || (c == '.' && !dots_only) || c == '_' || c == '~') {
 			buf_addch(b, (char)c);
 		} else {
 			buf_addch(b, '%');
@@ -211,10 +215,32 @@ static struct curl_slist *build_headers(const struct http_out_req *rq, struct ht
 	return h;
 }
 
+/* What the connect-time check decided, for the error message. */
+struct guard {
+	int https;
+	int refused;
+};
+
+/* Called by libcurl instead of socket(2), with the address it resolved. */
+static curl_socket_t open_checked(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct guard *g = arg;
+	(void)purpose;
+	if (!url_addr_allowed(&a->addr, g->https)) {
+		g->refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
+}
+
 static void set_options(CURL *h, const struct http_out_req *rq, struct curl_slist *headers,
-			struct sink *sink, char *errbuf)
+			struct sink *sink, char *errbuf, struct guard *guard)
 {
 	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	/* Ids are escaped into paths; never let libcurl squash dot-segments. */
+	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, guard);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)HTTP_OUT_TIMEOUT_MS);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)HTTP_OUT_CONNECT_TIMEOUT_MS);
@@ -276,6 +302,8 @@ static int send_once(const struct http_out_req *rq, struct http_out_resp *resp)
 	char errbuf[CURL_ERROR_SIZE];
 	struct sink sink = {&resp->body, 0};
 	struct curl_slist *headers;
+	struct guard guard = {0, 0};
+	char why[HTTP_OUT_ERR_CAP];
 	int failed;
 	CURLcode cc;
 
@@ -288,6 +316,10 @@ static int send_once(const struct http_out_req *rq, struct http_out_resp *resp)
 		fmt_into(resp->error, sizeof(resp->error), "no URL configured");
 		return -1;
 	}
+	if (url_check(rq->url, &guard.https, why, sizeof(why))) {
+		fmt_into(resp->error, sizeof(resp->error), "bad URL: %s", why);
+		return -1;
+	}
 	CURL *h = thread_handle();
 	if (!h) {
 		fmt_into(resp->error, sizeof(resp->error), "libcurl unavailable");
@@ -298,7 +330,7 @@ static int send_once(const struct http_out_req *rq, struct http_out_resp *resp)
 		curl_slist_free_all(headers);
 		return -1;
 	}
-	set_options(h, rq, headers, &sink, errbuf);
+	set_options(h, rq, headers, &sink, errbuf, &guard);
 	cc = curl_easy_perform(h);
 	/* Drop pointers into this frame before the handle outlives it. */
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
@@ -306,6 +338,9 @@ static int send_once(const struct http_out_req *rq, struct http_out_resp *resp)
 	curl_slist_free_all(headers);
 	if (cc != CURLE_OK) {
 		classify(cc, &sink, errbuf, resp);
+		if (guard.refused)
+			fmt_into(resp->error, sizeof(resp->error),
+				 "refused to connect: the host resolved to a non-public address");
 		return -1;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);

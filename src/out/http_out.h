@@ -3,7 +3,9 @@
  * to a merchant (payment API, refunds, webhooks). It is not a general HTTP
  * client: it sends one JSON request and collects a bounded answer.
  *
- * Every request: total timeout HTTP_OUT_TIMEOUT_MS, connect timeout
+ * Every request: the URL checked by out/url.h (no user info; https, or
+ * http only to this machine) and the address connected to checked again
+ * (url_addr_allowed), dot-segments sent as they are, total timeout HTTP_OUT_TIMEOUT_MS, connect timeout
  * HTTP_OUT_CONNECT_TIMEOUT_MS, no signals (CURLOPT_NOSIGNAL), TLS peer and
  * host verification left on (libcurl's default; never turned off), only
  * http and https, redirects never followed (a 3xx is just an answer), the
@@ -78,7 +80,8 @@ int http_out_ok_status(long status);
 
 /*
  * Appends s to b percent-encoded as one URL path segment: everything but
- * RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~) becomes %XX.
+ * RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~) becomes %XX, and so
+ * do the dots of "." and "..", which would otherwise climb the path.
  */
 void http_out_escape_segment(struct buf *b, const char *s);
 

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "store/store_backend.h"
@@ -58,6 +59,52 @@ static int is_pg_url(const char *url)
 	return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
 }
 
+/* Appends s[0..n) to b with the value of every password= parameter masked. */
+static void add_masking_params(struct buf *b, const char *s, size_t n)
+{
+	static const char key[] = "password=";
+	size_t i = 0;
+	while (i < n) {
+		int at_param = i == 0 || s[i - 1] == '?' || s[i - 1] == '&';
+		if (at_param && n - i >= sizeof(key) - 1 &&
+		    strncasecmp(s + i, key, sizeof(key) - 1) == 0) {
+			buf_adds(b, "password=***");
+			i += sizeof(key) - 1;
+			while (i < n && s[i] != '&')
+				i++;
+			continue;
+		}
+		buf_addch(b, s[i++]);
+	}
+}
+
+char *store_url_redacted(const char *url, char *out, size_t cap)
+{
+	struct buf b;
+	const char *p = url ? url : "";
+	buf_init(&b);
+	if (is_pg_url(p)) {
+		const char *auth = strstr(p, "://") + 3;
+		size_t alen = strcspn(auth, "/?#");
+		const char *at = NULL;
+		for (const char *q = auth; q < auth + alen; q++)
+			if (*q == '@')
+				at = q;
+		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon) {
+			buf_add(&b, p, (size_t)(colon + 1 - p));
+			buf_adds(&b, "***");
+			p = at;
+		}
+		add_masking_params(&b, p, strlen(p));
+	} else {
+		buf_adds(&b, p);
+	}
+	fmt_into(out, cap, "%s", b.data ? b.data : "");
+	buf_release(&b);
+	return out;
+}
+
 struct store *store_open(const char *url)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
@@ -95,6 +142,7 @@ struct store_conn *store_thread_conn(struct store *s)
 	c = s->ops->connect(s->url);
 	if (!c) {
 		counters_db_connect_failed();
+		store_trouble(APO_ERR_UNAVAILABLE, "database unreachable");
 		return NULL;
 	}
 	pthread_mutex_lock(&s->lock);
@@ -204,6 +252,70 @@ enum apo_result store_query_int(struct store_conn *c, struct store_sql *q,
 	}
 	store_rows_free(rows);
 	return rc;
+}
+
+/*
+ * The latest storage failure that was the environment's (store_trouble),
+ * process-wide: every connection shares the disk and the server.
+ */
+static struct {
+	pthread_mutex_t lock;
+	enum apo_result rc;
+	char reason[STORE_REASON_CAP];
+} trouble = {PTHREAD_MUTEX_INITIALIZER, APO_OK, ""};
+
+void store_trouble(enum apo_result rc, const char *reason)
+{
+	pthread_mutex_lock(&trouble.lock);
+	trouble.rc = rc;
+	fmt_into(trouble.reason, sizeof(trouble.reason), "%s", reason);
+	pthread_mutex_unlock(&trouble.lock);
+}
+
+static enum apo_result trouble_get(char *reason, size_t cap)
+{
+	pthread_mutex_lock(&trouble.lock);
+	enum apo_result rc = trouble.rc;
+	fmt_into(reason, cap, "%s", trouble.reason);
+	pthread_mutex_unlock(&trouble.lock);
+	return rc;
+}
+
+static struct store_sql q_probe = {.sql = "UPDATE store_probe SET at = ? WHERE id = 1"};
+
+/* One small write transaction (migration 004's row): can storage write? */
+static enum apo_result probe_write(struct store_conn *c)
+{
+	struct store_val args[] = {SV_INT(time(NULL))};
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	if (rc != APO_OK)
+		return rc;
+	if ((rc = store_exec(c, &q_probe, args, 1, NULL)) == APO_OK)
+		rc = store_commit(c);
+	if (rc != APO_OK)
+		store_rollback(c);
+	return rc;
+}
+
+int store_ready(struct store_conn *c, char *reason, size_t cap)
+{
+	if (!c) {
+		fmt_into(reason, cap, "database unreachable");
+		return 0;
+	}
+	if (store_ping(c) != APO_OK) {
+		fmt_into(reason, cap, "database does not answer");
+		return 0;
+	}
+	if (trouble_get(reason, cap) == APO_OK)
+		return 1;
+	if (probe_write(c) != APO_OK) {
+		trouble_get(reason, cap);
+		return 0;
+	}
+	store_trouble(APO_OK, "");
+	reason[0] = '\0';
+	return 1;
 }
 
 static struct store_sql q_ping = {.sql = "SELECT 1"};

@@ -66,6 +66,19 @@ enum store_tx { STORE_TX_READ, STORE_TX_WRITE };
  */
 struct store *store_open(const char *url);
 
+/* Retry-After (seconds, as text) of answers refused for APO_ERR_STORAGE. */
+#define STORE_RETRY_AFTER_S "5"
+
+/* Longest database location printed (longer ones are cut). */
+#define STORE_REDACTED_CAP 512
+
+/*
+ * Writes url (APOTHECA_DB) into out (cap bytes) fit for logs and stderr:
+ * a postgres:// URL's password, and any password= parameter, become "***";
+ * a SQLite path is unchanged. Returns out.
+ */
+char *store_url_redacted(const char *url, char *out, size_t cap);
+
 /* Closes every thread's connection and frees the store. */
 void store_close(struct store *s);
 
@@ -84,6 +97,16 @@ enum apo_result store_migrate(struct store *s);
 
 /* Runs a trivial query: APO_OK when the database answers. */
 enum apo_result store_ping(struct store_conn *c);
+
+#define STORE_REASON_CAP 96
+
+/*
+ * Readiness: 1 when c (NULL: could not connect) answers and can write;
+ * else 0 with the reason in reason (cap bytes). After a storage failure
+ * (APO_ERR_STORAGE or APO_ERR_UNAVAILABLE) it tries a small write each
+ * time it is asked, and is ready again as soon as one succeeds.
+ */
+int store_ready(struct store_conn *c, char *reason, size_t cap);
 
 /*
  * Runs q with n parameters. When rows is not NULL, *rows receives a cursor

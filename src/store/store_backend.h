@@ -35,6 +35,13 @@ struct store_ops {
 };
 
 /* Every connection starts with this header so store.c can find its ops. */
+/*
+ * Backends report failures that are the environment's, not a bug (disk
+ * full, read-only file, I/O error, database unreachable) here, with a
+ * short reason; /readyz reports the latest until a probe write succeeds.
+ */
+void store_trouble(enum apo_result rc, const char *reason);
+
 struct store_conn_base {
 	const struct store_ops *ops;
 };

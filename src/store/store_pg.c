@@ -144,7 +144,20 @@ static enum apo_result map_error(struct store_conn *c, const PGresult *res, cons
 	if (connection_lost(c->pg, state)) {
 		c->dead = 1;
 		log_pg(1, "postgres connection lost", state, msg, NULL);
+		store_trouble(APO_ERR_UNAVAILABLE, "database connection lost");
 		return APO_ERR_UNAVAILABLE;
+	}
+	/* insufficient_resources (53: disk full, out of memory, too many
+	 * connections), io_error, read_only_sql_transaction */
+	if ((state && strncmp(state, "53", 2) == 0) || sqlstate_is(state, "58030") ||
+	    sqlstate_is(state, "25006")) {
+		log_pg(1, "postgres storage failure", state, msg, NULL);
+		store_trouble(APO_ERR_STORAGE,
+			      sqlstate_is(state, "53100")   ? "disk full"
+			      : sqlstate_is(state, "25006") ? "database is read-only"
+			      : sqlstate_is(state, "58030") ? "I/O error"
+							    : "database out of resources");
+		return APO_ERR_STORAGE;
 	}
 	if (state && strncmp(state, "23", 2) == 0)
 		return APO_ERR_CONFLICT;

@@ -48,7 +48,9 @@ struct group {
 	int members;	       /* released savepoints in the open outer transaction */
 	uint64_t released;     /* sequence number of the last released member */
 	uint64_t settled;      /* members up to this one are committed or failed */
-	uint64_t failed_from, failed_to; /* members whose group COMMIT failed */
+	/* Members whose group COMMIT failed, and why. */
+	uint64_t failed_from, failed_to;
+	enum apo_result failed_rc;
 	struct group *next;
 };
 
@@ -85,6 +87,20 @@ static enum apo_result map_rc(sqlite3 *db, int rc, const char *what)
 	case SQLITE_LOCKED:
 		log_warn("sqlite busy", "\"what\":\"%s\"", what);
 		return APO_ERR_BUSY;
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN: {
+		/* The environment's fault, not ours: 503 and not-ready until it passes. */
+		const char *why = (rc & 0xff) == SQLITE_FULL	   ? "disk full"
+				  : (rc & 0xff) == SQLITE_READONLY ? "database is read-only"
+				  : (rc & 0xff) == SQLITE_IOERR	   ? "I/O error"
+								   : "cannot open the database file";
+		log_text(LOG_WARN, "sqlite storage failure", "what", what, "error",
+			 sqlite3_errmsg(db));
+		store_trouble(APO_ERR_STORAGE, why);
+		return APO_ERR_STORAGE;
+	}
 	default:
 		log_text(LOG_ERROR, "sqlite error", "what", what, "error", sqlite3_errmsg(db));
 		return APO_ERR_INTERNAL;
@@ -407,6 +423,7 @@ static enum apo_result settle(struct store_conn *c, uint64_t seq)
 			gexec(g, "ROLLBACK");
 			g->failed_from = g->settled + 1;
 			g->failed_to = g->released;
+			g->failed_rc = res;
 		}
 		g->open = 0;
 		g->members = 0;
@@ -419,7 +436,7 @@ static enum apo_result settle(struct store_conn *c, uint64_t seq)
 		while (g->settled < seq)
 			pthread_cond_wait(&g->settled_cv, &g->lock);
 		if (seq >= g->failed_from && seq <= g->failed_to)
-			res = APO_ERR_INTERNAL;
+			res = g->failed_rc;
 	}
 	pthread_mutex_unlock(&g->lock);
 	return res;

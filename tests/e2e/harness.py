@@ -99,7 +99,10 @@ def request(port, method, path, body=None, headers=None, raw=None, timeout=30):
         h.setdefault("Content-Type", "application/json")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request(method, path, body=data, headers=h)
+        try:
+            conn.request(method, path, body=data, headers=h)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # answered before the whole body was sent (413): read that answer
         resp = conn.getresponse()
         payload = resp.read().decode("utf-8", "replace")
         return Response(resp.status, resp.getheaders(), payload)
@@ -123,15 +126,20 @@ class Server:
             "APOTHECA_THREADS": "4",
             "APOTHECA_SWEEP_MS": "100",
             "APOTHECA_RETRY_BASE_MS": "100",
+            # The mock peers listen on loopback.
+            "APOTHECA_OUTBOUND_ALLOW_PRIVATE": "1",
         })
         self.env.update(env or {})
+        # None in env means "leave the variable unset".
+        self.env = {k: v for k, v in self.env.items() if v is not None}
         self.proc = None
+        self.preexec = None  # run in the child before exec (resource limits)
         self.log_path = os.path.join(_workdir, "server-%d-%d.log" % (self.port, next(_db_counter)))
 
     def start(self):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([BINARY, "serve"] + self.args, env=self.env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, preexec_fn=self.preexec)
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -137,7 +137,7 @@ class Limits(ServerTest):
 
 
 class AdminDisabled(ServerTest):
-    server_env = {"APOTHECA_ADMIN_TOKEN": ""}
+    server_env = {"APOTHECA_ADMIN_TOKEN": None}
 
     def test_every_admin_route_answers_403_without_a_token_configured(self):
         for method, path in (("GET", "/admin/v1/merchants/x"), ("POST", "/admin/v1/merchants"),
