@@ -51,6 +51,8 @@ unsigned admin_status(enum apo_result rc)
 
 void admin_fail(struct req *r, enum apo_result rc, const char *message)
 {
+	if (rc == APO_ERR_UNAVAILABLE)
+		req_add_header(r, "Retry-After", "1");
 	req_fail(r, admin_status(rc), apo_result_name(rc), message ? message : apo_result_name(rc));
 }
 

@@ -19,8 +19,7 @@ static void healthz(struct req *r)
 
 static void readyz(struct req *r)
 {
-	struct store_conn *c = store_thread_conn(r->app->store);
-	if (!c || store_ping(c) != APO_OK) {
+	if (store_probe(r->app->store) != APO_OK) {
 		req_add_header(r, "Retry-After", "1");
 		req_reply_json(r, 503,
 			       json_pack("{s:s,s:s}", "status", "unavailable", "database",

@@ -10,10 +10,12 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "http/req.h"
@@ -41,6 +43,18 @@
 /* Idle keep-alive connections are closed after this many seconds. */
 #define SERVER_IDLE_TIMEOUT_S 30
 #define SERVER_MAX_CONNECTIONS 4096
+
+/*
+ * On SIGTERM the server stops accepting, then gives the requests it has
+ * already begun this long to finish (an offloaded confirm may wait 5 s on a
+ * merchant's payment API) before it closes what is left.
+ */
+#define SERVER_DRAIN_TIMEOUT_MS 20000
+#define SERVER_DRAIN_POLL_MS 10
+
+/* Requests begun and not yet completed, and whether the server drains. */
+static atomic_int in_flight;
+static atomic_int draining;
 
 static void plain_error(struct req *r, unsigned status, const char *code, const char *message)
 {
@@ -147,6 +161,9 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct req *r)
 	MHD_add_response_header(resp, "X-Request-ID", r->request_id);
 	for (size_t i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	/* A client that kept its connection open goes elsewhere next time. */
+	if (atomic_load(&draining))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ret = MHD_queue_response(conn, r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -261,6 +278,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->method = http_method_parse(method);
 		r->path = xstrdup(url);
 		r->dialect = dialect_for(url);
+		atomic_fetch_add(&in_flight, 1);
 		set_request_id(r);
 		const char *cl = req_header(r, "Content-Length");
 		int64_t n;
@@ -325,6 +343,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	req_free(r);
 	*con_cls = NULL;
+	atomic_fetch_sub(&in_flight, 1);
 }
 
 static volatile sig_atomic_t stopping;
@@ -352,6 +371,33 @@ static void *sweeper_main(void *arg)
 		}
 	}
 	return NULL;
+}
+
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The graceful half of a stop: close the listening socket, so a load
+ * balancer's new connections are refused at once and go to another
+ * process, then wait for every request already begun (offloaded ones
+ * included) to be answered.
+ */
+static void drain(struct MHD_Daemon *d)
+{
+	MHD_socket listener = MHD_quiesce_daemon(d);
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener);
+	atomic_store(&draining, 1);
+	int64_t waited = 0;
+	while (atomic_load(&in_flight) > 0 && waited < SERVER_DRAIN_TIMEOUT_MS) {
+		sleep_ms(SERVER_DRAIN_POLL_MS);
+		waited += SERVER_DRAIN_POLL_MS;
+	}
+	log_info("drained", "\"in_flight\":%d,\"waited_ms\":%lld", atomic_load(&in_flight),
+		 (long long)waited);
 }
 
 int server_run(struct app *app)
@@ -407,6 +453,7 @@ int server_run(struct app *app)
 			break;
 	} while (sig == SIGPIPE);
 	log_info("stopping", "\"signal\":%d", sig);
+	drain(d);
 	stopping = 1;
 	/* Offloaded requests finish (and resume) before the daemon goes. */
 	offload_stop();

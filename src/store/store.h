@@ -75,9 +75,19 @@ const char *store_backend_name(const struct store *s);
 /*
  * The calling thread's connection, connecting (or reconnecting after the
  * database went away) when needed. NULL when the database is unreachable;
- * call again later.
+ * call again later. After a failed attempt the process waits with
+ * exponential backoff (50 ms doubling to 1 s, shared by all threads)
+ * before trying again, answering NULL at once meanwhile.
  */
 struct store_conn *store_thread_conn(struct store *s);
+
+/*
+ * Whether the database answers now: like store_thread_conn() and
+ * store_ping(), but it tries to connect even while the backoff waits, and
+ * a success ends the backoff for every thread. For health checks, whose
+ * rate the checker bounds.
+ */
+enum apo_result store_probe(struct store *s);
 
 /* Applies every pending migration; safe to run from several processes. */
 enum apo_result store_migrate(struct store *s);
