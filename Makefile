@@ -2,6 +2,7 @@
 #   make run    install what is missing, build, load demo data, serve
 #   make test   install what is missing, build, run every test (both backends, ASan too)
 #   make bench  load benchmarks (wrk) against a local server
+#   make cluster-test  failover and rolling restart on the HA stack (root, minutes)
 
 # B: the build directory (parallel builds can each use their own)
 B       ?= build
@@ -35,7 +36,7 @@ FUZZ_SECONDS ?= 30
 
 PY := /usr/bin/python3
 
-.PHONY: fuzz openapi all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
+.PHONY: fuzz openapi all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned cluster-test
 
 # The first rule is the default: plain `make` installs missing build packages
 # (order-only `deps` below) and builds the binary.
@@ -149,6 +150,14 @@ test: test-deps
 	@$(MAKE) --no-print-directory e2e-pg
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
+# Failover and rolling restart on the highly available stack of
+# scripts/cluster.sh (etcd, Patroni, two PostgreSQL nodes, HAProxy, three
+# apotheca processes). Needs root and a few minutes: not part of make test.
+cluster-test: deps
+	@scripts/install-deps.sh ha
+	@$(MAKE) --no-print-directory all
+	@$(PY) tests/ha/test_failover.py; rc=$$?; scripts/cluster.sh down; exit $$rc
 
 run: deps
 	@$(MAKE) --no-print-directory all
