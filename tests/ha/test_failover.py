@@ -46,7 +46,8 @@ RESUME_LIMIT_S = 30         # writes must resume within this after the kill
 SKU = "HA1"
 PRICE = 150
 STOCK = 1000000
-TOKEN_REFRESH_S = 600       # tokens live 900 s; mint a new one well before
+TOKEN_REFRESH_S = 600
+STEADY_S = 5                # steady load before the kill (a measurement, not a wait)       # tokens live 900 s; mint a new one well before
 
 
 def cluster(*args, timeout=180):
@@ -253,7 +254,11 @@ class Failover(unittest.TestCase):
     def test_1_failover_loses_no_acknowledged_order(self):
         load = Load(self.client, self.m, "fo", retry=True).start()
         try:
+            # A few seconds of steady load first, to measure throughput.
             load.wait_acks(40, 60)
+            time.sleep(STEADY_S)
+            with load.lock:
+                steady = len(load.ack_times) / (time.time() - load.t0)
             name = cluster("kill-primary").strip()
             t_kill = time.time()
             # Writes resume by themselves: an order begun after the kill is
@@ -276,6 +281,8 @@ class Failover(unittest.TestCase):
             times = sorted(t for t, _ in load.ack_times)
         gap = max(b - a for a, b in zip(times, times[1:]))
         stored = self.assert_books_balance(load.acked)
+        self.report.append("steady load: %.1f orders/s (%d clients through HAProxy, 3 processes)" % (
+            steady, WORKERS))
         self.report.append("failover: killed %s; writes resumed %.1f s after the kill (longest gap between "
                            "acknowledgements %.1f s); %d orders acknowledged, %d stored, %d attempts retried; "
                            "%.1f orders/s over %.0f s including the outage" % (
