@@ -54,13 +54,29 @@ wait_for() {
 	done
 }
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Like wait_for, but gives up at once when the process in $2's pid file
+# has exited (its log says why).
+wait_while_alive() {
+	local limit=$1 name=$2 t0
+	shift 2
+	t0=$(date +%s)
+	until "$@" >/dev/null 2>&1; do
+		alive "$(pid_of "$name")" || { log "$name exited"; return 1; }
+		[ $(($(date +%s) - t0)) -lt "$limit" ] || return 1
+		sleep 0.2
+	done
+}
 
-# N distinct free ports in a random range, printed one a line.
+# No socket at all uses the port (listening or not): an outgoing
+# connection's local port would make bind fail just the same.
+port_free() { [ -z "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]; }
+
+# N distinct free ports below the kernel's ephemeral range (which starts at
+# 32768 by default), so no outgoing connection takes one meanwhile.
 free_ports() {
 	local want=$1 base got=() p tries
-	for tries in $(seq 1 20); do
-		base=$((20000 + (RANDOM * 32768 + RANDOM) % 35000))
+	for tries in $(seq 1 50); do
+		base=$((20000 + RANDOM % (12000 - want)))
 		got=()
 		for p in $(seq "$base" $((base + want - 1))); do
 			port_free "$p" || break
@@ -302,20 +318,24 @@ EOF
 	UP_DIR=$DIR
 
 	start_etcd
-	wait_for "$UP_TIMEOUT" curl -sf -m 1 "http://127.0.0.1:$ETCD/health" || die "etcd did not start"
+	wait_while_alive "$UP_TIMEOUT" etcd curl -sf -m 1 "http://127.0.0.1:$ETCD/health" ||
+		die "etcd did not start: $(tail -3 "$DIR/etcd.log")"
 	for n in $NODES; do write_patroni "$n"; done
 	start_patroni pg1
-	wait_for "$UP_TIMEOUT" http_ok "http://127.0.0.1:$REST1/primary" || die "pg1 did not become primary"
+	wait_while_alive "$UP_TIMEOUT" pg1 http_ok "http://127.0.0.1:$REST1/primary" ||
+		die "pg1 did not become primary: $(tail -5 "$DIR/pg1/patroni.log")"
 	start_patroni pg2
-	wait_for "$UP_TIMEOUT" sync_standby || die "no synchronous standby"
+	wait_while_alive "$UP_TIMEOUT" pg2 sync_standby ||
+		die "no synchronous standby: $(tail -5 "$DIR/pg2/patroni.log")"
 	write_haproxy
 	start_haproxy
-	wait_for "$UP_TIMEOUT" pg_isready -q -h 127.0.0.1 -p "$HAPG" -U postgres || die "HAProxy does not reach PostgreSQL"
+	wait_while_alive "$UP_TIMEOUT" haproxy pg_isready -q -h 127.0.0.1 -p "$HAPG" -U postgres || die "HAProxy does not reach PostgreSQL"
 	psql -X -q -h 127.0.0.1 -p "$HAPG" -U postgres -d postgres -c "CREATE DATABASE apotheca" >/dev/null
 	APOTHECA_DB=$DATABASE_URL "$BINARY" migrate >"$DIR/migrate.log" 2>&1 || die "migrate failed: $(cat "$DIR/migrate.log")"
 	for i in $APPS; do start_app "$i"; done
 	for i in $APPS; do
-		wait_for "$UP_TIMEOUT" haproxy_up apotheca "app$i" || die "app$i not up in HAProxy: $(tail -5 "$DIR/app$i.log")"
+		wait_while_alive "$UP_TIMEOUT" "app$i" haproxy_up apotheca "app$i" ||
+			die "app$i not up in HAProxy: $(tail -5 "$DIR/app$i.log")"
 	done
 	UP_DIR=
 	log "up in $(($(date +%s) - t0)) s"
