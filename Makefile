@@ -157,7 +157,9 @@ test: test-deps
 cluster-test: deps
 	@scripts/install-deps.sh ha
 	@$(MAKE) --no-print-directory all
-	@$(PY) tests/ha/test_failover.py; rc=$$?; scripts/cluster.sh down; exit $$rc
+	@rm -rf $(B)/cluster-logs
+	@APOTHECA_CLUSTER_LOGS=$(CURDIR)/$(B)/cluster-logs $(PY) tests/ha/test_failover.py; rc=$$?; \
+		APOTHECA_CLUSTER_LOGS=$(CURDIR)/$(B)/cluster-logs scripts/cluster.sh down; exit $$rc
 
 run: deps
 	@$(MAKE) --no-print-directory all

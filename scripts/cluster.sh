@@ -11,7 +11,8 @@
 #                              and becomes the synchronous standby)
 #   cluster.sh restart-app N   SIGTERM apotheca process N (1-3), start it again,
 #                              and return once HAProxy routes to it again
-#   cluster.sh down            stop everything and remove the directory
+#   cluster.sh down            stop everything and remove the directory (first
+#                              copying every log to $APOTHECA_CLUSTER_LOGS if set)
 #
 # Topology (every port on 127.0.0.1, chosen free at `up`):
 #   etcd                   Patroni's store (DCS, etcd v3 API)
@@ -286,6 +287,14 @@ haproxy_up() { [ "$(haproxy_state "$1" "$2")" = UP ]; }
 
 app_ready() { http_ok "http://127.0.0.1:$(app_port "$1")/readyz"; }
 
+create_database() {
+	local q=(psql -X -q -At -h 127.0.0.1 -p "$HAPG" -U postgres -d postgres -c)
+	[ "$("${q[@]}" "SELECT 1 FROM pg_database WHERE datname = 'apotheca'")" = 1 ] ||
+		"${q[@]}" "CREATE DATABASE apotheca"
+}
+
+migrate() { APOTHECA_DB=$DATABASE_URL "$BINARY" migrate >"$DIR/migrate.log" 2>&1; }
+
 # --- commands ---------------------------------------------------------------
 
 cmd_up() {
@@ -330,8 +339,10 @@ EOF
 	write_haproxy
 	start_haproxy
 	wait_while_alive "$UP_TIMEOUT" haproxy pg_isready -q -h 127.0.0.1 -p "$HAPG" -U postgres || die "HAProxy does not reach PostgreSQL"
-	psql -X -q -h 127.0.0.1 -p "$HAPG" -U postgres -d postgres -c "CREATE DATABASE apotheca" >/dev/null
-	APOTHECA_DB=$DATABASE_URL "$BINARY" migrate >"$DIR/migrate.log" 2>&1 || die "migrate failed: $(cat "$DIR/migrate.log")"
+	# A freshly bootstrapped cluster may still move (a slow etcd on a busy
+	# machine can cost the new primary its leader key): retry until it holds.
+	wait_for "$UP_TIMEOUT" create_database || die "cannot create the database through HAProxy"
+	wait_for "$UP_TIMEOUT" migrate || die "migrate failed: $(cat "$DIR/migrate.log")"
 	for i in $APPS; do start_app "$i"; done
 	for i in $APPS; do
 		wait_while_alive "$UP_TIMEOUT" "app$i" haproxy_up apotheca "app$i" ||
@@ -447,6 +458,11 @@ cmd_down() {
 	done
 	for n in $NODES; do stop_pid "$(pid_of "$n.runuser")" 2; done
 	stop_pid "$(pid_of etcd)" 10
+	if [ -n "${APOTHECA_CLUSTER_LOGS:-}" ]; then
+		mkdir -p "$APOTHECA_CLUSTER_LOGS"
+		(cd "$DIR" && find . -name '*.log' -exec cp --parents {} "$APOTHECA_CLUSTER_LOGS" \;)
+		log "logs kept in $APOTHECA_CLUSTER_LOGS"
+	fi
 	rm -rf "$DIR"
 	rm -f "$LINK"
 	log "down"
