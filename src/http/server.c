@@ -52,9 +52,49 @@
 #define SERVER_DRAIN_TIMEOUT_MS 20000
 #define SERVER_DRAIN_POLL_MS 10
 
-/* Requests begun and not yet completed, and whether the server drains. */
+/*
+ * Requests begun and not yet completed; connections accepted whose first
+ * request has not begun (it may be on its way: a drain waits for it too);
+ * whether the server drains.
+ */
 static atomic_int in_flight;
+static atomic_int unstarted;
 static atomic_int draining;
+
+/* Per connection: has a request begun on it? */
+struct conn_state {
+	int began;
+};
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct conn_state *cs = *socket_context;
+	(void)cls;
+	(void)conn;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = xcalloc(1, sizeof(struct conn_state));
+		atomic_fetch_add(&unstarted, 1);
+		return;
+	}
+	if (cs && !cs->began)
+		atomic_fetch_sub(&unstarted, 1);
+	free(cs);
+	*socket_context = NULL;
+}
+
+/* Called on a request's first callback (same thread as on_connection). */
+static void request_began(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_state *cs = ci ? ci->socket_context : NULL;
+	atomic_fetch_add(&in_flight, 1);
+	if (cs && !cs->began) {
+		cs->began = 1;
+		atomic_fetch_sub(&unstarted, 1);
+	}
+}
 
 static void plain_error(struct req *r, unsigned status, const char *code, const char *message)
 {
@@ -278,7 +318,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->method = http_method_parse(method);
 		r->path = xstrdup(url);
 		r->dialect = dialect_for(url);
-		atomic_fetch_add(&in_flight, 1);
+		request_began(conn);
 		set_request_id(r);
 		const char *cl = req_header(r, "Content-Length");
 		int64_t n;
@@ -383,7 +423,9 @@ static void sleep_ms(int64_t ms)
  * The graceful half of a stop: close the listening socket, so a load
  * balancer's new connections are refused at once and go to another
  * process, then wait for every request already begun (offloaded ones
- * included) to be answered.
+ * included) to be answered, and for connections already accepted to bring
+ * their first request or close. A request arriving later on a kept-alive
+ * connection still runs if it comes before the workers stop.
  */
 static void drain(struct MHD_Daemon *d)
 {
@@ -392,12 +434,13 @@ static void drain(struct MHD_Daemon *d)
 		close(listener);
 	atomic_store(&draining, 1);
 	int64_t waited = 0;
-	while (atomic_load(&in_flight) > 0 && waited < SERVER_DRAIN_TIMEOUT_MS) {
+	while ((atomic_load(&in_flight) > 0 || atomic_load(&unstarted) > 0) &&
+	       waited < SERVER_DRAIN_TIMEOUT_MS) {
 		sleep_ms(SERVER_DRAIN_POLL_MS);
 		waited += SERVER_DRAIN_POLL_MS;
 	}
-	log_info("drained", "\"in_flight\":%d,\"waited_ms\":%lld", atomic_load(&in_flight),
-		 (long long)waited);
+	log_info("drained", "\"in_flight\":%d,\"unstarted\":%d,\"waited_ms\":%lld",
+		 atomic_load(&in_flight), atomic_load(&unstarted), (long long)waited);
 }
 
 int server_run(struct app *app)
@@ -428,7 +471,7 @@ int server_run(struct app *app)
 		MHD_OPTION_THREAD_POOL_SIZE, app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)SERVER_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)SERVER_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
 	if (!d) {
 		log_error("cannot listen", "\"host\":\"%s\",\"port\":%u", app->cfg.listen_host,
 			  app->cfg.port);
