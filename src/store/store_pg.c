@@ -205,12 +205,17 @@ static struct store_conn *pg_connect(const char *url)
 	 * closing the connection (a machine lost, a network cut) show up as
 	 * a broken connection within PG_TCP_USER_TIMEOUT_MS instead of a
 	 * request hanging for the kernel's default of many minutes. */
-	const char *keys[] = {"connect_timeout",    "application_name",    "keepalives_idle",
-			      "keepalives_interval", "keepalives_count",    "tcp_user_timeout",
-			      "dbname",		    NULL};
-	const char *vals[] = {PG_CONNECT_TIMEOUT_S,  "apotheca",	  PG_KEEPALIVE_IDLE_S,
-			      PG_KEEPALIVE_INTERVAL_S, PG_KEEPALIVE_COUNT, PG_TCP_USER_TIMEOUT_MS,
-			      url,		       NULL};
+	const char *keys[] = {
+	    "connect_timeout",	"application_name", "keepalives_idle", "keepalives_interval",
+	    "keepalives_count", "tcp_user_timeout", "dbname",	       NULL};
+	const char *vals[] = {PG_CONNECT_TIMEOUT_S,
+			      "apotheca",
+			      PG_KEEPALIVE_IDLE_S,
+			      PG_KEEPALIVE_INTERVAL_S,
+			      PG_KEEPALIVE_COUNT,
+			      PG_TCP_USER_TIMEOUT_MS,
+			      url,
+			      NULL};
 	PGconn *pg = PQconnectdbParams(keys, vals, 1);
 	if (!pg || PQstatus(pg) != CONNECTION_OK) {
 		log_connect_failure(pg);
