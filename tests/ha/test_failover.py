@@ -39,7 +39,7 @@ from harness import CLIENT_KEY, Merchant  # noqa: E402
 
 CLUSTER = os.path.join(ROOT, "scripts", "cluster.sh")
 WORKERS = 4                 # concurrent clients of the load
-MAX_ORDERS_PER_PHASE = 4000  # bounds each phase in count...
+MAX_ORDERS_PER_PHASE = 20000  # bounds each phase in count...
 MAX_PHASE_S = 120           # ...and in time
 ORDER_RETRY_S = 60          # how long one order may be retried before it fails
 RESUME_LIMIT_S = 30         # writes must resume within this after the kill
@@ -187,7 +187,8 @@ class Load:
                 raise AssertionError("only %d of %d orders acknowledged in %d s (failures: %r)" % (
                     self.acks(), n, limit, self.failures[:5]))
             if all(not t.is_alive() for t in self.threads):
-                raise AssertionError("load ended early: %r" % self.failures[:5])
+                raise AssertionError("load ended early (%d orders, bound %d in %d s): %r" % (
+                    self.count, MAX_ORDERS_PER_PHASE, MAX_PHASE_S, self.failures[:5]))
             time.sleep(0.05)
 
     def rate(self):
