@@ -75,8 +75,8 @@ port_free() { [ -z "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]; }
 # N distinct free ports below the kernel's ephemeral range (which starts at
 # 32768 by default), so no outgoing connection takes one meanwhile.
 free_ports() {
-	local want=$1 base got=() p tries
-	for tries in $(seq 1 50); do
+	local want=$1 base got=() p
+	for _ in $(seq 1 50); do
 		base=$((20000 + RANDOM % (12000 - want)))
 		got=()
 		for p in $(seq "$base" $((base + want - 1))); do
@@ -92,7 +92,7 @@ http_code() { curl -s -o /dev/null -m 2 -w '%{http_code}' "$1" 2>/dev/null || tr
 http_ok() { [ "$(http_code "$1")" = 200 ]; }
 
 load_state() {
-	[ -L "$LINK" ] && [ -f "$LINK/state" ] || die "no cluster (no $LINK); run: $0 up"
+	if [ ! -L "$LINK" ] || [ ! -f "$LINK/state" ]; then die "no cluster (no $LINK); run: $0 up"; fi
 	DIR=$(readlink -f "$LINK")
 	# shellcheck disable=SC1091
 	. "$DIR/state"
