@@ -2,6 +2,7 @@
 #   make run    install what is missing, build, load demo data, serve
 #   make test   install what is missing, build, run every test (both backends, ASan too)
 #   make bench  load benchmarks (wrk) against a local server
+#   make cluster-test  failover and rolling restart on the HA stack (root, minutes)
 
 # B: the build directory (parallel builds can each use their own)
 B       ?= build
@@ -42,7 +43,7 @@ BINDIR  := $(PREFIX)/bin
 DOCDIR  := $(PREFIX)/share/doc/apotheca
 UNITDIR := $(PREFIX)/lib/systemd/system
 
-.PHONY: install FORCE fuzz openapi openapi-lint all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned
+.PHONY: install FORCE fuzz openapi openapi-lint all deps test-deps unit e2e e2e-sqlite e2e-pg asan test run bench clean format check-banned cluster-test
 
 # The first rule is the default: plain `make` installs missing build packages
 # (order-only `deps` below) and builds the binary.
@@ -174,6 +175,16 @@ test: test-deps
 	@$(MAKE) --no-print-directory e2e-pg
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
+# Failover and rolling restart on the highly available stack of
+# scripts/cluster.sh (etcd, Patroni, two PostgreSQL nodes, HAProxy, three
+# apotheca processes). Needs root and a few minutes: not part of make test.
+cluster-test: deps
+	@scripts/install-deps.sh ha
+	@$(MAKE) --no-print-directory all
+	@rm -rf $(B)/cluster-logs
+	@APOTHECA_CLUSTER_LOGS=$(CURDIR)/$(B)/cluster-logs $(PY) tests/ha/test_failover.py; rc=$$?; \
+		APOTHECA_CLUSTER_LOGS=$(CURDIR)/$(B)/cluster-logs scripts/cluster.sh down; exit $$rc
 
 run:
 	@scripts/install-deps.sh run

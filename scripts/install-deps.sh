@@ -10,13 +10,17 @@ run_pkgs=(curl jq)
 # python3-jsonschema: answers checked against docs/openapi.json; prometheus:
 # promtool checks /metrics; nodejs/npm: Redocly CLI lints docs/openapi.json.
 test_pkgs=(python3 postgresql sqlite3 curl jq clang libclang-rt-14-dev python3-jsonschema prometheus)
+# The highly available stack of scripts/cluster.sh: etcd as Patroni's store,
+# Patroni managing PostgreSQL 15, HAProxy in front of both tiers.
+ha_pkgs=(etcd-server patroni haproxy postgresql-15 python3-etcd python3-psycopg2)
 case "${1:-build}" in
 build) want=("${build_pkgs[@]}") ;;
 run) want=("${build_pkgs[@]}" "${run_pkgs[@]}") ;;
 test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
 bench) want=("${build_pkgs[@]}" "${test_pkgs[@]}" wrk nginx) ;;
 browser) want=(chromium chromium-driver python3-selenium) ;;
-*) echo "usage: $0 build|run|test|bench|browser" >&2; exit 2 ;;
+ha) want=("${build_pkgs[@]}" python3 curl "${ha_pkgs[@]}") ;;
+*) echo "usage: $0 build|run|test|bench|browser|ha" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -25,8 +25,7 @@ static void healthz(struct req *r)
 static void readyz(struct req *r)
 {
 	char reason[STORE_REASON_CAP];
-	struct store_conn *c = store_thread_conn(r->app->store);
-	if (!store_ready(c, reason, sizeof(reason))) {
+	if (!store_probe(r->app->store, reason, sizeof(reason))) {
 		req_add_header(r, "Retry-After", "1");
 		req_reply_json(r, 503,
 			       json_pack("{s:s,s:s,s:s}", "status", "unavailable", "database",

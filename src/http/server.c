@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,9 +84,10 @@
  * MHD sees as the peer going away and closes.
  */
 struct conn_watch {
-	struct conn_watch *prev, *next;
+	struct conn_watch *prev, *next; /* NULL while not in the list */
 	MHD_socket fd;
 	int64_t deadline_ns;
+	int began; /* a request has begun on the connection (see request_began) */
 };
 
 static struct {
@@ -99,36 +101,6 @@ static volatile sig_atomic_t stopping;
 static int64_t seconds_from_now(int s)
 {
 	return now_ns() + (int64_t)s * 1000000000;
-}
-
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-			  enum MHD_ConnectionNotificationCode toe)
-{
-	struct conn_watch *w = *socket_context;
-	(void)cls;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		if (!ci)
-			return;
-		w = xcalloc(1, sizeof(*w));
-		w->fd = ci->connect_fd;
-		w->deadline_ns = seconds_from_now(SERVER_HEADER_DEADLINE_S);
-		pthread_mutex_lock(&watch.lock);
-		w->next = watch.head.next;
-		w->prev = &watch.head;
-		w->next->prev = w;
-		watch.head.next = w;
-		pthread_mutex_unlock(&watch.lock);
-		*socket_context = w;
-	} else if (w) {
-		pthread_mutex_lock(&watch.lock);
-		w->prev->next = w->next;
-		w->next->prev = w->prev;
-		pthread_mutex_unlock(&watch.lock);
-		free(w);
-		*socket_context = NULL;
-	}
 }
 
 /* Sets the deadline of conn's current request: s seconds from now, or none (s < 0). */
@@ -162,6 +134,78 @@ static void *watch_main(void *arg)
 		nanosleep(&ts, NULL);
 	}
 	return NULL;
+}
+
+/*
+ * On SIGTERM the server stops accepting, then gives the requests it has
+ * already begun this long to finish (an offloaded confirm may wait 5 s on a
+ * merchant's payment API) before it closes what is left.
+ */
+#define SERVER_DRAIN_TIMEOUT_MS 20000
+#define SERVER_DRAIN_POLL_MS 10
+
+/*
+ * Requests begun and not yet completed; connections accepted whose first
+ * request has not begun (it may be on its way: a drain waits for it too);
+ * whether the server drains.
+ */
+static atomic_int in_flight;
+static atomic_int unstarted;
+static atomic_int draining;
+
+/*
+ * Every connection gets a conn_watch as its socket context: the watcher's
+ * deadline, and whether a request has begun on it (a drain waits for
+ * accepted connections whose first request may be on its way).
+ */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct conn_watch *w = *socket_context;
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		w = xcalloc(1, sizeof(*w));
+		*socket_context = w;
+		atomic_fetch_add(&unstarted, 1);
+		if (!ci)
+			return;
+		w->fd = ci->connect_fd;
+		w->deadline_ns = seconds_from_now(SERVER_HEADER_DEADLINE_S);
+		pthread_mutex_lock(&watch.lock);
+		w->next = watch.head.next;
+		w->prev = &watch.head;
+		w->next->prev = w;
+		watch.head.next = w;
+		pthread_mutex_unlock(&watch.lock);
+		return;
+	}
+	if (!w)
+		return;
+	if (!w->began)
+		atomic_fetch_sub(&unstarted, 1);
+	if (w->next) {
+		pthread_mutex_lock(&watch.lock);
+		w->prev->next = w->next;
+		w->next->prev = w->prev;
+		pthread_mutex_unlock(&watch.lock);
+	}
+	free(w);
+	*socket_context = NULL;
+}
+
+/* Called on a request's first callback (same thread as on_connection). */
+static void request_began(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_watch *cs = ci ? ci->socket_context : NULL;
+	atomic_fetch_add(&in_flight, 1);
+	if (cs && !cs->began) {
+		cs->began = 1;
+		atomic_fetch_sub(&unstarted, 1);
+	}
 }
 
 static void plain_error(struct req *r, unsigned status, const char *code, const char *message)
@@ -282,6 +326,9 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct req *r)
 	MHD_add_response_header(resp, "X-Request-ID", r->request_id);
 	for (size_t i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	/* A client that kept its connection open goes elsewhere next time. */
+	if (atomic_load(&draining))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ret = MHD_queue_response(conn, r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -532,6 +579,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->method = http_method_parse(method);
 		r->path = xstrdup(url);
 		r->dialect = dialect_for(url);
+		request_began(conn);
 		set_request_id(r);
 		watch_set(conn, SERVER_BODY_DEADLINE_S);
 		*con_cls = r;
@@ -607,6 +655,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	req_free(r);
 	*con_cls = NULL;
+	atomic_fetch_sub(&in_flight, 1);
 }
 
 struct sweeper {
@@ -632,6 +681,37 @@ static void *sweeper_main(void *arg)
 		}
 	}
 	return NULL;
+}
+
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+			      .tv_nsec = (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The graceful half of a stop: close the listening socket, so a load
+ * balancer's new connections are refused at once and go to another
+ * process, then wait for every request already begun (offloaded ones
+ * included) to be answered, and for connections already accepted to bring
+ * their first request or close. A request arriving later on a kept-alive
+ * connection still runs if it comes before the workers stop.
+ */
+static void drain(struct MHD_Daemon *d)
+{
+	MHD_socket listener = MHD_quiesce_daemon(d);
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener);
+	atomic_store(&draining, 1);
+	int64_t waited = 0;
+	while ((atomic_load(&in_flight) > 0 || atomic_load(&unstarted) > 0) &&
+	       waited < SERVER_DRAIN_TIMEOUT_MS) {
+		sleep_ms(SERVER_DRAIN_POLL_MS);
+		waited += SERVER_DRAIN_POLL_MS;
+	}
+	log_info("drained", "\"in_flight\":%d,\"unstarted\":%d,\"waited_ms\":%lld",
+		 atomic_load(&in_flight), atomic_load(&unstarted), (long long)waited);
 }
 
 int server_run(struct app *app)
@@ -697,6 +777,7 @@ int server_run(struct app *app)
 			break;
 	} while (sig == SIGPIPE);
 	log_info("stopping", "\"signal\":%d", sig);
+	drain(d);
 	stopping = 1;
 	/* Offloaded requests finish (and resume) before the daemon goes. */
 	offload_stop();

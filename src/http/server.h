@@ -9,8 +9,11 @@
 struct app;
 
 /*
- * Serves until SIGINT or SIGTERM. Returns 0 after a clean stop, -1 (logged)
- * when the listener cannot start.
+ * Serves until SIGINT or SIGTERM, then stops gracefully: the listening
+ * socket closes at once (new connections are refused), requests already
+ * begun are answered (for up to 20 s, with "Connection: close"), and only
+ * then do the workers stop. Returns 0 after a clean stop, -1 (logged) when
+ * the listener cannot start.
  */
 int server_run(struct app *app);
 

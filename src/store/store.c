@@ -20,12 +20,25 @@
 /* The most threads that may hold a connection at once. */
 #define STORE_MAX_CONNS 256
 
+/*
+ * After a failed connection attempt the next one waits this long, doubling
+ * per failure up to the maximum. The wait is shared by every thread of the
+ * process, so a database outage costs it one attempt per interval instead
+ * of one per request, and a recovering primary is not met by a storm of
+ * connections. The maximum stays short: it is also how long writes may stay
+ * refused after the database is back.
+ */
+#define STORE_RETRY_MIN_MS 50
+#define STORE_RETRY_MAX_MS 1000
+
 struct store {
 	const struct store_ops *ops;
 	char *url;
 	pthread_key_t key;
 	pthread_mutex_t lock; /* guards conns[]; taken only on connect/close */
 	struct store_conn *conns[STORE_MAX_CONNS];
+	atomic_llong retry_at_ns; /* no connection attempt before this (monotonic) */
+	atomic_int retry_ms;	  /* the current backoff; 0 after a success */
 };
 
 /* Every rows cursor starts with this, like connections. */
@@ -129,7 +142,32 @@ static void forget_conn(struct store *s, struct store_conn *c)
 	pthread_mutex_unlock(&s->lock);
 }
 
-struct store_conn *store_thread_conn(struct store *s)
+static long long monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void backoff_failed(struct store *s)
+{
+	int ms = atomic_load(&s->retry_ms);
+	ms = ms ? ms * 2 : STORE_RETRY_MIN_MS;
+	if (ms > STORE_RETRY_MAX_MS)
+		ms = STORE_RETRY_MAX_MS;
+	atomic_store(&s->retry_ms, ms);
+	atomic_store(&s->retry_at_ns, monotonic_ns() + (long long)ms * 1000000LL);
+}
+
+static void backoff_reset(struct store *s)
+{
+	if (atomic_load(&s->retry_ms)) {
+		atomic_store(&s->retry_ms, 0);
+		atomic_store(&s->retry_at_ns, 0);
+	}
+}
+
+static struct store_conn *thread_conn(struct store *s, int probe)
 {
 	struct store_conn *c = pthread_getspecific(s->key);
 	if (c && !s->ops->broken(c))
@@ -139,12 +177,16 @@ struct store_conn *store_thread_conn(struct store *s)
 		s->ops->disconnect(c);
 		pthread_setspecific(s->key, NULL);
 	}
+	if (!probe && monotonic_ns() < atomic_load(&s->retry_at_ns))
+		return NULL;
 	c = s->ops->connect(s->url);
 	if (!c) {
 		counters_db_connect_failed();
 		store_trouble(APO_ERR_UNAVAILABLE, "database unreachable");
+		backoff_failed(s);
 		return NULL;
 	}
+	backoff_reset(s);
 	pthread_mutex_lock(&s->lock);
 	size_t i;
 	for (i = 0; i < STORE_MAX_CONNS && s->conns[i]; i++)
@@ -159,6 +201,16 @@ struct store_conn *store_thread_conn(struct store *s)
 	pthread_mutex_unlock(&s->lock);
 	pthread_setspecific(s->key, c);
 	return c;
+}
+
+struct store_conn *store_thread_conn(struct store *s)
+{
+	return thread_conn(s, 0);
+}
+
+int store_probe(struct store *s, char *reason, size_t cap)
+{
+	return store_ready(thread_conn(s, 1), reason, cap);
 }
 
 void store_close(struct store *s)

@@ -88,9 +88,19 @@ const char *store_backend_name(const struct store *s);
 /*
  * The calling thread's connection, connecting (or reconnecting after the
  * database went away) when needed. NULL when the database is unreachable;
- * call again later.
+ * call again later. After a failed attempt the process waits with
+ * exponential backoff (50 ms doubling to 1 s, shared by all threads)
+ * before trying again, answering NULL at once meanwhile.
  */
 struct store_conn *store_thread_conn(struct store *s);
+
+/*
+ * store_ready() on the calling thread's connection, which it tries to open
+ * even while the reconnect backoff waits; a successful connect ends the
+ * backoff for every thread. For health checks, whose rate the checker
+ * bounds. Returns 1 when ready, else 0 with reason filled in.
+ */
+int store_probe(struct store *s, char *reason, size_t cap);
 
 /* Applies every pending migration; safe to run from several processes. */
 enum apo_result store_migrate(struct store *s);

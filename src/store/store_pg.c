@@ -41,6 +41,16 @@
 /* Seconds a connection attempt may take, unless the URL says otherwise. */
 #define PG_CONNECT_TIMEOUT_S "5"
 
+/* TCP keepalive probes on idle connections: first after this many idle
+ * seconds, then every interval, the connection declared dead after count
+ * unanswered probes. */
+#define PG_KEEPALIVE_IDLE_S "5"
+#define PG_KEEPALIVE_INTERVAL_S "2"
+#define PG_KEEPALIVE_COUNT "3"
+
+/* Data sent but unacknowledged for this long (ms) breaks the connection. */
+#define PG_TCP_USER_TIMEOUT_MS "15000"
+
 /* Parameters formatted on the stack; more than this are allocated. */
 #define PG_STACK_PARAMS 32
 
@@ -124,8 +134,14 @@ static int connection_lost(PGconn *pg, const char *state)
 	if (strncmp(state, "08", 2) == 0 && strcmp(state, "08P01") != 0)
 		return 1;
 	/* admin_shutdown, crash_shutdown, cannot_connect_now */
-	return sqlstate_is(state, "57P01") || sqlstate_is(state, "57P02") ||
-	       sqlstate_is(state, "57P03");
+	if (sqlstate_is(state, "57P01") || sqlstate_is(state, "57P02") ||
+	    sqlstate_is(state, "57P03"))
+		return 1;
+	/* read_only_sql_transaction: this server was a primary and is now a
+	 * standby (a failover moved the primary). The link works but leads to
+	 * the wrong server; a new connection through the load balancer finds
+	 * the new primary. */
+	return sqlstate_is(state, "25006");
 }
 
 /*
@@ -197,9 +213,22 @@ static void log_connect_failure(PGconn *pg)
 
 static struct store_conn *pg_connect(const char *url)
 {
-	/* Defaults first: values in the URL (expanded from dbname) win. */
-	const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *vals[] = {PG_CONNECT_TIMEOUT_S, "apotheca", url, NULL};
+	/* Defaults first: values in the URL (expanded from dbname) win. TCP
+	 * keepalives and a user timeout make a server that vanished without
+	 * closing the connection (a machine lost, a network cut) show up as
+	 * a broken connection within PG_TCP_USER_TIMEOUT_MS instead of a
+	 * request hanging for the kernel's default of many minutes. */
+	const char *keys[] = {
+	    "connect_timeout",	"application_name", "keepalives_idle", "keepalives_interval",
+	    "keepalives_count", "tcp_user_timeout", "dbname",	       NULL};
+	const char *vals[] = {PG_CONNECT_TIMEOUT_S,
+			      "apotheca",
+			      PG_KEEPALIVE_IDLE_S,
+			      PG_KEEPALIVE_INTERVAL_S,
+			      PG_KEEPALIVE_COUNT,
+			      PG_TCP_USER_TIMEOUT_MS,
+			      url,
+			      NULL};
 	PGconn *pg = PQconnectdbParams(keys, vals, 1);
 	if (!pg || PQstatus(pg) != CONNECTION_OK) {
 		log_connect_failure(pg);

@@ -5,6 +5,7 @@ restarting apotheca. Runs only with --backend postgres."""
 
 import os
 import random
+import socket
 import subprocess
 import threading
 import time
@@ -231,6 +232,116 @@ class DatabaseRestart(harness.ServerTest):
         # One connection per thread that uses the database, before and after
         # (the one that ran the migrations is not reopened).
         self.assertLessEqual(self.connections(), before)
+
+
+class Forwarder:
+    """A TCP port forwarding to the test cluster's Unix socket: the
+    database as apotheca sees it through a load balancer. While cut, it
+    closes live connections and accepts new ones only to close them at
+    once (counting them), as HAProxy does when no node is primary."""
+
+    def __init__(self):
+        self.target = os.path.join(os.environ["E2E_PG_HOST"], ".s.PGSQL.%s" % os.environ["E2E_PG_PORT"])
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.cut = False
+        self.refused = 0
+        self.live = []
+        threading.Thread(target=self.accept_loop, daemon=True).start()
+
+    def accept_loop(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                if self.cut:
+                    self.refused += 1
+                    client.close()
+                    continue
+                upstream = socket.socket(socket.AF_UNIX)
+                upstream.connect(self.target)
+                self.live += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pump(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def set_cut(self, cut):
+        with self.lock:
+            self.cut = cut
+            live, self.live = self.live, []
+        if cut:
+            for s in live:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.listener.close()
+        self.set_cut(True)
+
+
+@unittest.skipUnless(harness.BACKEND == "postgres", "PostgreSQL backend only")
+class ReconnectBackoff(unittest.TestCase):
+    """While the database is unreachable a process does not try to
+    reconnect on every request: attempts back off (shared by its threads),
+    requests meanwhile get a prompt 503 with Retry-After in their dialect's
+    shape, and the first readiness probe after the database is back ends
+    the backoff."""
+
+    def setUp(self):
+        self.fwd = Forwarder()
+        self.addCleanup(self.fwd.close)
+        db = harness.new_database()
+        url = "postgresql://postgres@127.0.0.1:%d/%s" % (self.fwd.port, dbname_of(db))
+        self.server = Server(db=url).start()
+        self.addCleanup(self.server.stop)
+
+    def test_reconnects_back_off_while_the_database_is_away(self):
+        self.assertEqual(self.server.admin("GET", "/merchants/nope").status, 404)
+        self.fwd.set_cut(True)
+        t0 = time.time()
+        statuses = []
+        for i in range(40):
+            r = self.server.admin("GET", "/merchants/nope")
+            statuses.append(r.status)
+            if r.status == 503:
+                self.assertEqual(r.header("Retry-After"), "1", r)
+                self.assertIn("error", r.json or {}, r)
+            time.sleep(0.03)
+        elapsed = time.time() - t0
+        self.assertEqual(set(statuses), {503}, statuses)
+        with self.fwd.lock:
+            attempts = self.fwd.refused
+        # 50 ms doubling: about 6 attempts in these 1.5 s, whatever the
+        # number of requests and threads; one per request would be 40+.
+        self.assertLess(attempts, 15, "%d connection attempts in %.1f s" % (attempts, elapsed))
+        self.assertGreater(attempts, 0)
+        self.fwd.set_cut(False)
+        r = self.server.request("GET", "/readyz")
+        self.assertEqual(r.status, 200, r)
+        for _ in range(8):
+            self.assertEqual(self.server.admin("GET", "/merchants/nope").status, 404)
 
 
 if __name__ == "__main__":
