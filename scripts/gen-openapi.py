@@ -82,6 +82,14 @@ create = {"type": "object", "required": ["merchant_order_id", "payable_amount", 
                          "prescriptions": {"type": "array", "maxItems": 10, "items": {"type": "string", "format": "uri"}},
                          "skus": cart["properties"]["skus"]}}
 
+# The admin lists' one paging style, and the order search filters.
+PAGE = [q("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "page size, default 50"),
+        q("cursor", {"type": "string"}, "next_cursor of the previous page (opaque)")]
+SEARCH = [q("q", {"type": "string", "maxLength": 128}, "order_id, merchant_order_id, phone or email; exact or prefix"),
+          q("merchant_id", {"type": "string"}), q("status_id", {"type": "integer"}),
+          q("flagged", {"type": "boolean"}), q("created_from", {"type": "integer"}, "epoch seconds, inclusive"),
+          q("created_to", {"type": "integer"}, "epoch seconds, inclusive")]
+
 paths = {
     "/healthz": {"get": op("Liveness", "health", {"200": resp("Alive", obj)}, security=NONE)},
     "/readyz": {"get": op("Readiness: the database answers", "health",
@@ -173,9 +181,21 @@ paths = {
         "get": op("A pincode entry", "admin", dict(aerr, **{"200": resp("Pincode", obj)}), security=AD)},
     "/admin/v1/pincodes/import": {"post": op("Import pincodes from CSV (all or nothing)", "admin",
                                              dict(aerr, **{"200": resp("Imported", obj)}), body({"type": "string"}, "text/csv"), AD)},
-    "/admin/v1/orders": {"get": op("List orders", "admin", dict(aerr, **{"200": resp("{orders, next_cursor}", obj)}), security=AD,
-                                   params=[q("merchant_id", {"type": "string"}), q("status_id", {"type": "integer"}),
-                                           q("limit", {"type": "integer", "maximum": 500}), q("cursor", {"type": "string"})])},
+    "/admin/v1/orders": {"get": op("Search orders, newest first (unknown parameters are 400)", "admin",
+                                   dict(aerr, **{"200": resp("{orders, next_cursor}", obj)}), security=AD,
+                                   params=SEARCH + PAGE)},
+    "/admin/v1/orders.csv": {"get": op("Every order the filters match, as RFC 4180 CSV with a header row (streamed)",
+                                       "admin", dict(aerr, **{"200": resp("CSV", {"type": "string"}, "text/csv")}),
+                                       security=AD, params=SEARCH)},
+    "/admin/v1/skus/{sku_id}/ledger": {"get": op("A platform SKU's stock movements, newest first", "admin",
+                                                 dict(aerr, **{"200": resp("{sku_id, ledger, next_cursor}", obj)}),
+                                                 security=AD, params=PAGE)},
+    "/admin/v1/skus": {"get": op("Platform SKUs with stock", "admin",
+                                 dict(aerr, **{"200": resp("{skus, next_cursor}", obj)}), security=AD, params=PAGE)},
+    "/admin/v1/coupons": {"get": op("Coupons", "admin",
+                                    dict(aerr, **{"200": resp("{coupons, next_cursor}", obj)}), security=AD, params=PAGE)},
+    "/admin/v1/pincodes": {"get": op("Pincode entries", "admin",
+                                     dict(aerr, **{"200": resp("{pincodes, next_cursor}", obj)}), security=AD, params=PAGE)},
     "/admin/v1/orders/{order_id}": {"get": op("An order with lines, payments, refunds, history", "admin",
                                               dict(aerr, **{"200": resp("Order", obj)}), security=AD)},
     "/admin/v1/orders/{order_id}/status": {"post": op("Move an order along SPEC §5", "admin",
@@ -186,11 +206,16 @@ paths = {
         dict(aerr, **{"200": resp("Order", obj), "409": resp("Not under review", ae)}),
         body({"type": "object", "required": ["approved"], "properties": {"approved": {"type": "boolean"}}}), AD)},
     "/admin/v1/deliveries": {"get": op("Outbox deliveries (refunds, webhooks)", "admin",
-                                       dict(aerr, **{"200": resp("{deliveries}", obj)}), security=AD,
-                                       params=[q("state", {"enum": ["pending", "done", "failed"]}), q("limit", {"type": "integer"})])},
+                                       dict(aerr, **{"200": resp("{deliveries, next_cursor}", obj)}), security=AD,
+                                       params=[q("state", {"enum": ["pending", "done", "failed"]}),
+                                               q("limit", {"type": "integer", "maximum": 1000}), q("cursor", {"type": "string"})])},
     "/admin/v1/deliveries/{id}/retry": {"post": op("Retry a parked delivery", "admin",
                                                    dict(aerr, **{"200": resp("Delivery", obj), "409": resp("Not failed", ae)}), security=AD)},
 }
+
+paths["/admin/v1/merchants"]["get"] = op("Merchants with their settings (secrets never)", "admin",
+                                         dict(aerr, **{"200": resp("{merchants, next_cursor}", obj)}),
+                                         security=AD, params=PAGE)
 
 # Path parameters, from the templates.
 import re

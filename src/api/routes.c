@@ -17,6 +17,8 @@ void app_routes(struct app *app)
 	admin_merchant_routes(rt);
 	admin_catalog_routes(rt);
 	admin_order_routes(rt);
+	admin_search_routes(rt);
+	admin_list_routes(rt);
 	pharmacy_order_routes(rt);
 	admin_delivery_routes(rt);
 	admin_pricing_routes(rt);

@@ -57,6 +57,8 @@ void req_free(struct req *r)
 	for (size_t i = 0; i < r->ndefer_json; i++)
 		json_decref(r->defer_json[i]);
 	json_decref(r->json);
+	if (r->stream_done)
+		r->stream_done(r->stream_arg);
 	if (r->idem_free)
 		r->idem_free(r->idem);
 	if (r->principal_free)
@@ -77,6 +79,32 @@ const char *req_query(struct req *r, const char *name)
 	if (!r->conn)
 		return NULL;
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct unknown_scan {
+	const char *const *known;
+	const char *found;
+};
+
+static enum MHD_Result scan_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	struct unknown_scan *u = cls;
+	(void)kind;
+	(void)value;
+	for (size_t i = 0; u->known[i]; i++)
+		if (strcmp(u->known[i], key) == 0)
+			return MHD_YES;
+	u->found = key;
+	return MHD_NO;
+}
+
+const char *req_query_unknown(struct req *r, const char *const *known)
+{
+	struct unknown_scan u = {known, NULL};
+	if (r->conn)
+		MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, scan_arg, &u);
+	return u.found;
 }
 
 const char *req_param(struct req *r, const char *name)
@@ -128,6 +156,23 @@ void req_reply(struct req *r, unsigned status, const char *content_type, const c
 	buf_add(&r->out, body, len);
 }
 
+void req_reply_stream(struct req *r, unsigned status, const char *content_type,
+		      int (*fill)(void *arg, struct buf *b), void (*done)(void *arg), void *arg)
+{
+	if (r->replied) {
+		log_line(LOG_ERROR, r->request_id, "second reply ignored", "\"status\":%u", status);
+		done(arg);
+		return;
+	}
+	r->replied = 1;
+	r->status = status;
+	r->content_type = content_type;
+	buf_reset(&r->out);
+	r->stream_fill = fill;
+	r->stream_done = done;
+	r->stream_arg = arg;
+}
+
 char *req_json_dump(const json_t *j, size_t *len)
 {
 	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
@@ -172,6 +217,10 @@ int req_json_object_or_reply(struct req *r, int allow_empty, json_t **out)
 	const char *ct = req_header(r, "Content-Type");
 	json_error_t err;
 
+	if (json_is_object(r->json)) {
+		*out = r->json;
+		return 0;
+	}
 	if (r->body.len == 0) {
 		if (allow_empty) {
 			r->json = json_object();
