@@ -217,6 +217,48 @@ paths["/admin/v1/merchants"]["get"] = op("Merchants with their settings (secrets
                                          dict(aerr, **{"200": resp("{merchants, next_cursor}", obj)}),
                                          security=AD, params=PAGE)
 
+# The operator console (docs/console.md): HTML pages behind a session
+# cookie from signing in with the admin token; forms carry a CSRF token.
+CS = [{"consoleSession": []}]
+html = {"type": "string"}
+
+
+def page(summary, security=CS):
+    return op(summary, "console", {"200": resp("HTML page", html, "text/html"),
+                                   "303": resp("To sign-in without a session", html, "text/html")},
+              security=security)
+
+
+def action(summary):
+    return op(summary, "console", {"303": resp("Done: back to the page", html, "text/html"),
+                                   "403": resp("No session or wrong CSRF token", html, "text/html")},
+              body({"type": "object"}, "application/x-www-form-urlencoded"), CS)
+
+
+paths.update({
+    "/admin": {"get": page("Redirect to /admin/", NONE)},
+    "/admin/": {"get": page("Console dashboard: orders per hour, value per day, payment outcomes, outbox")},
+    "/admin/console.css": {"get": op("Console stylesheet", "console", {"200": resp("CSS", html, "text/css")}, security=NONE)},
+    "/admin/sign-in": {"get": page("Sign-in form (admin token)", NONE),
+                       "post": op("Sign in: sets an HttpOnly, SameSite=Strict session cookie", "console",
+                                  {"303": resp("Signed in", html, "text/html"), "401": resp("Wrong token", html, "text/html")},
+                                  body({"type": "object"}, "application/x-www-form-urlencoded"), NONE)},
+    "/admin/sign-out": {"post": action("Sign out (ends the session)")},
+    "/admin/orders": {"get": page("Order search with the admin API's filters")},
+    "/admin/orders.csv": {"get": op("The search as CSV (GET /admin/v1/orders.csv for a session)", "console",
+                                    {"200": resp("CSV", html, "text/csv")}, security=CS)},
+    "/admin/orders/{order_id}": {"get": page("An order: lines, money, timeline, prescriptions, deliveries, actions")},
+    "/admin/orders/{order_id}/status": {"post": action("Move the order (POST /admin/v1/orders/{id}/status)")},
+    "/admin/orders/{order_id}/cancel": {"post": action("Cancel the order (a move to 99)")},
+    "/admin/orders/{order_id}/verify": {"post": action("Approve or reject prescriptions")},
+    "/admin/deliveries": {"get": page("Deliveries by state, failed first, with retry")},
+    "/admin/deliveries/{id}/retry": {"post": action("Retry a parked delivery")},
+    "/admin/stock": {"get": page("Stock levels of platform SKUs")},
+    "/admin/stock/{sku_id}": {"get": page("A SKU's stock, adjust form and ledger"),
+                              "post": action("Adjust the SKU's stock with a reason")},
+    "/admin/merchants": {"get": page("Merchants' settings (secrets never)")},
+})
+
 # Path parameters, from the templates.
 import re
 for path, item in paths.items():
@@ -226,7 +268,8 @@ for path, item in paths.items():
             o.setdefault("parameters", [])
             o["parameters"] = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names] + o["parameters"]
         o.setdefault("parameters", [])
-        if method in ("post", "put", "patch", "delete") and not path.startswith("/t/"):
+        console = path == "/admin" or (path.startswith("/admin/") and not path.startswith("/admin/v1/"))
+        if method in ("post", "put", "patch", "delete") and not path.startswith("/t/") and not console:
             o["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": False,
                                     "schema": {"type": "string", "maxLength": 255},
                                     "description": "Replays a stored 2xx answer (SPEC §1)."})
@@ -275,7 +318,7 @@ doc = {
     "info": {"title": "apotheca", "version": "1.0.0",
              "description": "Order and fulfilment server: pharmacy partner API, logistics API, admin API, public tracking."},
     "servers": [{"url": "/"}],
-    "tags": [{"name": t} for t in ("pharmacy", "logistics", "admin", "tracking", "health")],
+    "tags": [{"name": t} for t in ("pharmacy", "logistics", "admin", "console", "tracking", "health")],
     "paths": paths,
     "webhooks": webhooks,
     "components": {
@@ -283,7 +326,8 @@ doc = {
             "merchantJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (RS256, iat/exp, <= 900 s)"},
             "accessKey": {"type": "apiKey", "in": "header", "name": "X-Access-Key"},
             "logisticsBasic": {"type": "http", "scheme": "basic", "description": "user M-<merchant_id>, password the shared secret"},
-            "adminToken": {"type": "http", "scheme": "bearer"}},
+            "adminToken": {"type": "http", "scheme": "bearer"},
+            "consoleSession": {"type": "apiKey", "in": "cookie", "name": "apotheca_session"}},
         "schemas": {"PharmacyError": pharm_error, "LogisticsError": logi_error, "AdminError": admin_error, "Money": money}},
 }
 

@@ -1,5 +1,5 @@
 /*
- * Admin: outbox deliveries (GET /deliveries?state=&limit=, POST
+ * Admin: outbox deliveries (GET /deliveries?state=&order_id=&limit=, POST
  * /deliveries/{id}/retry) — the refunds and webhooks apotheca owes
  * merchants, so operators can see what is stuck or parked and send a
  * parked one again. Times (next_at, first_at, delivered_at) are epoch
@@ -52,7 +52,7 @@ static int state_or_400(struct req *r, const char **state)
 
 static void deliveries_list(struct req *r)
 {
-	static const char *const known[] = {"state", NULL};
+	static const char *const known[] = {"state", "order_id", NULL};
 	const char *state;
 	struct admin_page p;
 	int64_t before;
@@ -62,8 +62,9 @@ static void deliveries_list(struct req *r)
 	if (admin_auth_or_reply(r) || admin_page_or_reply(r, known, OUTBOX_LIST_MAX, &p) ||
 	    admin_page_id_or_reply(r, &p, &before) || state_or_400(r, &state))
 		return;
-	enum apo_result rc = outbox_list_before(r->db, state, before ? before : INT64_MAX,
-						p.limit + 1, &rows, &n);
+	const char *order = req_query(r, "order_id");
+	enum apo_result rc = outbox_list_before(r->db, state, order && *order ? order : NULL,
+						before ? before : INT64_MAX, p.limit + 1, &rows, &n);
 	if (rc != APO_OK) {
 		admin_fail(r, rc, NULL);
 		return;

@@ -67,8 +67,7 @@ int admin_known_or_reply(struct req *r, const char *const *known)
 	return -1;
 }
 
-int admin_page_or_reply(struct req *r, const char *const *known, int64_t max,
-			struct admin_page *p)
+int admin_page_or_reply(struct req *r, const char *const *known, int64_t max, struct admin_page *p)
 {
 	const char *all[PAGE_MAX_KNOWN + 3] = {"limit", "cursor"};
 	size_t n = 2;
@@ -126,8 +125,8 @@ void admin_list_keys_reply(struct req *r, int what, const char *plural,
 	size_t n;
 	if (admin_auth_or_reply(r) || admin_page_or_reply(r, NULL, ADMIN_PAGE_MAX, &p))
 		return;
-	enum apo_result rc = admin_keys_page(r->db, (enum admin_keys)what, p.after,
-					     (size_t)p.limit + 1, &keys, &n);
+	enum apo_result rc =
+	    admin_keys_page(r->db, (enum admin_keys)what, p.after, (size_t)p.limit + 1, &keys, &n);
 	if (rc != APO_OK) {
 		admin_fail(r, rc, NULL);
 		return;

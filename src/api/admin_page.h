@@ -29,8 +29,7 @@ struct admin_page {
  * ADMIN_PAGE_DEFAULT or max if smaller) and the cursor. On failure answers
  * 400 naming the parameter and returns -1.
  */
-int admin_page_or_reply(struct req *r, const char *const *known, int64_t max,
-			struct admin_page *p);
+int admin_page_or_reply(struct req *r, const char *const *known, int64_t max, struct admin_page *p);
 
 /* Answers 400 naming the first query argument not in known; -1 then. */
 int admin_known_or_reply(struct req *r, const char *const *known);

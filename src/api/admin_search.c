@@ -28,8 +28,8 @@
 #define SEARCH_MAX_EPOCH INT64_C(253402300799)
 #define SEARCH_MAX_MERCHANT 64
 
-static const char *const filter_names[] = {"q",		  "merchant_id",  "status_id", "flagged",
-					   "created_from", "created_to", NULL};
+static const char *const filter_names[] = {
+    "q", "merchant_id", "status_id", "flagged", "created_from", "created_to", NULL};
 
 /* Reads the filters (not the page) into f; strings point into the query. */
 static int filter_or_reply(struct req *r, struct admin_order_filter *f)
@@ -247,8 +247,7 @@ static void orders_csv(struct req *r)
 	cs->f.q = cs->q;
 	cs->f.merchant_id = cs->merchant_id;
 	req_add_header(r, "Content-Disposition", "attachment; filename=\"orders.csv\"");
-	req_reply_stream(r, 200, "text/csv; charset=utf-8; header=present", csv_fill, csv_done,
-			 cs);
+	req_reply_stream(r, 200, "text/csv; charset=utf-8; header=present", csv_fill, csv_done, cs);
 }
 
 void admin_search_routes(struct router *rt)

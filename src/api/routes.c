@@ -28,6 +28,7 @@ void app_routes(struct app *app)
 	logistics_product_routes(rt);
 	logistics_order_routes(rt);
 	admin_merchant_product_routes(rt);
+	console_routes(rt);
 }
 
 const app_task_fn app_tasks[] = {flow_expire_task, idem_purge_task, NULL};

@@ -57,6 +57,7 @@ void req_free(struct req *r)
 	for (size_t i = 0; i < r->ndefer_json; i++)
 		json_decref(r->defer_json[i]);
 	json_decref(r->json);
+	json_decref(r->query_override);
 	if (r->stream_done)
 		r->stream_done(r->stream_arg);
 	if (r->idem_free)
@@ -76,9 +77,18 @@ const char *req_header(struct req *r, const char *name)
 
 const char *req_query(struct req *r, const char *name)
 {
+	if (r->query_override)
+		return json_string_value(json_object_get(r->query_override, name));
 	if (!r->conn)
 		return NULL;
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *req_cookie(struct req *r, const char *name)
+{
+	if (!r->conn)
+		return NULL;
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
 struct unknown_scan {
@@ -102,6 +112,16 @@ static enum MHD_Result scan_arg(void *cls, enum MHD_ValueKind kind, const char *
 const char *req_query_unknown(struct req *r, const char *const *known)
 {
 	struct unknown_scan u = {known, NULL};
+	if (r->query_override) {
+		const char *key;
+		json_t *v;
+		json_object_foreach(r->query_override, key, v)
+		{
+			if (scan_arg(&u, MHD_GET_ARGUMENT_KIND, key, NULL) == MHD_NO)
+				break;
+		}
+		return u.found;
+	}
 	if (r->conn)
 		MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, scan_arg, &u);
 	return u.found;

@@ -93,6 +93,10 @@ struct req {
 	size_t ndefer_json;
 	json_t *json; /* parsed body, owned */
 
+	/* When set, the query string req_query() reads instead of the
+	 * connection's: an object of strings (a console call, console.h). */
+	json_t *query_override;
+
 	/* A streamed answer (req_reply_stream), taken over by the server. */
 	int (*stream_fill)(void *arg, struct buf *b);
 	void (*stream_done)(void *arg);
@@ -116,6 +120,9 @@ const char *req_query(struct req *r, const char *name);
  * NULL-terminated list), or NULL when every one is known.
  */
 const char *req_query_unknown(struct req *r, const char *const *known);
+
+/* A cookie sent with the request, by name, or NULL. */
+const char *req_cookie(struct req *r, const char *name);
 
 /* A path parameter of the matched route, or NULL. */
 const char *req_param(struct req *r, const char *name);

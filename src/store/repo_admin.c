@@ -17,15 +17,7 @@
 #include "base/xalloc.h"
 #include "base/banned.h"
 
-enum {
-	F_Q = 1,
-	F_MERCHANT = 2,
-	F_STATUS = 4,
-	F_FLAGGED = 8,
-	F_FROM = 16,
-	F_TO = 32,
-	F_ALL = 64
-};
+enum { F_Q = 1, F_MERCHANT = 2, F_STATUS = 4, F_FLAGGED = 8, F_FROM = 16, F_TO = 32, F_ALL = 64 };
 
 #define SEARCH_COLS                                                                                \
 	"oid, order_id, hex_id, merchant_id, merchant_order_id, dialect, status_id, subtitle, "    \
@@ -34,10 +26,9 @@ enum {
 
 /* The search keys, as each backend's index (migration 007) spells them. */
 static const char *const key_sqlite[] = {
-	"order_id", "merchant_order_id", "json_extract(user_json, '$.mobile')",
-	"json_extract(user_json, '$.phoneNumber')", "lower(json_extract(user_json, '$.email'))"};
-static const char *const key_pg[] = {"order_id COLLATE \"C\"",
-				     "merchant_order_id COLLATE \"C\"",
+    "order_id", "merchant_order_id", "json_extract(user_json, '$.mobile')",
+    "json_extract(user_json, '$.phoneNumber')", "lower(json_extract(user_json, '$.email'))"};
+static const char *const key_pg[] = {"order_id COLLATE \"C\"", "merchant_order_id COLLATE \"C\"",
 				     "(user_json::json ->> 'mobile') COLLATE \"C\"",
 				     "(user_json::json ->> 'phoneNumber') COLLATE \"C\"",
 				     "lower(user_json::json ->> 'email') COLLATE \"C\""};
@@ -116,7 +107,8 @@ static void prefix_end(const char *from, char *to, size_t cap)
 
 enum apo_result admin_order_search(struct store_conn *c, const struct admin_order_filter *f,
 				   size_t limit,
-				   void (*fn)(const struct admin_order_row *row, void *ctx), void *ctx)
+				   void (*fn)(const struct admin_order_row *row, void *ctx),
+				   void *ctx)
 {
 	struct store_val args[4 + 2 * NKEYS + 6];
 	char lower[ADMIN_SEARCH_MAX_Q + 1], end[ADMIN_SEARCH_MAX_Q + 1];
@@ -132,7 +124,8 @@ enum apo_result admin_order_search(struct store_conn *c, const struct admin_orde
 		mask |= F_Q;
 		size_t len = strlen(f->q);
 		for (size_t i = 0; i <= len; i++)
-			lower[i] = (f->q[i] >= 'A' && f->q[i] <= 'Z') ? (char)(f->q[i] + 32) : f->q[i];
+			lower[i] =
+			    (f->q[i] >= 'A' && f->q[i] <= 'Z') ? (char)(f->q[i] + 32) : f->q[i];
 		prefix_end(f->q, end, sizeof(end));
 		prefix_end(lower, lower_end, sizeof(lower_end));
 		for (size_t i = 0; i + 1 < NKEYS; i++) {
@@ -170,22 +163,22 @@ enum apo_result admin_order_search(struct store_conn *c, const struct admin_orde
 		return rc;
 	while (store_next(rows)) {
 		struct admin_order_row o = {
-			.oid = store_int(rows, 0),
-			.order_id = store_text(rows, 1),
-			.hex_id = store_text(rows, 2),
-			.merchant_id = store_text(rows, 3),
-			.merchant_order_id = store_text(rows, 4),
-			.dialect = store_text(rows, 5),
-			.status_id = (int)store_int(rows, 6),
-			.subtitle = store_text(rows, 7),
-			.payment_method = store_text(rows, 8),
-			.payable = store_int(rows, 9),
-			.created = store_int(rows, 10),
-			.updated = store_int(rows, 11),
-			.status_changed = store_int(rows, 12),
-			.tracking_code = store_text(rows, 13),
-			.flagged = store_text(rows, 14),
-			.user_json = store_text(rows, 15),
+		    .oid = store_int(rows, 0),
+		    .order_id = store_text(rows, 1),
+		    .hex_id = store_text(rows, 2),
+		    .merchant_id = store_text(rows, 3),
+		    .merchant_order_id = store_text(rows, 4),
+		    .dialect = store_text(rows, 5),
+		    .status_id = (int)store_int(rows, 6),
+		    .subtitle = store_text(rows, 7),
+		    .payment_method = store_text(rows, 8),
+		    .payable = store_int(rows, 9),
+		    .created = store_int(rows, 10),
+		    .updated = store_int(rows, 11),
+		    .status_changed = store_int(rows, 12),
+		    .tracking_code = store_text(rows, 13),
+		    .flagged = store_text(rows, 14),
+		    .user_json = store_text(rows, 15),
 		};
 		fn(&o, ctx);
 	}
@@ -194,13 +187,13 @@ enum apo_result admin_order_search(struct store_conn *c, const struct admin_orde
 }
 
 static struct store_sql q_keys[] = {
-	[ADMIN_KEYS_MERCHANTS] = {.sql = "SELECT id FROM merchants WHERE id > ? ORDER BY id LIMIT ?"},
-	[ADMIN_KEYS_SKUS] = {.sql = "SELECT sku_id FROM products WHERE merchant_id = '' AND "
-				    "sku_id > ? ORDER BY sku_id LIMIT ?"},
-	[ADMIN_KEYS_COUPONS] = {.sql = "SELECT code FROM coupons WHERE code > ? ORDER BY code "
-				       "LIMIT ?"},
-	[ADMIN_KEYS_PINCODES] = {.sql = "SELECT pincode FROM pincodes WHERE pincode > ? ORDER BY "
-					"pincode LIMIT ?"},
+    [ADMIN_KEYS_MERCHANTS] = {.sql = "SELECT id FROM merchants WHERE id > ? ORDER BY id LIMIT ?"},
+    [ADMIN_KEYS_SKUS] = {.sql = "SELECT sku_id FROM products WHERE merchant_id = '' AND "
+				"sku_id > ? ORDER BY sku_id LIMIT ?"},
+    [ADMIN_KEYS_COUPONS] = {.sql = "SELECT code FROM coupons WHERE code > ? ORDER BY code "
+				   "LIMIT ?"},
+    [ADMIN_KEYS_PINCODES] = {.sql = "SELECT pincode FROM pincodes WHERE pincode > ? ORDER BY "
+				    "pincode LIMIT ?"},
 };
 
 enum apo_result admin_keys_page(struct store_conn *c, enum admin_keys what, const char *after,
@@ -230,10 +223,10 @@ void admin_keys_free(char **keys, size_t n)
 }
 
 static struct store_sql q_sku_pid = {
-	.sql = "SELECT pid FROM products WHERE merchant_id = '' AND sku_id = ?"};
+    .sql = "SELECT pid FROM products WHERE merchant_id = '' AND sku_id = ?"};
 static struct store_sql q_ledger = {
-	.sql = "SELECT id, delta_on_hand, delta_reserved, reason, order_id, at FROM stock_ledger "
-	       "WHERE pid = ? AND id < ? ORDER BY id DESC LIMIT ?"};
+    .sql = "SELECT id, delta_on_hand, delta_reserved, reason, order_id, at FROM stock_ledger "
+	   "WHERE pid = ? AND id < ? ORDER BY id DESC LIMIT ?"};
 
 enum apo_result admin_ledger(struct store_conn *c, const char *sku_id, int64_t before_id,
 			     size_t limit, void (*fn)(const struct ledger_row *row, void *ctx),
@@ -251,12 +244,12 @@ enum apo_result admin_ledger(struct store_conn *c, const char *sku_id, int64_t b
 		return rc;
 	while (store_next(rows)) {
 		struct ledger_row l = {
-			.id = store_int(rows, 0),
-			.delta_on_hand = store_int(rows, 1),
-			.delta_reserved = store_int(rows, 2),
-			.reason = store_text(rows, 3),
-			.order_id = store_text(rows, 4),
-			.at = store_int(rows, 5),
+		    .id = store_int(rows, 0),
+		    .delta_on_hand = store_int(rows, 1),
+		    .delta_reserved = store_int(rows, 2),
+		    .reason = store_text(rows, 3),
+		    .order_id = store_text(rows, 4),
+		    .at = store_int(rows, 5),
 		};
 		l.actor = l.order_id ? "order" : "operator";
 		fn(&l, ctx);
@@ -270,24 +263,24 @@ enum apo_result admin_ledger(struct store_conn *c, const char *sku_id, int64_t b
 	"CASE WHEN status_id = 180 THEN 0 WHEN status_id IN (95, 99) THEN 3 "                      \
 	"WHEN status_id IN (40, 140, 141, 142) THEN 2 ELSE 1 END"
 
-static struct store_sql q_dash_hourly = {
-	.sql = "SELECT created / 3600, " OUTCOME_SQL ", COUNT(*) FROM orders WHERE created >= ? "
-	       "GROUP BY created / 3600, " OUTCOME_SQL};
+static struct store_sql q_dash_hourly = {.sql = "SELECT created / 3600, " OUTCOME_SQL
+						", COUNT(*) FROM orders WHERE created >= ? "
+						"GROUP BY created / 3600, " OUTCOME_SQL};
 static struct store_sql q_dash_daily = {
-	.sql = "SELECT created / 86400, SUM(payable) FROM orders WHERE created >= ? AND "
-	       "status_id NOT IN (95, 99) GROUP BY created / 86400"};
+    .sql = "SELECT created / 86400, SUM(payable) FROM orders WHERE created >= ? AND "
+	   "status_id NOT IN (95, 99) GROUP BY created / 86400"};
 static struct store_sql q_dash_pay = {
-	.sql = "SELECT "
-	       "SUM(CASE WHEN flagged IS NULL AND ever_confirmed = 1 THEN 1 ELSE 0 END), "
-	       "SUM(CASE WHEN flagged IS NULL AND ever_confirmed = 0 AND status_id = 180 "
-	       "THEN 1 ELSE 0 END), "
-	       "SUM(CASE WHEN flagged IS NULL AND ever_confirmed = 0 AND status_id <> 180 "
-	       "THEN 1 ELSE 0 END), "
-	       "SUM(CASE WHEN flagged IS NOT NULL THEN 1 ELSE 0 END) "
-	       "FROM orders WHERE created >= ? AND payment_method = 'ONLINE'"};
+    .sql = "SELECT "
+	   "SUM(CASE WHEN flagged IS NULL AND ever_confirmed = 1 THEN 1 ELSE 0 END), "
+	   "SUM(CASE WHEN flagged IS NULL AND ever_confirmed = 0 AND status_id = 180 "
+	   "THEN 1 ELSE 0 END), "
+	   "SUM(CASE WHEN flagged IS NULL AND ever_confirmed = 0 AND status_id <> 180 "
+	   "THEN 1 ELSE 0 END), "
+	   "SUM(CASE WHEN flagged IS NOT NULL THEN 1 ELSE 0 END) "
+	   "FROM orders WHERE created >= ? AND payment_method = 'ONLINE'"};
 static struct store_sql q_dash_outbox = {
-	.sql = "SELECT state, kind, COUNT(*), MIN(first_at) FROM outbox WHERE state IN "
-	       "('pending', 'failed') GROUP BY state, kind"};
+    .sql = "SELECT state, kind, COUNT(*), MIN(first_at) FROM outbox WHERE state IN "
+	   "('pending', 'failed') GROUP BY state, kind"};
 
 static enum apo_result dash_orders(struct store_conn *c, int64_t now, struct admin_dashboard *d)
 {
@@ -355,14 +348,14 @@ enum apo_result admin_dashboard_load(struct store_conn *c, int64_t now, struct a
 
 static struct store_sql q_sess_purge = {.sql = "DELETE FROM console_sessions WHERE expires < ?"};
 static struct store_sql q_sess_add = {
-	.sql = "INSERT INTO console_sessions (token_hash, csrf, created, expires) "
-	       "VALUES (?, ?, ?, ?)"};
+    .sql = "INSERT INTO console_sessions (token_hash, csrf, created, expires) "
+	   "VALUES (?, ?, ?, ?)"};
 static struct store_sql q_sess_get = {
-	.sql = "SELECT csrf FROM console_sessions WHERE token_hash = ? AND expires >= ?"};
+    .sql = "SELECT csrf FROM console_sessions WHERE token_hash = ? AND expires >= ?"};
 static struct store_sql q_sess_del = {.sql = "DELETE FROM console_sessions WHERE token_hash = ?"};
 
-enum apo_result admin_session_create(struct store_conn *c, const char *token_hash,
-				     const char *csrf, int64_t now, int64_t expires)
+enum apo_result admin_session_create(struct store_conn *c, const char *token_hash, const char *csrf,
+				     int64_t now, int64_t expires)
 {
 	struct store_val purge = SV_INT(now);
 	struct store_val args[] = {SV_TEXT(token_hash), SV_TEXT(csrf), SV_INT(now),

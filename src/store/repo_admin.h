@@ -55,7 +55,8 @@ int admin_search_q_ok(const char *q);
  */
 enum apo_result admin_order_search(struct store_conn *c, const struct admin_order_filter *f,
 				   size_t limit,
-				   void (*fn)(const struct admin_order_row *row, void *ctx), void *ctx);
+				   void (*fn)(const struct admin_order_row *row, void *ctx),
+				   void *ctx);
 
 /* What admin_keys_page() lists. */
 enum admin_keys { ADMIN_KEYS_MERCHANTS, ADMIN_KEYS_SKUS, ADMIN_KEYS_COUPONS, ADMIN_KEYS_PINCODES };
@@ -88,7 +89,13 @@ enum apo_result admin_ledger(struct store_conn *c, const char *sku_id, int64_t b
 /* Dashboard figures. */
 #define ADMIN_DASH_HOURS 48
 #define ADMIN_DASH_DAYS 14
-enum admin_outcome { OUTCOME_AWAITING, OUTCOME_OPEN, OUTCOME_DELIVERED, OUTCOME_CANCELLED, OUTCOME_N };
+enum admin_outcome {
+	OUTCOME_AWAITING,
+	OUTCOME_OPEN,
+	OUTCOME_DELIVERED,
+	OUTCOME_CANCELLED,
+	OUTCOME_N
+};
 
 struct admin_dashboard {
 	/* Orders created per hour (index 0 = the oldest of the 48) by outcome. */
@@ -111,8 +118,8 @@ enum apo_result admin_dashboard_load(struct store_conn *c, int64_t now, struct a
  * session_find gives the CSRF token (cap bytes) of an unexpired session,
  * APO_ERR_NOT_FOUND otherwise; session_create also removes expired ones.
  */
-enum apo_result admin_session_create(struct store_conn *c, const char *token_hash,
-				     const char *csrf, int64_t now, int64_t expires);
+enum apo_result admin_session_create(struct store_conn *c, const char *token_hash, const char *csrf,
+				     int64_t now, int64_t expires);
 enum apo_result admin_session_find(struct store_conn *c, const char *token_hash, int64_t now,
 				   char *csrf, size_t cap);
 enum apo_result admin_session_delete(struct store_conn *c, const char *token_hash);
