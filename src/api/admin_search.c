@@ -105,9 +105,24 @@ static json_t *row_json(const struct admin_order_row *o)
 
 struct list_ctx {
 	json_t *orders;
-	int64_t last_oid;
+	int64_t last_created, last_oid;
 	size_t n, limit;
 };
+
+/* A page's cursor carries the last row's (created, oid): "created.oid". */
+static int cursor_or_reply(struct req *r, const struct admin_page *p, struct admin_order_filter *f)
+{
+	const char *dot = strchr(p->after, '.');
+	if (!p->after[0])
+		return 0;
+	if (!dot ||
+	    strnum_i64(p->after, (size_t)(dot - p->after), 0, INT64_MAX, &f->before_created) ||
+	    strnum_i64z(dot + 1, 1, INT64_MAX, &f->before_oid)) {
+		req_fail(r, 400, "invalid", "cursor must be a next_cursor this list gave");
+		return -1;
+	}
+	return 0;
+}
 
 static void list_one(const struct admin_order_row *o, void *arg)
 {
@@ -115,6 +130,7 @@ static void list_one(const struct admin_order_row *o, void *arg)
 	if (lc->n++ >= lc->limit)
 		return; /* the one past the page: there is a next page */
 	json_array_append_new(lc->orders, row_json(o));
+	lc->last_created = o->created;
 	lc->last_oid = o->oid;
 }
 
@@ -123,18 +139,20 @@ static void orders_list(struct req *r)
 	struct admin_page p;
 	struct admin_order_filter f;
 	if (admin_auth_or_reply(r) || admin_page_or_reply(r, filter_names, ADMIN_PAGE_MAX, &p) ||
-	    filter_or_reply(r, &f) || admin_page_id_or_reply(r, &p, &f.before_oid))
+	    filter_or_reply(r, &f) || cursor_or_reply(r, &p, &f))
 		return;
-	struct list_ctx lc = {json_array(), 0, 0, (size_t)p.limit};
+	struct list_ctx lc = {json_array(), 0, 0, 0, (size_t)p.limit};
 	enum apo_result rc = admin_order_search(r->db, &f, lc.limit + 1, list_one, &lc);
 	if (rc != APO_OK) {
 		json_decref(lc.orders);
 		admin_fail(r, rc, NULL);
 		return;
 	}
+	char key[48];
+	fmt_into(key, sizeof(key), "%lld.%lld", (long long)lc.last_created, (long long)lc.last_oid);
 	req_reply_json(r, 200,
 		       json_pack("{s:o,s:o}", "orders", lc.orders, "next_cursor",
-				 admin_next_cursor_id(lc.last_oid, lc.n > lc.limit)));
+				 admin_next_cursor(key, lc.n > lc.limit)));
 }
 
 /* The CSV export's state, owned by the stream (the request may be gone). */
@@ -202,6 +220,7 @@ static void csv_row(const struct admin_order_row *o, void *arg)
 	csv_field(b, contact(user, "email", "email"), 0);
 	csv_field(b, o->tracking_code, 1);
 	json_decref(user);
+	cs->f.before_created = o->created;
 	cs->f.before_oid = o->oid;
 	cs->rows++;
 }

@@ -17,7 +17,16 @@
 #include "base/xalloc.h"
 #include "base/banned.h"
 
-enum { F_Q = 1, F_MERCHANT = 2, F_STATUS = 4, F_FLAGGED = 8, F_FROM = 16, F_TO = 32, F_ALL = 64 };
+/* Filters in use, as bits of a statement's index in q_search. */
+enum {
+	F_Q = 1,
+	F_MERCHANT = 2,
+	F_STATUS = 4,
+	F_FLAGGED = 8,
+	F_UNFLAGGED = 16,
+	F_FROM = 32,
+	F_ALL = 64
+};
 
 #define SEARCH_COLS                                                                                \
 	"oid, order_id, hex_id, merchant_id, merchant_order_id, dialect, status_id, subtitle, "    \
@@ -41,7 +50,7 @@ static char *search_sql(unsigned mask, const char *const *keys)
 {
 	struct buf b;
 	buf_init(&b);
-	buf_adds(&b, "SELECT " SEARCH_COLS " FROM orders WHERE oid < ?");
+	buf_adds(&b, "SELECT " SEARCH_COLS " FROM orders WHERE (created, oid) < (?, ?)");
 	if (mask & F_Q) {
 		buf_adds(&b, " AND oid IN (");
 		for (size_t i = 0; i < NKEYS; i++)
@@ -54,12 +63,12 @@ static char *search_sql(unsigned mask, const char *const *keys)
 	if (mask & F_STATUS)
 		buf_adds(&b, " AND status_id = ?");
 	if (mask & F_FLAGGED)
-		buf_adds(&b, " AND (CASE WHEN flagged IS NULL THEN 0 ELSE 1 END) = ?");
+		buf_adds(&b, " AND flagged IS NOT NULL");
+	if (mask & F_UNFLAGGED)
+		buf_adds(&b, " AND flagged IS NULL");
 	if (mask & F_FROM)
 		buf_adds(&b, " AND created >= ?");
-	if (mask & F_TO)
-		buf_adds(&b, " AND created <= ?");
-	buf_adds(&b, " ORDER BY oid DESC LIMIT ?");
+	buf_adds(&b, " ORDER BY created DESC, oid DESC LIMIT ?");
 	return buf_detach(&b, NULL);
 }
 
@@ -110,14 +119,29 @@ enum apo_result admin_order_search(struct store_conn *c, const struct admin_orde
 				   void (*fn)(const struct admin_order_row *row, void *ctx),
 				   void *ctx)
 {
-	struct store_val args[4 + 2 * NKEYS + 6];
+	struct store_val args[2 + 2 * NKEYS + 6];
 	char lower[ADMIN_SEARCH_MAX_Q + 1], end[ADMIN_SEARCH_MAX_Q + 1];
 	char lower_end[ADMIN_SEARCH_MAX_Q + 1];
 	unsigned mask = 0;
 	size_t n = 0;
 
 	pthread_once(&search_once, search_build);
-	args[n++] = SV_INT(f->before_oid > 0 ? f->before_oid : INT64_MAX);
+	/* One upper bound, the lower of the page's cursor and created_to
+	 * (created <= t is (created, oid) < (t + 1, 0)), so that each backend
+	 * reads it as the one end of an index range. */
+	int64_t top_created = INT64_MAX, top_oid = INT64_MAX;
+	if (f->before_oid > 0) {
+		top_created = f->before_created;
+		top_oid = f->before_oid;
+	}
+	if (f->created_to >= 0 && f->created_to < INT64_MAX &&
+	    (f->created_to + 1 < top_created ||
+	     (f->created_to + 1 == top_created && top_oid > 0))) {
+		top_created = f->created_to + 1;
+		top_oid = 0;
+	}
+	args[n++] = SV_INT(top_created);
+	args[n++] = SV_INT(top_oid);
 	if (f->q) {
 		if (!admin_search_q_ok(f->q))
 			return APO_ERR_INVALID;
@@ -143,17 +167,11 @@ enum apo_result admin_order_search(struct store_conn *c, const struct admin_orde
 		mask |= F_STATUS;
 		args[n++] = SV_INT(f->status);
 	}
-	if (f->flagged >= 0) {
-		mask |= F_FLAGGED;
-		args[n++] = SV_INT(f->flagged ? 1 : 0);
-	}
+	if (f->flagged >= 0)
+		mask |= f->flagged ? F_FLAGGED : F_UNFLAGGED;
 	if (f->created_from >= 0) {
 		mask |= F_FROM;
 		args[n++] = SV_INT(f->created_from);
-	}
-	if (f->created_to >= 0) {
-		mask |= F_TO;
-		args[n++] = SV_INT(f->created_to);
 	}
 	args[n++] = SV_INT(limit);
 

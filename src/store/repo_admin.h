@@ -22,7 +22,9 @@ struct store_conn;
  * merchant_order_id, phone or email exactly or as a prefix (printable
  * ASCII only, see admin_search_q_ok). flagged: -1 any, 0 not flagged,
  * 1 flagged. created_from/created_to are inclusive epoch seconds (-1:
- * unbounded). before_oid 0 starts at the newest order.
+ * unbounded). Results come newest first by (created, oid); a page after
+ * the first starts below (before_created, before_oid) — the last row of
+ * the page before; before_oid 0 starts at the newest order.
  */
 struct admin_order_filter {
 	const char *q;
@@ -31,6 +33,7 @@ struct admin_order_filter {
 	int flagged;
 	int64_t created_from;
 	int64_t created_to;
+	int64_t before_created;
 	int64_t before_oid;
 };
 

@@ -11,11 +11,14 @@ CREATE INDEX orders_search_ref ON orders ((merchant_order_id{{postgres: COLLATE 
 CREATE INDEX orders_search_mobile ON orders (({{sqlite:json_extract(user_json, '$.mobile')}}{{postgres:(user_json::json ->> 'mobile') COLLATE "C"}}));
 CREATE INDEX orders_search_phone ON orders (({{sqlite:json_extract(user_json, '$.phoneNumber')}}{{postgres:(user_json::json ->> 'phoneNumber') COLLATE "C"}}));
 CREATE INDEX orders_search_email ON orders (({{sqlite:lower(json_extract(user_json, '$.email'))}}{{postgres:lower(user_json::json ->> 'email') COLLATE "C"}}));
--- Filters without a search key: newest first within a merchant, a time
--- window, the flagged few.
-CREATE INDEX orders_merchant_oid ON orders (merchant_id, oid);
-CREATE INDEX orders_created ON orders (created);
-CREATE INDEX orders_flagged ON orders (oid) WHERE flagged IS NOT NULL;
+-- Results come newest first, (created, oid) descending; each filter has an
+-- index in that order, so a page is read straight off it however many
+-- orders the filter matches, and a time window is a range of it.
+CREATE INDEX orders_created ON orders (created, oid);
+CREATE INDEX orders_merchant_created ON orders (merchant_id, created, oid);
+CREATE INDEX orders_status_created ON orders (status_id, created, oid);
+CREATE INDEX orders_merchant_status_created ON orders (merchant_id, status_id, created, oid);
+CREATE INDEX orders_flagged ON orders (created, oid) WHERE flagged IS NOT NULL;
 -- Deliveries paged newest first within a state.
 CREATE INDEX outbox_state_id ON outbox (state, id);
 
