@@ -138,8 +138,8 @@ static void daily_chart(struct buf *b, const struct admin_dashboard *d)
 	double plot_h = CH_H - CH_TOP - CH_BOTTOM;
 	double slot = (double)(CH_HALF_W - CH_LEFT - CH_RIGHT) / ADMIN_DASH_DAYS;
 	buf_addf(b,
-		 "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Order "
-		 "value per day over the last %d days\">",
+		 "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Revenue "
+		 "per day over the last %d days\">",
 		 CH_HALF_W, CH_H, ADMIN_DASH_DAYS);
 	grid(b, CH_HALF_W, max, 1);
 	for (int i = 0; i < ADMIN_DASH_DAYS; i++) {
@@ -172,7 +172,7 @@ static void hbars(struct buf *b, const char *aria, const char *const *labels, co
 	for (int i = 0; i < n; i++)
 		if (values[i] > max)
 			max = values[i];
-	buf_addf(b, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", w,
+	buf_addf(b, "<svg class=\"chart bars\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", w,
 		 row * n + 4);
 	html_escape(b, aria);
 	buf_adds(b, "\">");
@@ -228,12 +228,13 @@ void console_dashboard_page(struct req *r)
 	buf_adds(&b, "</div>\n<section class=\"card\"><h2>Orders per hour, last 48 hours (UTC), "
 		     "by outcome</h2>");
 	hourly_chart(&b, &d);
-	buf_adds(&b, "</section>\n<div class=\"grid two\"><section class=\"card\"><h2>Order value "
+	buf_adds(&b, "</section>\n<div class=\"grid two\"><section class=\"card\"><h2>Revenue "
 		     "per day, last 14 days</h2>");
 	daily_chart(&b, &d);
 	buf_adds(&b,
-		 "<p class=\"muted small\">Payable of the orders created each day, cancelled "
-		 "ones left out.</p></section>\n<div><section class=\"card\"><h2>Payment outcomes, "
+		 "<p class=\"muted small\">What the orders created each day are worth (payable), "
+		 "cancelled ones left out.</p></section>\n<div><section class=\"card\"><h2>Payment "
+		 "outcomes, "
 		 "ONLINE orders, last 14 days</h2>");
 	{
 		static const char *const labels[] = {"Confirmed", "Pending", "Failed", "Flagged"};
