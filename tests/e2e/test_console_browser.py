@@ -286,6 +286,28 @@ class ConsoleInChromium(ServerTest):
         self.assertEqual(self.flash(), "Order cancelled.")
         self.assertEqual(self.server.admin("GET", "/orders/" + oid).json["status_id"], 99)
 
+    def test_prescription_review_and_the_csv_of_a_search(self):
+        oid = self.orders["CM-77"]
+        self.assertStatus(self.server.admin("POST", "/orders/%s/status" % oid, {"status_id": 110}), 200)
+        self.sign_in(start="/admin/orders/" + oid)
+        self.wait_path("/admin/orders/" + oid)
+        self.assertIn("https://rx.example.com/p/77.jpg", self.driver.find_element(By.TAG_NAME, "body").text)
+        self.driver.find_element(By.CSS_SELECTOR, "button[name=approved][value=true]").click()
+        WebDriverWait(self.driver, 10).until(lambda d: d.find_elements(By.CLASS_NAME, "flash"))
+        self.assertEqual(self.flash(), "Prescription review recorded.")
+        o = self.server.admin("GET", "/orders/" + oid).json
+        self.assertEqual(o["status_id"], 120)
+        self.assertEqual(o["prescriptions"][0]["status"], "Completed")
+        # the CSV link answers the session's search as CSV (no bearer token needed)
+        cookie = "apotheca_session=" + self.driver.get_cookie("apotheca_session")["value"]
+        r = self.server.request("GET", "/admin/orders.csv?q=CM-77", headers={"Cookie": cookie})
+        self.assertStatus(r, 200)
+        self.assertTrue(r.header("Content-Type").startswith("text/csv"))
+        lines = r.body.strip().split("\r\n")
+        self.assertEqual(len(lines), 2)
+        self.assertTrue(lines[1].startswith(oid + ","))
+        self.assertStatus(self.server.request("GET", "/admin/orders.csv?q=CM-77"), 303)
+
     def test_phone_layout_does_not_scroll_sideways(self):
         self.sign_in()
         self.wait_path("/admin/")
