@@ -8,6 +8,7 @@ import time
 
 from harness import ServerTest, Merchant, ADMIN_TOKEN
 from test_orders import sku, body, ADDRESS
+from test_logistics import API, order_body
 
 
 def user(mobile, email):
@@ -38,6 +39,14 @@ class AdminSearch(ServerTest):
             r = s.request("POST", "/api/v4/merchants/%s/orders" % m.id, body=b, headers=m.headers())
             assert r.status == 200, r
             cls.orders[ref] = r.json["data"]["order_id"]
+        # a logistics order: its customer's phoneNumber and email are searched too
+        r = s.request("POST", API + "/products/", body={"merchants_id": "LP1", "name": "Box"},
+                      headers=cls.m.basic())
+        assert r.status in (200, 201), r
+        r = s.request("POST", API + "/orders/_create", body=order_body([{"merchants_id": "LP1", "qty": 1}], ref="LOG-7"),
+                      headers=cls.m.basic())
+        assert r.status == 201, r
+        cls.logistics_id = s.admin("GET", "/orders/" + r.json["order_id"]).json["order_id"]  # PO… of the hex id
 
     def search(self, query, status=200):
         r = self.server.admin("GET", "/orders" + query)
@@ -45,7 +54,17 @@ class AdminSearch(ServerTest):
         return r.json
 
     def refs(self, query):
-        return sorted(o["merchant_order_id"] for o in self.search(query)["orders"])
+        return sorted(o["merchant_order_id"] for o in self.search(query)["orders"] if o["dialect"] == "pharmacy")
+
+    def test_logistics_customers_are_found_by_phone_and_email(self):
+        for q in ("%2B91980", "%2B919800000000", "ASHA%40example.com"):
+            found = [o for o in self.search("?q=" + q)["orders"] if o["dialect"] == "logistics"]
+            self.assertEqual(len(found), 1, q)
+            self.assertEqual(found[0]["phone"], "+919800000000")
+        rows = list(csv.reader(io.StringIO(self.server.admin("GET", "/orders.csv?q=%2B9198").body)))
+        self.assertEqual(len(rows), 2)
+        # a phone number is left as it is; only a would-be formula is neutralised
+        self.assertEqual(dict(zip(rows[0], rows[1]))["phone"], "+919800000000")
 
     def test_q_matches_each_key_exactly_or_by_prefix(self):
         oid = self.orders["REF-BETA-1"]
@@ -66,6 +85,7 @@ class AdminSearch(ServerTest):
         self.assertEqual(self.refs("?merchant_id=other"), ["REF-OTHER"])
         self.assertEqual(self.refs("?q=98111&merchant_id=shop"), ["REF-ALPHA-1", "REF-ALPHA-2"])
         self.assertEqual(len(self.refs("?status_id=15")), 4)
+        self.assertEqual(self.search("?status_id=180")["orders"][0]["order_id"], self.logistics_id)
         self.assertEqual(self.refs("?status_id=99"), [])
         self.assertEqual(len(self.refs("?flagged=false")), 4)
         self.assertEqual(self.refs("?flagged=true"), [])
@@ -95,9 +115,12 @@ class AdminSearch(ServerTest):
                 if not cursor:
                     break
             want = [v for k, v in self.orders.items() if "merchant_id" not in extra or k != "REF-OTHER"]
+            want.append(self.logistics_id)
             self.assertEqual(sorted(seen), sorted(want), extra)
             self.assertEqual(len(seen), len(set(seen)))
-        self.assertIsNone(self.search("?limit=4")["next_cursor"])
+        # exactly a page's worth: no next page; one more: a next page
+        self.assertIsNone(self.search("?limit=5")["next_cursor"])
+        self.assertIsNotNone(self.search("?limit=4")["next_cursor"])
 
     def test_csv_export_has_a_header_and_the_filtered_rows(self):
         r = self.server.admin("GET", "/orders.csv?q=REF-ALPHA")
@@ -113,7 +136,7 @@ class AdminSearch(ServerTest):
         self.assertEqual(first["payable"], "100.00")
         self.assertEqual(first["status_id"], "15")
         all_rows = list(csv.reader(io.StringIO(self.server.admin("GET", "/orders.csv").body)))
-        self.assertEqual(len(all_rows), 1 + len(self.orders))
+        self.assertEqual(len(all_rows), 1 + len(self.orders) + 1)
 
     def test_ledger_shows_order_and_operator_movements(self):
         r = self.server.admin("POST", "/skus/B2/stock", {"delta": -3, "reason": "damaged in transit"})
