@@ -392,6 +392,21 @@ def q(name, schema, desc):
 HTML = {"type": "string", "description": "An HTML page"}
 pharm_write_ok = lambda desc, schema: {"200": resp(desc, schema, hdrs=REPLAY)}
 
+
+PAGE = [q("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "page size, default 50"),
+        q("cursor", S, "next_cursor of the previous page (opaque)")]
+SEARCH = [q("q", {"type": "string", "maxLength": 128}, "order_id, merchant_order_id, phone or email; exact or prefix"),
+          q("merchant_id", S, "only this merchant's orders"),
+          q("status_id", ORDER_STATUS_ID, "only orders in this status"),
+          q("flagged", B, "only orders flagged (or not) for an operator"),
+          q("created_from", EPOCH, "created at or after (epoch seconds)"),
+          q("created_to", EPOCH, "created at or before (epoch seconds)")]
+
+
+def PAGE_OF(key):
+    return obj({key: arr({"type": "object"}), "next_cursor": nullable(S)}, [key, "next_cursor"])
+
+
 paths = {
     "/healthz": {"get": op("getHealth", "Liveness: the process runs", "health",
                            {"200": resp("Alive", ref("Health"))}, {}, security=NONE)},
@@ -564,12 +579,25 @@ paths = {
                               "415": "Content-Type is not text/csv"}),
         body({"type": "string", "description": "pincode,serviceable,eta_min_days,eta_max_days"}, "text/csv"), AD)},
     "/admin/v1/orders": {"get": op(
-        "listOrders", "List orders, newest first", "admin", {"200": resp("A page of orders", ref("OrderList"))},
-        errors(ae, AD_READ), security=AD,
-        params=[q("merchant_id", S, "only this merchant's orders"),
-                q("status_id", ORDER_STATUS_ID, "only orders in this status"),
-                q("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "page size"),
-                q("cursor", S, "next_cursor of the previous page")])},
+        "listOrders", "Search orders, newest first (an unknown parameter is a 400 naming it)", "admin",
+        {"200": resp("A page of orders", ref("OrderList"))},
+        errors(ae, AD_READ), security=AD, params=SEARCH + PAGE)},
+    "/admin/v1/orders.csv": {"get": op(
+        "exportOrdersCsv", "Every order the filters match, as RFC 4180 CSV with a header row (streamed)", "admin",
+        {"200": resp("CSV", {"type": "string"}, "text/csv")}, errors(ae, AD_READ), security=AD, params=SEARCH)},
+    "/admin/v1/skus/{sku_id}/ledger": {"get": op(
+        "getSkuLedger", "A platform SKU's stock movements, newest first", "admin",
+        {"200": resp("{sku_id, ledger, next_cursor}", PAGE_OF("ledger"))}, errors(ae, AD_READ), security=AD,
+        params=PAGE)},
+    "/admin/v1/skus": {"get": op(
+        "listSkus", "Platform SKUs with their stock", "admin", {"200": resp("{skus, next_cursor}", PAGE_OF("skus"))},
+        errors(ae, AD_READ), security=AD, params=PAGE)},
+    "/admin/v1/coupons": {"get": op(
+        "listCoupons", "Coupons", "admin", {"200": resp("{coupons, next_cursor}", PAGE_OF("coupons"))},
+        errors(ae, AD_READ), security=AD, params=PAGE)},
+    "/admin/v1/pincodes": {"get": op(
+        "listPincodes", "Pincode entries", "admin", {"200": resp("{pincodes, next_cursor}", PAGE_OF("pincodes"))},
+        errors(ae, AD_READ), security=AD, params=PAGE)},
     "/admin/v1/orders/{order_id}": {"get": op(
         "getOrder", "An order with lines, payments, refunds, history", "admin",
         {"200": resp("Order", ref("Order"))}, errors(ae, AD_READ), security=AD)},
@@ -587,12 +615,62 @@ paths = {
         "listDeliveries", "Outbox deliveries (refunds, webhooks)", "admin",
         {"200": resp("Deliveries, newest first", ref("DeliveryList"))}, errors(ae, AD_READ), security=AD,
         params=[q("state", {"enum": ["pending", "done", "failed"]}, "only deliveries in this state"),
-                q("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "how many")])},
+                q("order_id", S, "only this order's webhooks and refunds"),
+                q("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size, default 50"),
+                q("cursor", S, "next_cursor of the previous page (opaque)")])},
     "/admin/v1/deliveries/{id}/retry": {"post": op(
         "retryDelivery", "Retry a parked delivery", "admin",
         {"200": resp("The delivery, pending again", ref("Delivery"), hdrs=REPLAY)},
         errors(ae, AD_WRITE, {"409": "The delivery is not failed (or Idempotency-Key in flight)"}), security=AD)},
 }
+
+paths["/admin/v1/merchants"]["get"] = op(
+    "listMerchants", "Merchants with their settings (secrets never)", "admin",
+    {"200": resp("{merchants, next_cursor}", PAGE_OF("merchants"))}, errors(ae, AD_READ), security=AD, params=PAGE)
+
+# The operator console (docs/console.md): HTML pages behind a session
+# cookie from signing in with the admin token; forms carry a CSRF token.
+CS = [{"consoleSession": []}]
+
+
+def page(opid, summary, security=CS):
+    return op(opid, summary, "console", {"200": resp("HTML page", HTML, "text/html")},
+              {"303": resp("To sign-in without a session", HTML, "text/html")}, security=security)
+
+
+def action(opid, summary):
+    return op(opid, summary, "console", {"303": resp("Done: back to the page", HTML, "text/html")},
+              {"403": resp("No session or wrong CSRF token", HTML, "text/html")},
+              body({"type": "object"}, "application/x-www-form-urlencoded"), CS)
+
+
+paths.update({
+    "/admin": {"get": op("consoleRedirect", "Redirect to /admin/", "console",
+                         {"303": resp("To /admin/", HTML, "text/html")}, {}, security=NONE)},
+    "/admin/": {"get": page("consoleDashboard", "Dashboard: orders per hour, value per day, payment outcomes, outbox")},
+    "/admin/console.css": {"get": op("consoleStylesheet", "Console stylesheet", "console",
+                                     {"200": resp("CSS", S, "text/css")}, {}, security=NONE)},
+    "/admin/sign-in": {"get": page("consoleSignInForm", "Sign-in form (admin token)", NONE),
+                       "post": op("consoleSignIn", "Sign in: sets an HttpOnly, SameSite=Strict session cookie",
+                                  "console", {"303": resp("Signed in", HTML, "text/html")},
+                                  {"401": resp("Wrong token", HTML, "text/html")},
+                                  body({"type": "object"}, "application/x-www-form-urlencoded"), NONE)},
+    "/admin/sign-out": {"post": action("consoleSignOut", "Sign out (ends the session)")},
+    "/admin/orders": {"get": page("consoleOrders", "Order search with the admin API's filters")},
+    "/admin/orders.csv": {"get": op("consoleOrdersCsv", "The search as CSV", "console",
+                                    {"200": resp("CSV", S, "text/csv")}, {}, security=CS)},
+    "/admin/orders/{order_id}": {"get": page("consoleOrder", "An order: lines, money, timeline, prescriptions, "
+                                                             "deliveries, actions")},
+    "/admin/orders/{order_id}/status": {"post": action("consoleMoveOrder", "Move the order")},
+    "/admin/orders/{order_id}/cancel": {"post": action("consoleCancelOrder", "Cancel the order (a move to 99)")},
+    "/admin/orders/{order_id}/verify": {"post": action("consoleVerifyPrescriptions", "Approve or reject prescriptions")},
+    "/admin/deliveries": {"get": page("consoleDeliveries", "Deliveries by state, failed first, with retry")},
+    "/admin/deliveries/{id}/retry": {"post": action("consoleRetryDelivery", "Retry a parked delivery")},
+    "/admin/stock": {"get": page("consoleStock", "Stock levels of platform SKUs")},
+    "/admin/stock/{sku_id}": {"get": page("consoleSku", "A SKU's stock, adjust form and ledger"),
+                              "post": action("consoleAdjustStock", "Adjust the SKU's stock with a reason")},
+    "/admin/merchants": {"get": page("consoleMerchants", "Merchants' settings (secrets never)")},
+})
 
 # The merchant sandbox: only with `apotheca serve --sandbox` (src/api/sandbox.h).
 SB = "Only when the server runs with --sandbox. "
@@ -635,7 +713,8 @@ for path, item in paths.items():
         ps = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names]
         ps += o.get("parameters", [])
         ps.append({"$ref": "#/components/parameters/X-Request-ID"})
-        if method in ("post", "put", "patch", "delete") and not path.startswith("/sandbox/"):
+        console = path == "/admin" or (path.startswith("/admin/") and not path.startswith("/admin/v1/"))
+        if method in ("post", "put", "patch", "delete") and not path.startswith("/sandbox/") and not console:
             ps.append({"$ref": "#/components/parameters/Idempotency-Key"})
         o["parameters"] = ps
 
@@ -690,6 +769,7 @@ tags = [
     {"name": "tracking", "description": "The public tracking page, by tracking code."},
     {"name": "health", "description": "Liveness, readiness, metrics and this document."},
     {"name": "sandbox", "description": "The merchant sandbox of `apotheca serve --sandbox`."},
+    {"name": "console", "description": "The operator console (/admin/): HTML pages behind a session cookie."},
     {"name": "webhooks", "description": "What apotheca sends to a merchant's webhook URL."},
 ]
 
@@ -711,6 +791,8 @@ doc = {
             "logisticsBasic": {"type": "http", "scheme": "basic",
                                "description": "user M-<merchant_id>, password the shared secret"},
             "adminToken": {"type": "http", "scheme": "bearer"},
+            "consoleSession": {"type": "apiKey", "in": "cookie", "name": "apotheca_session",
+                               "description": "The console's session, from POST /admin/sign-in"},
             "apothecaSignature": {
                 "type": "apiKey", "in": "header", "name": "X-Apotheca-Signature",
                 "description": "On every call apotheca makes to a merchant: t=<unix>,v1=<hex HMAC-SHA256 of "

@@ -17,7 +17,15 @@ unsigned admin_status(enum apo_result rc);
 /* Answers {"error": {"code": result name, "message": message}} with rc's status. */
 void admin_fail(struct req *r, enum apo_result rc, const char *message);
 
-/* Checks the admin bearer token; on failure answers 401/403 and returns -1. */
+/*
+ * Marks r as made by the console for an operator it has signed in (see
+ * console.c): admin_auth_or_reply() then lets it through without a bearer
+ * token, so console actions run the admin handlers themselves.
+ */
+void admin_trust(struct req *r);
+
+/* Checks the admin bearer token; on failure answers 401/403 (401 with
+ * WWW-Authenticate: Bearer) and returns -1. */
 int admin_auth_or_reply(struct req *r);
 
 #endif

@@ -12,6 +12,8 @@
 #include <strings.h>
 
 #include "api/admin.h"
+#include "api/admin_page.h"
+#include "store/repo_admin.h"
 #include "api/admin_stock.h"
 #include "api/routes.h"
 #include "core/catalog.h"
@@ -172,6 +174,22 @@ out:
 	product_release(&p);
 }
 
+static json_t *sku_one(struct req *r, const char *sku_id)
+{
+	struct product p;
+	json_t *j = NULL;
+	product_init(&p);
+	if (product_load(r->db, PLATFORM, sku_id, &p) == APO_OK)
+		j = sku_to_json(&p);
+	product_release(&p);
+	return j;
+}
+
+static void skus_list(struct req *r)
+{
+	admin_list_keys_reply(r, ADMIN_KEYS_SKUS, "skus", sku_one);
+}
+
 static void sku_get(struct req *r)
 {
 	const char *sku_id;
@@ -277,6 +295,7 @@ void admin_catalog_routes(struct router *rt)
 	router_add(rt, HTTP_POST, "/admin/v1/pincodes/import", pincode_import_route,
 		   "admin.pincodes.import");
 	router_add(rt, HTTP_PUT, "/admin/v1/skus/{sku_id}", sku_put, "admin.skus.put");
+	router_add(rt, HTTP_GET, "/admin/v1/skus", skus_list, "admin.skus.list");
 	router_add(rt, HTTP_GET, "/admin/v1/skus/{sku_id}", sku_get, "admin.skus.get");
 	router_add(rt, HTTP_POST, "/admin/v1/skus/{sku_id}/stock", sku_stock, "admin.skus.stock");
 }

@@ -1,20 +1,21 @@
 /*
- * Admin: outbox deliveries (GET /deliveries?state=&limit=, POST
+ * Admin: outbox deliveries (GET /deliveries?state=&order_id=&limit=, POST
  * /deliveries/{id}/retry) — the refunds and webhooks apotheca owes
  * merchants, so operators can see what is stuck or parked and send a
  * parked one again. Times (next_at, first_at, delivered_at) are epoch
- * milliseconds, as stored; delivered_at is null until delivered.
+ * seconds like every admin time (stored as milliseconds); delivered_at is
+ * null until delivered. Paged like every admin list (admin_page.h).
  */
 #include <string.h>
 
 #include "api/admin.h"
+#include "api/admin_page.h"
 #include "api/routes.h"
 #include "base/strnum.h"
 #include "http/jsonx.h"
 #include "store/repo_outbox.h"
 #include "base/banned.h"
 
-#define DELIVERIES_DEFAULT_LIMIT 100
 
 static json_t *delivery_to_json(const struct outbox_row *d)
 {
@@ -26,11 +27,11 @@ static json_t *delivery_to_json(const struct outbox_row *d)
 	json_object_set_new(j, "event_type", jx_str_or_null(d->event_type));
 	json_object_set_new(j, "state", jx_str_or_null(d->state));
 	json_object_set_new(j, "attempts", json_integer(d->attempts));
-	json_object_set_new(j, "next_at", json_integer(d->next_at));
-	json_object_set_new(j, "first_at", json_integer(d->first_at));
+	json_object_set_new(j, "next_at", json_integer(d->next_at / 1000));
+	json_object_set_new(j, "first_at", json_integer(d->first_at / 1000));
 	json_object_set_new(j, "last_error", jx_str_or_null(d->last_error));
 	json_object_set_new(j, "delivered_at",
-			    d->delivered_at < 0 ? json_null() : json_integer(d->delivered_at));
+			    d->delivered_at < 0 ? json_null() : json_integer(d->delivered_at / 1000));
 	return j;
 }
 
@@ -49,38 +50,32 @@ static int state_or_400(struct req *r, const char **state)
 	return 0;
 }
 
-static int limit_or_400(struct req *r, int64_t *limit)
-{
-	const char *s = req_query(r, "limit");
-	*limit = DELIVERIES_DEFAULT_LIMIT;
-	if (!s)
-		return 0;
-	if (strnum_i64z(s, 1, OUTBOX_LIST_MAX, limit)) {
-		req_fail(r, 400, "invalid", "limit must be an integer 1..1000");
-		return -1;
-	}
-	return 0;
-}
-
 static void deliveries_list(struct req *r)
 {
+	static const char *const known[] = {"state", "order_id", NULL};
 	const char *state;
-	int64_t limit;
+	struct admin_page p;
+	int64_t before;
 	struct outbox_row *rows;
 	size_t n;
 
-	if (admin_auth_or_reply(r) || state_or_400(r, &state) || limit_or_400(r, &limit))
+	if (admin_auth_or_reply(r) || admin_page_or_reply(r, known, OUTBOX_LIST_MAX, &p) ||
+	    admin_page_id_or_reply(r, &p, &before) || state_or_400(r, &state))
 		return;
-	enum apo_result rc = outbox_list(r->db, state, limit, &rows, &n);
+	const char *order = req_query(r, "order_id");
+	enum apo_result rc = outbox_list_before(r->db, state, order && *order ? order : NULL,
+						before ? before : INT64_MAX, p.limit + 1, &rows, &n);
 	if (rc != APO_OK) {
 		admin_fail(r, rc, NULL);
 		return;
 	}
+	size_t shown = n < (size_t)p.limit ? n : (size_t)p.limit;
 	json_t *list = json_array();
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < shown; i++)
 		json_array_append_new(list, delivery_to_json(&rows[i]));
+	json_t *next = admin_next_cursor_id(shown ? rows[shown - 1].id : 0, n > shown);
 	outbox_rows_free(rows, n);
-	req_reply_json(r, 200, json_pack("{s:o}", "deliveries", list));
+	req_reply_json(r, 200, json_pack("{s:o,s:o}", "deliveries", list, "next_cursor", next));
 }
 
 static void delivery_retry(struct req *r)

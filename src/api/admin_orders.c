@@ -1,6 +1,6 @@
 /*
- * Admin: orders (SPEC §7) — list with filters and a cursor, one order with
- * everything it gathered, operator status moves along SPEC §5, and the
+ * Admin: orders (SPEC §7) — one order with everything it gathered (the
+ * list and search are admin_search.c), operator status moves along SPEC §5, and the
  * prescription review.
  */
 #include <stdlib.h>
@@ -17,8 +17,6 @@
 #include "base/xalloc.h"
 #include "base/banned.h"
 
-#define ADMIN_LIST_DEFAULT 50
-#define ADMIN_LIST_MAX 500
 #define ADMIN_MAX_TEXT 512
 
 static json_t *json_text_or_null(const char *text)
@@ -104,63 +102,6 @@ static json_t *order_full(const struct order *o, const struct order_extras *x)
 	json_object_set_new(j, "refunds", refs);
 	json_object_set_new(j, "prescriptions", rx);
 	return j;
-}
-
-struct list_ctx {
-	json_t *orders;
-	int64_t last_oid;
-	size_t n;
-};
-
-static void list_one(const struct order *o, void *arg)
-{
-	struct list_ctx *lc = arg;
-	json_array_append_new(lc->orders, order_summary(o));
-	lc->last_oid = o->oid;
-	lc->n++;
-}
-
-/* Reads an optional integer query argument in [min, max]. */
-static int query_int_or_reply(struct req *r, const char *name, int64_t min, int64_t max,
-			      int64_t *out)
-{
-	const char *v = req_query(r, name);
-	char msg[96];
-	if (!v || !*v)
-		return 0;
-	if (strnum_i64z(v, min, max, out)) {
-		fmt_into(msg, sizeof(msg), "%s must be an integer %lld..%lld", name, (long long)min,
-			 (long long)max);
-		req_fail(r, 400, "invalid", msg);
-		return -1;
-	}
-	return 0;
-}
-
-static void list_orders(struct req *r)
-{
-	int64_t limit = ADMIN_LIST_DEFAULT, status = -1, cursor = 0;
-	struct list_ctx lc = {json_array(), 0, 0};
-	const char *merchant = req_query(r, "merchant_id");
-	if (admin_auth_or_reply(r) ||
-	    query_int_or_reply(r, "limit", 1, ADMIN_LIST_MAX, &limit) ||
-	    query_int_or_reply(r, "status_id", 0, 999, &status) ||
-	    query_int_or_reply(r, "cursor", 1, INT64_MAX, &cursor)) {
-		json_decref(lc.orders);
-		return;
-	}
-	enum apo_result rc = orders_list(r->db, merchant && *merchant ? merchant : NULL, (int)status,
-					cursor, (size_t)limit, list_one, &lc);
-	if (rc != APO_OK) {
-		json_decref(lc.orders);
-		admin_fail(r, rc, NULL);
-		return;
-	}
-	char next[24];
-	fmt_into(next, sizeof(next), "%lld", (long long)lc.last_oid);
-	req_reply_json(r, 200,
-		       json_pack("{s:o,s:o}", "orders", lc.orders, "next_cursor",
-				 lc.n == (size_t)limit ? json_string(next) : json_null()));
 }
 
 static json_t *ledger_json(const struct ledger *l)
@@ -275,7 +216,6 @@ static void order_rx_verify(struct req *r)
 
 void admin_order_routes(struct router *rt)
 {
-	router_add(rt, HTTP_GET, "/admin/v1/orders", list_orders, "admin.orders.list");
 	router_add(rt, HTTP_GET, "/admin/v1/orders/{order_id}", order_get, "admin.orders.get");
 	router_add(rt, HTTP_POST, "/admin/v1/orders/{order_id}/status", order_status,
 		   "admin.orders.status");

@@ -13,6 +13,8 @@
 #include <strings.h>
 
 #include "api/admin.h"
+#include "api/admin_page.h"
+#include "store/repo_admin.h"
 #include "api/routes.h"
 #include "core/catalog.h"
 #include "core/merchant.h"
@@ -181,11 +183,38 @@ static void coupon_get(struct req *r)
 	reply_coupon(r, 200, code);
 }
 
+static json_t *coupon_one(struct req *r, const char *code)
+{
+	struct coupon c;
+	json_t *j = NULL;
+	coupon_init(&c);
+	if (coupon_load(r->db, code, &c) == APO_OK)
+		j = coupon_to_json(&c);
+	coupon_release(&c);
+	return j;
+}
+
+static void coupons_list(struct req *r)
+{
+	admin_list_keys_reply(r, ADMIN_KEYS_COUPONS, "coupons", coupon_one);
+}
+
 static json_t *pincode_to_json(const struct pincode_entry *p)
 {
 	return json_pack("{s:s,s:b,s:o,s:o}", "pincode", p->pincode, "serviceable", p->serviceable,
 			 "eta_min_days", opt_integer(p->eta_min_days), "eta_max_days",
 			 opt_integer(p->eta_max_days));
+}
+
+static json_t *pincode_one(struct req *r, const char *pin)
+{
+	struct pincode_entry e;
+	return pincode_load(r->db, pin, &e) == APO_OK ? pincode_to_json(&e) : NULL;
+}
+
+static void pincodes_list(struct req *r)
+{
+	admin_list_keys_reply(r, ADMIN_KEYS_PINCODES, "pincodes", pincode_one);
 }
 
 static int pincode_or_reply(struct req *r, const char **out)
@@ -246,6 +275,8 @@ static void pincode_get(struct req *r)
 
 void admin_pricing_routes(struct router *rt)
 {
+	router_add(rt, HTTP_GET, "/admin/v1/coupons", coupons_list, "admin.coupons.list");
+	router_add(rt, HTTP_GET, "/admin/v1/pincodes", pincodes_list, "admin.pincodes.list");
 	router_add(rt, HTTP_PUT, "/admin/v1/coupons/{code}", coupon_put, "admin.coupons.put");
 	router_add(rt, HTTP_GET, "/admin/v1/coupons/{code}", coupon_get, "admin.coupons.get");
 	router_add(rt, HTTP_PUT, "/admin/v1/pincodes/{pincode}", pincode_put, "admin.pincodes.put");

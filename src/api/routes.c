@@ -21,6 +21,8 @@ void app_routes(struct app *app)
 	admin_merchant_routes(rt);
 	admin_catalog_routes(rt);
 	admin_order_routes(rt);
+	admin_search_routes(rt);
+	admin_list_routes(rt);
 	pharmacy_order_routes(rt);
 	admin_delivery_routes(rt);
 	admin_pricing_routes(rt);
@@ -32,6 +34,7 @@ void app_routes(struct app *app)
 	admin_merchant_product_routes(rt);
 	if (app->cfg.sandbox)
 		sandbox_routes(rt);
+	console_routes(rt);
 }
 
 const app_task_fn app_tasks[] = {flow_expire_task, idem_purge_task, NULL};

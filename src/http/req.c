@@ -59,6 +59,9 @@ void req_free(struct req *r)
 	for (size_t i = 0; i < r->ndefer_json; i++)
 		json_decref(r->defer_json[i]);
 	json_decref(r->json);
+	json_decref(r->query_override);
+	if (r->stream_done)
+		r->stream_done(r->stream_arg);
 	if (r->idem_free)
 		r->idem_free(r->idem);
 	if (r->principal_free)
@@ -93,9 +96,54 @@ int req_client_addr(struct req *r, char *out, size_t cap)
 
 const char *req_query(struct req *r, const char *name)
 {
+	if (r->query_override)
+		return json_string_value(json_object_get(r->query_override, name));
 	if (!r->conn)
 		return NULL;
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *req_cookie(struct req *r, const char *name)
+{
+	if (!r->conn)
+		return NULL;
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+struct unknown_scan {
+	const char *const *known;
+	const char *found;
+};
+
+static enum MHD_Result scan_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	struct unknown_scan *u = cls;
+	(void)kind;
+	(void)value;
+	for (size_t i = 0; u->known[i]; i++)
+		if (strcmp(u->known[i], key) == 0)
+			return MHD_YES;
+	u->found = key;
+	return MHD_NO;
+}
+
+const char *req_query_unknown(struct req *r, const char *const *known)
+{
+	struct unknown_scan u = {known, NULL};
+	if (r->query_override) {
+		const char *key;
+		json_t *v;
+		json_object_foreach(r->query_override, key, v)
+		{
+			if (scan_arg(&u, MHD_GET_ARGUMENT_KIND, key, NULL) == MHD_NO)
+				break;
+		}
+		return u.found;
+	}
+	if (r->conn)
+		MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, scan_arg, &u);
+	return u.found;
 }
 
 const char *req_param(struct req *r, const char *name)
@@ -145,6 +193,23 @@ void req_reply(struct req *r, unsigned status, const char *content_type, const c
 	r->content_type = content_type;
 	buf_reset(&r->out);
 	buf_add(&r->out, body, len);
+}
+
+void req_reply_stream(struct req *r, unsigned status, const char *content_type,
+		      int (*fill)(void *arg, struct buf *b), void (*done)(void *arg), void *arg)
+{
+	if (r->replied) {
+		log_line(LOG_ERROR, r->request_id, "second reply ignored", "\"status\":%u", status);
+		done(arg);
+		return;
+	}
+	r->replied = 1;
+	r->status = status;
+	r->content_type = content_type;
+	buf_reset(&r->out);
+	r->stream_fill = fill;
+	r->stream_done = done;
+	r->stream_arg = arg;
 }
 
 char *req_json_dump(const json_t *j, size_t *len)
@@ -208,6 +273,10 @@ int req_json_object_or_reply(struct req *r, int allow_empty, json_t **out)
 	const char *ct = req_header(r, "Content-Type");
 	json_error_t err;
 
+	if (json_is_object(r->json)) {
+		*out = r->json;
+		return 0;
+	}
 	if (r->body.len == 0) {
 		if (allow_empty) {
 			r->json = json_object();

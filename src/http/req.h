@@ -100,6 +100,15 @@ struct req {
 	json_t *defer_json[REQ_MAX_DEFER];
 	size_t ndefer_json;
 	json_t *json; /* parsed body, owned */
+
+	/* When set, the query string req_query() reads instead of the
+	 * connection's: an object of strings (a console call, console.h). */
+	json_t *query_override;
+
+	/* A streamed answer (req_reply_stream), taken over by the server. */
+	int (*stream_fill)(void *arg, struct buf *b);
+	void (*stream_done)(void *arg);
+	void *stream_arg;
 };
 
 /* Sets up an empty context; the server fills in the request fields. */
@@ -123,6 +132,15 @@ const char *req_query(struct req *r, const char *name);
  */
 int req_client_addr(struct req *r, char *out, size_t cap);
 
+/*
+ * The first query-string argument whose name is not in known (a
+ * NULL-terminated list), or NULL when every one is known.
+ */
+const char *req_query_unknown(struct req *r, const char *const *known);
+
+/* A cookie sent with the request, by name, or NULL. */
+const char *req_cookie(struct req *r, const char *name);
+
 /* A path parameter of the matched route, or NULL. */
 const char *req_param(struct req *r, const char *name);
 
@@ -140,6 +158,17 @@ void req_reply(struct req *r, unsigned status, const char *content_type, const c
 	       size_t len);
 
 /*
+ * Answers with a body produced while it is sent (chunked), for answers too
+ * big to hold: fill(arg, b) appends the next part to the empty b and
+ * returns 1 while more follows, 0 after the last part, -1 to cut the
+ * answer short (the connection closes). fill runs later on the
+ * connection's thread, after the request context may be gone, so arg must
+ * own everything it needs; done(arg) frees it, whether or not fill ran.
+ */
+void req_reply_stream(struct req *r, unsigned status, const char *content_type,
+		      int (*fill)(void *arg, struct buf *b), void (*done)(void *arg), void *arg);
+
+/*
  * Answers with JSON; steals the reference to body. An answer of 400 or
  * more keeps its message (error.message, error, or message) in r->reason.
  */
@@ -150,7 +179,8 @@ void req_fail(struct req *r, unsigned status, const char *code, const char *mess
 
 /*
  * Parses the request body as a JSON object for a handler. On success stores
- * it in r->json (owned by r) and returns 0. On failure answers in the
+ * it in r->json (owned by r) and returns 0; a body already set in r->json
+ * (a request the console makes of an admin handler) is used as it is. On failure answers in the
  * dialect's shape and returns -1: 415 for a non-JSON Content-Type, 400 for
  * an empty body (unless allow_empty, which yields an empty object), invalid
  * JSON, nesting deeper than REQ_MAX_JSON_DEPTH or a non-object.

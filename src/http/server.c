@@ -309,17 +309,80 @@ static void dispatch(struct req *r)
 	}
 }
 
+/* A streamed answer (req_reply_stream) while libmicrohttpd sends it. */
+struct stream {
+	int (*fill)(void *arg, struct buf *b);
+	void (*done)(void *arg);
+	void *arg;
+	struct buf b;
+	size_t off;
+	int last;
+};
+
+/* Block size libmicrohttpd asks the stream for. */
+#define SERVER_STREAM_BLOCK (32 * 1024)
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct stream *s = cls;
+	(void)pos;
+	while (s->off == s->b.len) {
+		if (s->last)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		buf_reset(&s->b);
+		s->off = 0;
+		int more = s->fill(s->arg, &s->b);
+		if (more < 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		s->last = !more;
+	}
+	size_t n = s->b.len - s->off < max ? s->b.len - s->off : max;
+	memcpy(out, s->b.data + s->off, n);
+	s->off += n;
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *s = cls;
+	s->done(s->arg);
+	buf_release(&s->b);
+	free(s);
+}
+
+static struct MHD_Response *stream_response(struct req *r)
+{
+	struct stream *s = xcalloc(1, sizeof(*s));
+	s->fill = r->stream_fill;
+	s->done = r->stream_done;
+	s->arg = r->stream_arg;
+	buf_init(&s->b);
+	r->stream_fill = NULL;
+	r->stream_done = NULL;
+	r->stream_arg = NULL;
+	struct MHD_Response *resp = MHD_create_response_from_callback(
+		MHD_SIZE_UNKNOWN, SERVER_STREAM_BLOCK, stream_read, s, stream_free);
+	if (!resp)
+		stream_free(s);
+	return resp;
+}
+
 static enum MHD_Result queue(struct MHD_Connection *conn, struct req *r)
 {
 	if (r->finish && !r->went_async)
 		r->finish(r);
-	size_t len;
-	char *body = buf_detach(&r->out, &len);
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(body);
-		return MHD_NO;
+	struct MHD_Response *resp;
+	if (r->stream_fill) {
+		if (!(resp = stream_response(r)))
+			return MHD_NO;
+	} else {
+		size_t len;
+		char *body = buf_detach(&r->out, &len);
+		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(body);
+			return MHD_NO;
+		}
 	}
 	MHD_add_response_header(resp, "Content-Type",
 				r->content_type ? r->content_type : "application/json");

@@ -85,9 +85,12 @@ static struct store_sql q_retry = {
     .sql = "UPDATE outbox SET state = 'pending', next_at = ?, first_at = ?, "
 	   "lease_until = 0 WHERE id = ? AND state = 'failed'"};
 static struct store_sql q_list_state = {
-    .sql = "SELECT " OUTBOX_COLS " FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?"};
+    .sql = "SELECT " OUTBOX_COLS " FROM outbox WHERE state = ? AND id < ? ORDER BY id DESC LIMIT ?"};
 static struct store_sql q_list_all = {.sql = "SELECT " OUTBOX_COLS
-					     " FROM outbox ORDER BY id DESC LIMIT ?"};
+					     " FROM outbox WHERE id < ? ORDER BY id DESC LIMIT ?"};
+static struct store_sql q_list_order = {
+    .sql = "SELECT " OUTBOX_COLS " FROM outbox WHERE order_key = ? AND (? IS NULL OR state = ?) "
+	   "AND id < ? ORDER BY id DESC LIMIT ?"};
 static struct store_sql q_count = {.sql = "SELECT COUNT(*) FROM outbox WHERE state = ?"};
 static struct store_sql q_oldest = {
     .sql = "SELECT COALESCE(MIN(first_at), 0) FROM outbox WHERE state = 'pending'"};
@@ -380,6 +383,13 @@ int64_t outbox_backoff_ms(int64_t base_ms, int64_t attempts, uint64_t rnd)
 enum apo_result outbox_list(struct store_conn *c, const char *state, int64_t limit,
 			    struct outbox_row **out, size_t *n)
 {
+	return outbox_list_before(c, state, NULL, INT64_MAX, limit, out, n);
+}
+
+enum apo_result outbox_list_before(struct store_conn *c, const char *state, const char *order_key,
+				   int64_t before_id, int64_t limit, struct outbox_row **out,
+				   size_t *n)
+{
 	struct store_rows *rows;
 	size_t cap = 16;
 	enum apo_result rc;
@@ -388,14 +398,18 @@ enum apo_result outbox_list(struct store_conn *c, const char *state, int64_t lim
 	*n = 0;
 	if (limit < 1)
 		limit = 1;
-	if (limit > OUTBOX_LIST_MAX)
-		limit = OUTBOX_LIST_MAX;
-	if (state) {
-		struct store_val args[] = {SV_TEXT(state), SV_INT(limit)};
-		rc = store_exec(c, &q_list_state, args, 2, &rows);
+	if (limit > OUTBOX_LIST_MAX + 1) /* a page and the one row that says more follows */
+		limit = OUTBOX_LIST_MAX + 1;
+	if (order_key) {
+		struct store_val args[] = {SV_TEXT(order_key), SV_TEXT(state), SV_TEXT(state),
+					   SV_INT(before_id), SV_INT(limit)};
+		rc = store_exec(c, &q_list_order, args, 5, &rows);
+	} else if (state) {
+		struct store_val args[] = {SV_TEXT(state), SV_INT(before_id), SV_INT(limit)};
+		rc = store_exec(c, &q_list_state, args, 3, &rows);
 	} else {
-		struct store_val args[] = {SV_INT(limit)};
-		rc = store_exec(c, &q_list_all, args, 1, &rows);
+		struct store_val args[] = {SV_INT(before_id), SV_INT(limit)};
+		rc = store_exec(c, &q_list_all, args, 2, &rows);
 	}
 	if (rc != APO_OK)
 		return rc;

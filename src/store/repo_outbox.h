@@ -194,6 +194,13 @@ int64_t outbox_backoff_ms(int64_t base_ms, int64_t attempts, uint64_t rnd);
 enum apo_result outbox_list(struct store_conn *c, const char *state, int64_t limit,
 			    struct outbox_row **rows, size_t *n);
 
+/* outbox_list() of the rows with ids below before_id (a page's cursor),
+ * only those of order_key unless it is NULL; limit may be one more than
+ * OUTBOX_LIST_MAX (a page and the row that says another follows). */
+enum apo_result outbox_list_before(struct store_conn *c, const char *state, const char *order_key,
+				   int64_t before_id, int64_t limit, struct outbox_row **rows,
+				   size_t *n);
+
 /* Releases and frees an array from outbox_list(). */
 void outbox_rows_free(struct outbox_row *rows, size_t n);
 

@@ -378,20 +378,31 @@ enum apo_result store_ping(struct store_conn *c)
 	return store_query_int(c, &q_ping, NULL, 0, &one);
 }
 
-/* Replaces every "{{ID}}" in sql with the backend's id column type. */
+/*
+ * Expands a migration for one backend: "{{ID}}" becomes the backend's id
+ * column type; "{{sqlite:TEXT}}" and "{{postgres:TEXT}}" keep TEXT only on
+ * that backend (where the two dialects must differ: expression indexes,
+ * collations). TEXT may not contain "}}".
+ */
 static char *expand_migration(const struct store_ops *ops, const char *sql)
 {
 	struct buf b;
 	buf_init(&b);
 	for (const char *p = sql; *p;) {
-		const char *m = strstr(p, "{{ID}}");
-		if (!m) {
+		const char *m = strstr(p, "{{");
+		const char *end = m ? strstr(m, "}}") : NULL;
+		if (!m || !end) {
 			buf_adds(&b, p);
 			break;
 		}
 		buf_add(&b, p, (size_t)(m - p));
-		buf_adds(&b, ops->id_column);
-		p = m + 6;
+		const char *inner = m + 2, *colon = memchr(inner, ':', (size_t)(end - inner));
+		if (!colon && end - inner == 2 && strncmp(inner, "ID", 2) == 0)
+			buf_adds(&b, ops->id_column);
+		else if (colon && strlen(ops->name) == (size_t)(colon - inner) &&
+			 strncmp(inner, ops->name, (size_t)(colon - inner)) == 0)
+			buf_add(&b, colon + 1, (size_t)(end - colon - 1));
+		p = end + 2;
 	}
 	return buf_detach(&b, NULL);
 }
