@@ -487,13 +487,14 @@ static enum apo_result cancel_in_tx(struct app *app, struct store_conn *c, const
 	for (size_t i = 0; n && i < o->nlines; i++)
 		if (order_line_open_qty(&o->lines[i]) > 0)
 			all = 0;
+	/* What is due drops with the cancelled units, COD or ONLINE, also when
+	 * they were the last ones; once paid, the ledger refunds them. */
+	if (n && (rc = order_set_payable(c, o, order_due(o))) != APO_OK)
+		return rc;
+	/* Cancelling every open unit is a whole cancel. */
 	if (all)
 		return orders_move(app, c, o, ST_CANCELLED, "As per Your Request", ACTOR_MERCHANT,
 				   reason, refund);
-	/* What is due drops with the cancelled units; once paid, the ledger
-	 * refunds them instead. */
-	if ((rc = order_set_payable(c, o, order_value(o))) != APO_OK)
-		return rc;
 	return settle(c, o, reason, refund);
 }
 
