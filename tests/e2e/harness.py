@@ -6,6 +6,7 @@ Environment (set by run.py):
   E2E_BACKEND  "sqlite" or "postgres"
   E2E_PG_HOST  PostgreSQL socket directory (postgres backend)
   E2E_PG_PORT  PostgreSQL port (postgres backend)
+  E2E_KEEP     1 keeps the work directory (databases, server logs) at the end
 """
 
 import http.client
@@ -246,7 +247,13 @@ class ServerTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
+        # A server that exited by itself (a crash) fails the class with its
+        # log, instead of leaving only "connection refused" behind.
+        died = cls.server.proc is not None and cls.server.proc.poll() is not None
+        tail = cls.server.log_tail() if died else ""
+        rc = cls.server.stop()
+        if died:
+            raise AssertionError("apotheca exited with %s while %s ran:\n%s" % (rc, cls.__name__, tail))
 
     def assertStatus(self, resp, status, msg=None):
         if resp.status != status:
@@ -254,4 +261,8 @@ class ServerTest(unittest.TestCase):
 
 
 def cleanup():
+    """Removes the databases, keys and server logs (E2E_KEEP=1 keeps them)."""
+    if os.environ.get("E2E_KEEP") == "1":
+        print("e2e: kept %s (databases, keys, server logs)" % _workdir)
+        return
     shutil.rmtree(_workdir, ignore_errors=True)
