@@ -108,6 +108,12 @@ def request(port, method, path, body=None, headers=None, raw=None, timeout=30):
         conn.close()
 
 
+class ServerGone(ConnectionRefusedError):
+    """A request found no server because its process has exited; the
+    message holds the exit status and the log's tail. Still an OSError,
+    for tests that expect refusals while they kill the server."""
+
+
 class Server:
     """One apotheca process. The database outlives restarts of the process."""
 
@@ -182,7 +188,15 @@ class Server:
         return out
 
     def request(self, method, path, body=None, headers=None, raw=None, timeout=30):
-        return request(self.port, method, path, body, headers, raw, timeout)
+        try:
+            return request(self.port, method, path, body, headers, raw, timeout)
+        except ConnectionRefusedError:
+            # Say why nothing listens: the process is gone (its exit status
+            # and log), or it is alive and the refusal is the test's to judge.
+            if self.proc is not None and self.proc.poll() is not None:
+                raise ServerGone("apotheca is not running (exit status %s):\n%s" % (
+                    self.proc.returncode, self.log_tail())) from None
+            raise
 
     def admin(self, method, path, body=None, raw=None, headers=None):
         h = {"Authorization": "Bearer " + ADMIN_TOKEN}
