@@ -162,9 +162,12 @@ e2e-sqlite: $(B)/apotheca
 e2e-pg: $(B)/apotheca
 	$(PY) tests/e2e/run.py --binary $(B)/apotheca --backend postgres
 
+# The sanitized run drives the model-based test for 30 s (E2E_MODEL_SECONDS
+# overrides), not the release runs' 120 s: it is several times slower.
 asan: $(B)/asan/apotheca $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1 scripts/run-unit.sh $(ASAN_UNIT)
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 $(PY) tests/e2e/run.py --binary $(B)/asan/apotheca --backend sqlite
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 E2E_MODEL_SECONDS=$${E2E_MODEL_SECONDS:-30} \
+		$(PY) tests/e2e/run.py --binary $(B)/asan/apotheca --backend sqlite
 
 # make test runs the real-browser test or fails: it never skips it silently.
 test: export E2E_REQUIRE_BROWSER = 1

@@ -10,6 +10,7 @@
 #include "service/orders.h"
 #include "api/track_view.h"
 #include "app.h"
+#include "core/ledger.h"
 #include "core/merchant.h"
 #include "core/order_state.h"
 #include "http/jsonx.h"
@@ -76,7 +77,8 @@ void track_money_compute(const struct order *o, const struct order_extras *x, st
 	for (size_t i = 0; i < o->ncharges; i++)
 		m->vas += o->charges[i].amount;
 	m->shipping = o->shipping;
-	m->payable = m->discounted_mrp - m->coupon_discount + m->vas + m->shipping;
+	/* discounted_mrp − coupon_discount + vas + shipping, the seed's identity */
+	m->payable = order_due(o);
 	if (x) {
 		/* Collections and refunds are the order's ledger, the one the
 		 * admin view shows (service/orders.h). */

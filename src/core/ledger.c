@@ -13,15 +13,17 @@ static int64_t charges_total(const struct order *o)
 	return sum;
 }
 
-int64_t order_value(const struct order *o)
+int64_t order_due(const struct order *o)
 {
-	int64_t sum;
-	if (o->status_id == ST_CANCELLED)
-		return 0;
-	sum = charges_total(o);
+	int64_t sum = charges_total(o);
 	for (size_t i = 0; i < o->nlines; i++)
 		sum += order_line_open_qty(&o->lines[i]) * o->lines[i].discounted;
 	return sum;
+}
+
+int64_t order_value(const struct order *o)
+{
+	return o->status_id == ST_CANCELLED ? 0 : order_due(o);
 }
 
 int64_t order_asked_value(const struct order *o)

@@ -30,7 +30,15 @@ struct ledger {
 	int64_t refunded;	  /* refunds the payment API confirmed */
 };
 
-/* Σ open qty × discounted + charges + shipping; 0 for a cancelled order. */
+/*
+ * What the order's open lines cost: Σ open qty × discounted + charges +
+ * shipping, whatever its status. This is the amount payable the admin
+ * view (`payable`) and track (`amount_payable`) show; cancelled units
+ * (a partial cancel, before or after payment, COD or ONLINE) lower it.
+ */
+int64_t order_due(const struct order *o);
+
+/* order_due(), or 0 for a cancelled order: what the order still holds. */
 int64_t order_value(const struct order *o);
 
 /*

@@ -60,6 +60,16 @@ int64_t order_line_open_qty(const struct order_line *l)
 	return l->qty - l->cancelled_qty;
 }
 
+void order_lines_by_pid(const struct order *o, size_t idx[ORDER_MAX_LINES])
+{
+	for (size_t i = 0; i < o->nlines; i++) {
+		size_t j = i;
+		for (; j > 0 && o->lines[idx[j - 1]].pid > o->lines[i].pid; j--)
+			idx[j] = idx[j - 1];
+		idx[j] = i;
+	}
+}
+
 int order_needs_rx(const struct order *o)
 {
 	for (size_t i = 0; i < o->nlines; i++)

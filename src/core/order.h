@@ -116,6 +116,15 @@ void order_free(struct order *o);
 /* Units of a line still ordered (qty - cancelled_qty). */
 int64_t order_line_open_qty(const struct order_line *l);
 
+/*
+ * Fills idx[0..nlines) with the indexes of o's lines in ascending product
+ * id (stable). Every transaction that changes several products' stock
+ * takes their rows in this one order, so two of them never wait for each
+ * other's rows in opposite orders (a deadlock PostgreSQL breaks by failing
+ * one of them).
+ */
+void order_lines_by_pid(const struct order *o, size_t idx[ORDER_MAX_LINES]);
+
 /* True when the order has a line needing a prescription. */
 int order_needs_rx(const struct order *o);
 

@@ -328,8 +328,12 @@ static enum apo_result create_in_tx(struct app *app, struct store_conn *c, struc
 		o->status_id = order_placed_status(order_needs_rx(o), n);
 		o->ever_confirmed = 1;
 	}
-	/* Reserve first, so the lines are written once with what they hold. */
-	for (size_t i = 0; i < o->nlines; i++) {
+	/* Reserve first, so the lines are written once with what they hold;
+	 * in product order, as every stock change does (no deadlock). */
+	size_t by_pid[ORDER_MAX_LINES];
+	order_lines_by_pid(o, by_pid);
+	for (size_t k = 0; k < o->nlines; k++) {
+		size_t i = by_pid[k];
 		struct order_line *l = &o->lines[i];
 		rc = stock_reserve(c, l->pid, l->qty, o->order_id);
 		if (rc == APO_ERR_INSUFFICIENT)
@@ -469,6 +473,8 @@ static enum apo_result cancel_in_tx(struct app *app, struct store_conn *c, const
 				    struct orders_refund *refund)
 {
 	enum apo_result rc = load_locked(c, ORDERS_BY_ORDER_ID, merchant_id, order_id, o);
+	int64_t qty[ORDER_MAX_LINES] = {0};
+	size_t by_pid[ORDER_MAX_LINES];
 	int all = 1;
 	if (rc != APO_OK)
 		return rc;
@@ -479,23 +485,30 @@ static enum apo_result cancel_in_tx(struct app *app, struct store_conn *c, const
 		for (i = 0; i < o->nlines && strcmp(o->lines[i].sku_id, units[k].sku_id) != 0; i++)
 			;
 		if (i == o->nlines || units[k].qty < 1 ||
-		    units[k].qty > order_line_open_qty(&o->lines[i])) {
+		    units[k].qty > order_line_open_qty(&o->lines[i]) - qty[i]) {
 			*bad = k;
 			return APO_ERR_INVALID;
 		}
-		if ((rc = cancel_line_units(c, o, i, units[k].qty)) != APO_OK)
+		qty[i] += units[k].qty;
+	}
+	/* Stock goes back in product order, as every stock change does. */
+	order_lines_by_pid(o, by_pid);
+	for (size_t k = 0; k < o->nlines; k++) {
+		size_t i = by_pid[k];
+		if (qty[i] && (rc = cancel_line_units(c, o, i, qty[i])) != APO_OK)
 			return rc;
 	}
 	for (size_t i = 0; n && i < o->nlines; i++)
 		if (order_line_open_qty(&o->lines[i]) > 0)
 			all = 0;
+	/* What is due drops with the cancelled units, COD or ONLINE, also when
+	 * they were the last ones; once paid, the ledger refunds them. */
+	if (n && (rc = order_set_payable(c, o, order_due(o))) != APO_OK)
+		return rc;
+	/* Cancelling every open unit is a whole cancel. */
 	if (all)
 		return orders_move(app, c, o, ST_CANCELLED, "As per Your Request", ACTOR_MERCHANT,
 				   reason, refund);
-	/* What is due drops with the cancelled units; once paid, the ledger
-	 * refunds them instead. */
-	if ((rc = order_set_payable(c, o, order_value(o))) != APO_OK)
-		return rc;
 	return settle(c, o, reason, refund);
 }
 

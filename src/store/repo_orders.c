@@ -366,7 +366,10 @@ static enum apo_result set_line_reserved(struct store_conn *c, struct order *o, 
 
 enum apo_result order_reserve_lines(struct store_conn *c, struct order *o, size_t *short_line)
 {
-	for (size_t i = 0; i < o->nlines; i++) {
+	size_t by_pid[ORDER_MAX_LINES];
+	order_lines_by_pid(o, by_pid);
+	for (size_t k = 0; k < o->nlines; k++) {
+		size_t i = by_pid[k];
 		struct order_line *l = &o->lines[i];
 		int64_t want = order_line_open_qty(l) - l->reserved_qty;
 		if (want <= 0 || !l->pid)
@@ -385,7 +388,10 @@ enum apo_result order_reserve_lines(struct store_conn *c, struct order *o, size_
 
 enum apo_result order_release_lines(struct store_conn *c, struct order *o, int ship)
 {
-	for (size_t i = 0; i < o->nlines; i++) {
+	size_t by_pid[ORDER_MAX_LINES];
+	order_lines_by_pid(o, by_pid);
+	for (size_t k = 0; k < o->nlines; k++) {
+		size_t i = by_pid[k];
 		struct order_line *l = &o->lines[i];
 		if (l->reserved_qty <= 0 || !l->pid)
 			continue;

@@ -6,6 +6,7 @@ Environment (set by run.py):
   E2E_BACKEND  "sqlite" or "postgres"
   E2E_PG_HOST  PostgreSQL socket directory (postgres backend)
   E2E_PG_PORT  PostgreSQL port (postgres backend)
+  E2E_KEEP     1 keeps the work directory (databases, server logs) at the end
 """
 
 import http.client
@@ -110,6 +111,12 @@ def request(port, method, path, body=None, headers=None, raw=None, timeout=30):
         conn.close()
 
 
+class ServerGone(ConnectionRefusedError):
+    """A request found no server because its process has exited; the
+    message holds the exit status and the log's tail. Still an OSError,
+    for tests that expect refusals while they kill the server."""
+
+
 class Server:
     """One apotheca process. The database outlives restarts of the process."""
 
@@ -190,7 +197,15 @@ class Server:
         return out
 
     def request(self, method, path, body=None, headers=None, raw=None, timeout=30):
-        return request(self.port, method, path, body, headers, raw, timeout)
+        try:
+            return request(self.port, method, path, body, headers, raw, timeout)
+        except ConnectionRefusedError:
+            # Say why nothing listens: the process is gone (its exit status
+            # and log), or it is alive and the refusal is the test's to judge.
+            if self.proc is not None and self.proc.poll() is not None:
+                raise ServerGone("apotheca is not running (exit status %s):\n%s" % (
+                    self.proc.returncode, self.log_tail())) from None
+            raise
 
     def admin(self, method, path, body=None, raw=None, headers=None):
         h = {"Authorization": "Bearer " + ADMIN_TOKEN}
@@ -256,7 +271,13 @@ class ServerTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
+        # A server that exited by itself (a crash) fails the class with its
+        # log, instead of leaving only "connection refused" behind.
+        died = cls.server.proc is not None and cls.server.proc.poll() is not None
+        tail = cls.server.log_tail() if died else ""
+        rc = cls.server.stop()
+        if died:
+            raise AssertionError("apotheca exited with %s while %s ran:\n%s" % (rc, cls.__name__, tail))
 
     def assertStatus(self, resp, status, msg=None):
         if resp.status != status:
@@ -264,4 +285,8 @@ class ServerTest(unittest.TestCase):
 
 
 def cleanup():
+    """Removes the databases, keys and server logs (E2E_KEEP=1 keeps them)."""
+    if os.environ.get("E2E_KEEP") == "1":
+        print("e2e: kept %s (databases, keys, server logs)" % _workdir)
+        return
     shutil.rmtree(_workdir, ignore_errors=True)

@@ -40,9 +40,14 @@ Where SPEC and the issue are silent, the model takes these positions:
 - A confirm paying the current due, or the amount first asked, is accepted
   (the difference refunded); a due in between may be accepted or refused;
   any other amount is a mismatch (400, flagged).
-- A confirm sent after the order was cancelled answers the seed's 500; the
+- A confirm sent after the order was cancelled (before it was confirmed)
+  answers the seed's 500, also after a payment was recorded for it; the
   server may skip the payment API then, but if it asks and hears SUCCESS
-  it records the payment and refunds it.
+  it records the payment and refunds it, once per transaction id (the
+  same transaction again changes nothing; another one is refunded too).
+- A cancel by SKUs naming every open unit is a whole cancel (99, all that
+  was collected refunded); those units count as cancelled, so what is
+  payable (admin `payable`, track `amount_payable`) drops to the charges.
 - An order whose Rx units were all cancelled by a partial cancel may be
   placed at 15 or wait in 100 at confirm (either is accepted); one in 100
   stays there (100 → 15 is not a §5 move).
@@ -105,6 +110,7 @@ class Order:
         self.history = []
         self.shipped = False
         self.payments = []
+        self.txns = []  # transaction ids of the payments, once each
         self.refunds = []
         self.dues = []
         self.flagged = False
@@ -130,8 +136,11 @@ class Order:
     def refunded(self):
         return sum(self.refunds)
 
-    def paid(self):
-        return bool(self.payments) and self.status != 180
+    def confirmed(self):
+        """Placed by a confirm (or at create): a confirm then answers 200.
+        An order cancelled before it was confirmed is not, even when a
+        payment captured meanwhile was recorded (and refunded)."""
+        return any(s not in (180, 99) for s in self.history)
 
     def holds_rx(self):
         """(surely, maybe): whether the order holds an Rx line. An Rx line
@@ -233,28 +242,37 @@ def op_create(order, now=0.0):
     return [phase]
 
 
-def op_confirm(key, kind, amount):
+def _captured_after_cancel(w, key, amount, txn):
+    """A payment captured for order key, cancelled before it was
+    confirmed: recorded and refunded in full, once per transaction id."""
+    if txn in w.orders[key].txns:
+        return w
+    w2 = w.copy()
+    o2 = w2.edit(key)
+    o2.payments.append(amount)
+    o2.txns.append(txn)
+    o2.refunds.append(amount)
+    return w2
+
+
+def op_confirm(key, kind, amount, txn="TX"):
     """kind: SUCCESS, PENDING, FAILED or ERROR (timeout, 5xx, garbage);
-    amount in paise (SUCCESS). Phase 1 is the check before the payment
-    API is asked, phase 2 what happens with its answer. Answers say
-    whether the payment API must have been asked ("asked": True/False, or
-    None when either is right), which the driver sees on the mock."""
+    amount in paise and txn the transaction id (SUCCESS). Phase 1 is the
+    check before the payment API is asked, phase 2 what happens with its
+    answer. Answers say whether the payment API must have been asked
+    ("asked": True/False, or None when either is right), which the driver
+    sees on the mock."""
     def precheck(w):
         o = w.orders[key]
         if o.method != "ONLINE":
             return [(w, {"status": 400, "asked": None})]
-        if o.paid():
+        if o.confirmed():
             return [(w, {"status": 200, "asked": None})]
         if o.status == 99:
             # Cancelled before the confirm came: the seed's 500. A server that
             # asks anyway must record a captured payment and refund it.
             outs = [(w, {"status": 500, "message": MSG_MAP, "asked": False})]
-            w2 = w
-            if kind == "SUCCESS":
-                w2 = w.copy()
-                o2 = w2.edit(key)
-                o2.payments.append(amount)
-                o2.refunds.append(amount)
+            w2 = _captured_after_cancel(w, key, amount, txn) if kind == "SUCCESS" else w
             outs.append((w2, {"status": 500, "message": MSG_MAP, "asked": True}))
             return outs
         if o.status != 180:
@@ -267,14 +285,11 @@ def op_confirm(key, kind, amount):
             return [(w, {"status": 400, "asked": True})]
         if kind == "ERROR":
             return [(w, {"status": 502, "asked": True})]
-        if o.paid():
+        if o.confirmed():
             return [(w, {"status": 200, "asked": True})]
         if o.status == 99:
-            w2 = w.copy()
-            o2 = w2.edit(key)
-            o2.payments.append(amount)
-            o2.refunds.append(amount)
-            return [(w2, {"status": 500, "message": MSG_MAP, "asked": True})]
+            return [(_captured_after_cancel(w, key, amount, txn),
+                     {"status": 500, "message": MSG_MAP, "asked": True})]
         due = o.due()
         # The current due and the amount first asked are right; a due in
         # between (a partial cancel raced the confirm twice) may be either.
@@ -291,6 +306,7 @@ def op_confirm(key, kind, amount):
             w2 = w.copy()
             o2 = w2.edit(key)
             o2.payments.append(amount)
+            o2.txns.append(txn)
             _move(o2, to)
             if amount > due:
                 o2.refunds.append(amount - due)

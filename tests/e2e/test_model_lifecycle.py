@@ -212,6 +212,7 @@ class ModelDriver(ServerTest):
                 "history": [h["to"] for h in j["status_history"]],
                 "moves": [(h["from"], h["to"]) for h in j["status_history"]],
                 "cancelled": cancelled, "payments": sorted(paise(p["amount"]) for p in j["payments"]),
+                "txns": [p["transaction_id"] for p in j["payments"]],
                 "refunds": sorted(paise(f["amount"]) for f in j["refunds"]),
                 "refund_rows": j["refunds"], "flagged": bool(j.get("flagged")),
                 "prescriptions": len(j.get("prescriptions") or []), "payable": paise(j["totals"]["payable"]),
@@ -281,13 +282,7 @@ class ModelDriver(ServerTest):
             if before == after and all(obs[k] is None or tobs[k] is None or tobs[k]["status"] == obs[k]["status"]
                                        for k in tobs):
                 break
-        for k, st in after.items():
-            if st == 99:
-                world = M.interleave(world, [M.op_expire(k)])[0][0]
-                self.trace.setdefault(k, []).append("step %d: (payment window expired)" % self.step)
-            elif st != 180:
-                self.note("expiry: a waiting order moved to %s without a request" % st, k,
-                          "status %s" % st)
+        world = self.expired(world, after)
         cands = M.interleave(world, ops, optional)
         best, best_m, best_diffs = None, None, None
         for w, mresps in cands:
@@ -309,6 +304,18 @@ class ModelDriver(ServerTest):
             best = self.resync(best, obs, stock, touched)
         self.world = best
         self.invariants(label, touched, obs, stock)
+
+    def expired(self, world, statuses):
+        """world with the waiting orders whose status the server now shows
+        as 99 expired (statuses: key -> status read from the server)."""
+        for k, st in statuses.items():
+            if st == 99:
+                world = M.interleave(world, [M.op_expire(k)])[0][0]
+                self.trace.setdefault(k, []).append("step %d: (payment window expired)" % self.step)
+            elif st != 180:
+                self.note("expiry: a waiting order moved to %s without a request" % st, k,
+                          "status %s" % st)
+        return world
 
     def world_has_quick180(self, key):
         o = self.world.orders.get(key)
@@ -386,6 +393,7 @@ class ModelDriver(ServerTest):
             for l in o.lines:
                 l.cancelled = ob["cancelled"].get(l.sku, 0)
             o.payments, o.refunds = list(ob["payments"]), list(ob["refunds"])
+            o.txns = list(ob["txns"])
             o.flagged, o.rx_urls = ob["flagged"], ob["prescriptions"]
             o.shipped = 25 in o.history
             if not o.dues:
@@ -537,9 +545,22 @@ class ModelDriver(ServerTest):
         self.run_step("create with payable_amount %r" % body["payable_amount"],
                       [M.op_refused(400, "payable_amount")], [lambda: self.http_create("main", body)], [o.key])
 
-    def set_payment(self, key, kind, delay=0):
-        """Tells the payment mock how to answer; returns (model kind, amount, label)."""
+    def transaction_id(self, key, fresh=None):
+        """The customer's payment for order key keeps its id across confirms,
+        as a payment system's does; now and then (a cancelled order the
+        customer paid for again) a new one. fresh True/False decides."""
+        m = self.meta[key]
+        if fresh is None:
+            fresh = self.world.orders[key].status == 99 and self.rng.random() < 0.2
+        if "txn" not in m or fresh:
+            m["txn"] = "TX-%s-%d" % (key, self.step)
+        return m["txn"]
+
+    def set_payment(self, key, kind, delay=0, fresh=None):
+        """Tells the payment mock how to answer; returns (model kind, amount,
+        label, transaction id)."""
         o = self.world.orders[key]
+        txn = self.transaction_id(key, fresh)
         due = o.due()
         amount, label = due, "SUCCESS"
         if kind == "old" and max(o.dues) > due:
@@ -547,20 +568,19 @@ class ModelDriver(ServerTest):
         elif kind == "mismatch" and due > 1:
             amount, label = due - 1, "SUCCESS(amount mismatch)"
         elif kind in ("PENDING", "FAILED"):
-            self.pay.set_transaction(key, status=kind, amount=money(due), delay=delay)
-            return kind, due, kind
+            self.pay.set_transaction(key, status=kind, amount=money(due), transaction_id=txn, delay=delay)
+            return kind, due, kind, txn
         elif kind == "ERROR":
             if self.rng.random() < 0.5:
                 self.pay.set_transaction(key, http_status=500, delay=delay)
             else:
                 self.pay.set_transaction(key, raw_body="garbage", delay=delay)
-            return "ERROR", due, "ERROR"
+            return "ERROR", due, "ERROR", txn
         elif kind == "TIMEOUT":
-            self.pay.set_transaction(key, status="SUCCESS", amount=money(due), delay=6)
-            return "ERROR", due, "TIMEOUT"
-        self.pay.set_transaction(key, status="SUCCESS", amount=money(amount), transaction_id="TX-%s-%d" % (
-            key, self.step), delay=delay)
-        return "SUCCESS", amount, label
+            self.pay.set_transaction(key, status="SUCCESS", amount=money(due), transaction_id=txn, delay=6)
+            return "ERROR", due, "TIMEOUT", txn
+        self.pay.set_transaction(key, status="SUCCESS", amount=money(amount), transaction_id=txn, delay=delay)
+        return "SUCCESS", amount, label, txn
 
     def expire_optional(self, key):
         o = self.world.orders.get(key)
@@ -575,9 +595,9 @@ class ModelDriver(ServerTest):
                                 [50, 15, 8, 8, 8, 8, 1])[0]
         self.step_confirm(key, kind)
 
-    def step_confirm(self, key, kind="due", delay=0, optional=None):
-        mk, amount, label = self.set_payment(key, kind, delay)
-        self.run_step("confirm %s %s" % (label, money(amount)), [M.op_confirm(key, mk, amount)],
+    def step_confirm(self, key, kind="due", delay=0, optional=None, fresh=None):
+        mk, amount, label, txn = self.set_payment(key, kind, delay, fresh)
+        self.run_step("confirm %s %s %s" % (label, money(amount), txn), [M.op_confirm(key, mk, amount, txn)],
                       [lambda: self.http_confirm(key)], [key],
                       self.expire_optional(key) if optional is None else optional)
 
@@ -693,9 +713,9 @@ class ModelDriver(ServerTest):
             if ob and ob["status"] == 99 and ob["subtitle"] != "Payment not received":
                 self.note("expiry: subtitle", key, "%r" % ob["subtitle"], once=("subtitle", key))
         elif what == "confirm-slow":
-            mk, amount, label = self.set_payment(key, "due", delay=3.5)
-            self.run_step("confirm (payment API answers after the window) %s" % money(amount),
-                          [M.op_confirm(key, mk, amount)], [lambda: self.http_confirm(key)], [key],
+            mk, amount, label, txn = self.set_payment(key, "due", delay=3.5)
+            self.run_step("confirm (payment API answers after the window) %s %s" % (money(amount), txn),
+                          [M.op_confirm(key, mk, amount, txn)], [lambda: self.http_confirm(key)], [key],
                           [M.op_expire(key)])
         elif what == "cancel":
             self.run_step("cancel whole (racing the window)", [M.op_cancel(key)],
@@ -708,8 +728,8 @@ class ModelDriver(ServerTest):
     def step_confirm_pair(self, key, kind, delay):
         """A confirm whose payment API answers after delay, sent at once
         with a cancel (whole or partial) or with another confirm."""
-        mk, amount, label = self.set_payment(key, "due", delay=delay)
-        a = (M.op_confirm(key, mk, amount), lambda: self.http_confirm(key))
+        mk, amount, label, txn = self.set_payment(key, "due", delay=delay)
+        a = (M.op_confirm(key, mk, amount, txn), lambda: self.http_confirm(key))
         if kind == "confirm|cancel":
             b = (M.op_cancel(key), lambda: self.http_cancel(key))
         elif kind == "confirm|partial":
@@ -718,7 +738,7 @@ class ModelDriver(ServerTest):
             kind += " %s" % skus
         else:
             a = (a[0], lambda: self.http_confirm(key, watch=False))
-            b = (M.op_confirm(key, mk, amount), lambda: self.http_confirm(key, watch=False))
+            b = (M.op_confirm(key, mk, amount, txn), lambda: self.http_confirm(key, watch=False))
         self.run_step("at once: %s (%s)" % (kind, label), [a[0], b[0]], [a[1], b[1]], [key])
 
     def do_pair(self):
@@ -786,6 +806,9 @@ class ModelDriver(ServerTest):
     def check_webhooks(self, timeout=15.0):
         deadline = time.time() + timeout
         while True:
+            # Orders of the 2 s window expire between steps too: read their
+            # status before the webhooks, so an expiry's 99 is expected.
+            self.world = self.expired(self.world, self.quick_statuses(self.quick_waiting(self.world)))
             per = self.received_webhooks()
             bad = []
             for k, o in self.world.orders.items():
@@ -932,6 +955,26 @@ class Reproductions(ModelDriver):
         self.step_confirm(paid_new, "due")  # the lowered amount: confirmed
         self.finish()
 
+    def test_a_partial_cancel_lowers_what_is_due_for_cod_too(self):
+        key = self.create({"MA": 2, "MC": 1}, "COD")
+        self.step_cancel(key, {"MA": 1})
+        self.step_move(key, 120)
+        self.finish()
+
+    def test_a_partial_cancel_of_every_open_unit_is_a_whole_cancel(self):
+        cod = self.create({"MA": 1}, "COD")
+        self.step_cancel(cod, {"MA": 1})
+        online = self.create({"MA": 2, "MC": 1}, "ONLINE")
+        self.step_cancel(online, {"MA": 1})
+        self.step_cancel(online, {"MA": 1, "MC": 1})
+        paid = self.create({"MA": 1, "MC": 2}, "ONLINE")
+        self.step_confirm(paid, "due")
+        self.step_cancel(paid, {"MC": 1})
+        self.step_cancel(paid, {"MA": 1, "MC": 1})
+        for key in (cod, online, paid):
+            self.assertEqual(self.world.orders[key].status, 99, "\n".join(self.log))
+        self.finish()
+
     def test_a_payment_captured_for_an_order_cancelled_meanwhile_is_refunded(self):
         key = self.create({"MC": 1}, "ONLINE")
         self.step_confirm_pair(key, "confirm|cancel", 0.5)
@@ -940,6 +983,30 @@ class Reproductions(ModelDriver):
     def test_a_payment_captured_for_an_order_expired_meanwhile_is_refunded(self):
         key = self.create({"QA": 1}, "ONLINE", pool="quick")
         self.step_confirm(key, "due", delay=3.5, optional=[M.op_expire(key)])
+        self.finish()
+
+    def test_a_repeated_confirm_of_an_expired_order_records_its_payment_once(self):
+        key = self.create({"QA": 1}, "ONLINE", pool="quick")
+        self.step_confirm(key, "due", delay=3.5, optional=[M.op_expire(key)])
+        self.assertEqual(self.world.orders[key].status, 99, "\n".join(self.log))
+        for _ in range(2):  # the same payment again: the seed's 500, nothing recorded
+            self.step_confirm(key, "due", fresh=False)
+        self.step_confirm(key, "due", fresh=True)  # a second payment: refunded too
+        self.step_confirm(key, "due", fresh=False)
+        self.finish()
+
+    def test_creates_at_once_taking_the_same_skus_in_opposite_orders_both_succeed(self):
+        # On PostgreSQL, two creates locking the same stock rows in opposite
+        # orders deadlocked and one was refused with the seed's lock message.
+        for _ in range(3):
+            specs = [self.new_order_spec("main", cart=cart, coupon=None, method="COD", rx_kind="missing")
+                     for cart in ({"MB": 1, "MC": 1}, {"MC": 1, "MB": 1})]
+            (o1, b1), (o2, b2) = specs
+            self.run_step("at once: create|create", [M.op_create(o1), M.op_create(o2)],
+                          [lambda: self.http_create("main", b1), lambda: self.http_create("main", b2)],
+                          [o1.key, o2.key])
+            for o in (o1, o2):
+                self.assertIn(o.key, self.world.orders, "\n".join(self.log))
         self.finish()
 
     def test_a_signed_amount_is_an_invalid_amount(self):
@@ -979,7 +1046,8 @@ class ModelSelfCheck(unittest.TestCase):
                 elif kind == "confirm":
                     due = o.due()
                     amount = rng.choice([due, max(o.dues), due - 1])
-                    ops.append(M.op_confirm(key, rng.choice(["SUCCESS", "SUCCESS", "FAILED", "ERROR"]), amount))
+                    ops.append(M.op_confirm(key, rng.choice(["SUCCESS", "SUCCESS", "FAILED", "ERROR"]), amount,
+                                            rng.choice(["TX1", "TX1", "TX2"])))
                 elif kind in ("cancel", "partial"):
                     skus = None
                     if kind == "partial":

@@ -44,7 +44,26 @@ static void test_value(void)
 	CHECK_INT(order_value(&o), 26100);
 	o.status_id = ST_CANCELLED;
 	CHECK_INT(order_value(&o), 0);
+	CHECK_INT(order_due(&o), 26100); /* what is payable stays what the lines cost */
 	CHECK_INT(order_asked_value(&o), 41800);
+}
+
+/* Stock rows are taken in product order, whatever the lines' order. */
+static void test_lines_by_pid(void)
+{
+	struct order o;
+	size_t idx[ORDER_MAX_LINES];
+	static const int64_t pids[] = {30, 10, 20, 10, 0};
+	order_init(&o);
+	o.nlines = sizeof(pids) / sizeof(pids[0]);
+	for (size_t i = 0; i < o.nlines; i++)
+		o.lines[i].pid = pids[i];
+	order_lines_by_pid(&o, idx);
+	CHECK_INT(idx[0], 4);
+	CHECK_INT(idx[1], 1);
+	CHECK_INT(idx[2], 3);
+	CHECK_INT(idx[3], 2);
+	CHECK_INT(idx[4], 0);
 }
 
 static void test_refund_owed(void)
@@ -85,6 +104,7 @@ static void test_refund_owed(void)
 int main(void)
 {
 	test_value();
+	test_lines_by_pid();
 	test_refund_owed();
 	T_DONE();
 }

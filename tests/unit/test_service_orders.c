@@ -211,6 +211,32 @@ static void test_partial_cancel_then_old_amount(int64_t pid)
 	order_free(o);
 }
 
+/* A cancel by SKU of every open unit is a whole cancel; what is payable drops. */
+static void test_partial_cancel_of_every_unit(int64_t pid)
+{
+	struct orders_cancel_units one = {"OTC", 1}, two = {"OTC", 2};
+	struct orders_refund refund;
+	size_t bad;
+	int64_t before = reserved_of("OTC");
+	struct order *o = create("pc-all", "OTC", pid, 3, 0, 0, NULL, 0);
+	struct order *c = order_new();
+	CHECK_INT(orders_cancel(&app, conn(), "svc", o->order_id, &one, 1, "r", c, &bad, &refund),
+		  APO_OK);
+	CHECK_INT(c->status_id, ST_PLACED);
+	CHECK_INT(c->payable, 2 * UNIT + HANDLING); /* COD too */
+	CHECK_INT(orders_cancel(&app, conn(), "svc", o->order_id, &two, 1, "r", c, &bad, &refund),
+		  APO_OK);
+	CHECK_INT(c->status_id, ST_CANCELLED);
+	CHECK_STR(c->subtitle, "As per Your Request");
+	CHECK_INT(c->payable, HANDLING);
+	CHECK_INT(order_due(c), c->payable);
+	CHECK_INT(order_value(c), 0);
+	CHECK_INT(refund.amount, 0);
+	CHECK_INT(reserved_of("OTC"), before);
+	order_free(c);
+	order_free(o);
+}
+
 static void test_mismatch_leaves_the_order(int64_t pid)
 {
 	enum orders_paid_outcome out;
@@ -245,6 +271,12 @@ static void test_payment_after_cancel(int64_t pid)
 			CHECK_STR(refund.type, "FULL");
 	}
 	CHECK_INT(check_balanced(o->order_id), UNIT + HANDLING);
+	/* Another transaction is another capture: refunded too. */
+	CHECK_INT(orders_apply_payment(&app, conn(), c, "T-pac2", UNIT + HANDLING, &out, &refund),
+		  APO_OK);
+	CHECK_INT(out, PAID_ORDER_CANCELLED);
+	CHECK_INT(refund.amount, UNIT + HANDLING);
+	CHECK_INT(check_balanced(o->order_id), 2 * (UNIT + HANDLING));
 	/* A cancelled order cannot be cancelled again. */
 	CHECK_INT(orders_cancel(&app, conn(), "svc", o->order_id, NULL, 0, "r", c, &bad, &refund),
 		  APO_ERR_STATE);
@@ -269,6 +301,7 @@ int main(void)
 	int64_t rx_pid = make_product("RX", 1), pid = make_product("OTC", 0);
 	test_prescription_rule(rx_pid);
 	test_partial_cancel_then_old_amount(pid);
+	test_partial_cancel_of_every_unit(pid);
 	test_mismatch_leaves_the_order(pid);
 	test_payment_after_cancel(pid);
 	store_close(db);
