@@ -632,5 +632,7 @@ class Bulkheads(ServerTest):
             self.assertEqual(x.json["status_code"], 503)
             self.assertGreaterEqual(int(x.header("Retry-After")), 1)
         self.assertLessEqual(len(self.slow_pay.transaction_calls), self.CONFIRMS - len(refused))
-        self.assertTrue(all(x.status in (400, 503) for x in results), [x.status for x in results])
+        # 400: PENDING; 503: over the cap; 502: on a loaded machine a slow call
+        # can pass the 5 s payment timeout, which is the seed's answer too.
+        self.assertTrue(all(x.status in (400, 502, 503) for x in results), [x.status for x in results])
         self.assertLess(time.time() - t0, 3 * self.SLOW_S)
