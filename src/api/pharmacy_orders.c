@@ -19,6 +19,7 @@
 #include "core/order.h"
 #include "core/order_state.h"
 #include "http/jsonx.h"
+#include "http/offload.h"
 #include "out/payment.h"
 #include "service/orders.h"
 #include "base/buf.h"

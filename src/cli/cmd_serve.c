@@ -9,8 +9,6 @@
 
 #include "app.h"
 #include "cli/cli.h"
-#include "http/metrics.h"
-#include "http/server.h"
 #include "out/url.h"
 #include "store/store.h"
 #include "base/strnum.h"
@@ -126,11 +124,9 @@ int cmd_serve(int argc, char **argv, struct config *cfg)
 	app.store = cli_open_store(cfg);
 	if (!app.store)
 		return 1;
-	app_routes(&app);
-	metrics_init(&app.router);
-	rc = server_run(&app);
+	rc = app_serve(&app);
 	store_close(app.store);
-	/* server_run may have filled in the port and public URL: cfg owns them now. */
+	/* app_serve may have filled in the port and public URL: cfg owns them now. */
 	*cfg = app.cfg;
 	return rc ? 1 : 0;
 }

@@ -76,7 +76,7 @@ struct req {
 	const void *principal;
 	void (*principal_free)(void *);
 
-	/* Offloading (req_offload): set by the handler's thread only. */
+	/* Offloading (http/offload.h): set by the handler's thread only. */
 	int went_async;
 	int done_async; /* atomically set by the offload thread when it replied */
 
@@ -186,24 +186,6 @@ void req_fail(struct req *r, unsigned status, const char *code, const char *mess
  * JSON, nesting deeper than REQ_MAX_JSON_DEPTH or a non-object.
  */
 int req_json_object_or_reply(struct req *r, int allow_empty, json_t **out);
-
-/*
- * Finishes the request on a separate pool of threads meant for blocking
- * work (a call to a merchant's system): the HTTP worker thread returns at
- * once to serve others. fn runs later with r->db set to the offload
- * thread's own connection and must reply like any handler. When the pool's
- * queue is full the request is answered 503 instead.
- */
-void req_offload(struct req *r, route_fn fn);
-
-/*
- * Like req_offload(), for work that waits on merchant_id's own systems (its
- * payment API): it runs on a separate pool, so the wait never occupies the
- * threads that run other merchants' writes, and at most a fixed number of
- * one merchant's requests are queued or running at once. Past that, r is
- * answered 503 with Retry-After in its dialect's shape.
- */
-void req_offload_merchant(struct req *r, const char *merchant_id, route_fn fn);
 
 /* Serializes JSON the way every response does (compact, exact money). */
 char *req_json_dump(const json_t *j, size_t *len);

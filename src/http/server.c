@@ -1,6 +1,7 @@
 /*
  * The libmicrohttpd edge (see server.h). Everything about MHD's callback
- * protocol stays in this file: handlers see only struct req.
+ * protocol stays in this file (offload.c only suspends and resumes
+ * connections): handlers see only struct req.
  *
  * A response is queued on the second callback at the earliest: MHD 0.9.75
  * closes keep-alive connections when a response is queued on the first.
@@ -22,30 +23,13 @@
 #include "http/req.h"
 #include "http/server.h"
 #include "http/listen.h"
+#include "http/offload.h"
 #include "http/metrics.h"
-#include "out/outbox.h"
 #include "store/store.h"
 #include "base/log.h"
 #include "base/strnum.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
-
-/* Threads and queue depth of the pool that runs order writes (ROUTE_OFFLOAD). */
-#define SERVER_OFFLOAD_THREADS 16
-#define SERVER_OFFLOAD_QUEUE 1024
-/*
- * The pool for requests that wait on a merchant's system: threads, queue
- * depth, and how many of one merchant's requests may be queued or running
- * at once (so SERVER_OUTBOUND_THREADS / SERVER_MERCHANT_MAX_INFLIGHT
- * merchants can be slow at the same time before anyone else waits). Each
- * thread that has run a job holds a database connection: mind PostgreSQL's
- * max_connections when raising it.
- */
-#define SERVER_OUTBOUND_THREADS 32
-#define SERVER_OUTBOUND_QUEUE 1024
-#define SERVER_MERCHANT_MAX_INFLIGHT 8
-/* Retry-After (seconds, as text) when a merchant's share is full. */
-#define SERVER_MERCHANT_RETRY_AFTER_S "2"
 
 /*
  * A body without a declared length (chunked) that grows past REQ_MAX_BODY
@@ -137,8 +121,8 @@ static void *watch_main(void *arg)
 }
 
 /*
- * On SIGTERM the server stops accepting, then gives the requests it has
- * already begun this long to finish (an offloaded confirm may wait 5 s on a
+ * On a stop (server_drain) the server stops accepting, then gives the
+ * requests it has already begun this long to finish (an offloaded confirm may wait 5 s on a
  * merchant's payment API) before it closes what is left.
  */
 #define SERVER_DRAIN_TIMEOUT_MS 20000
@@ -216,16 +200,24 @@ static void plain_error(struct req *r, unsigned status, const char *code, const 
 
 const struct dialect plain_dialect = {"plain", "/", plain_error};
 
-extern const struct dialect pharmacy_dialect, logistics_dialect, admin_dialect;
+/*
+ * The running server: the daemon, the watcher thread, and the API dialects
+ * it was handed (each selected by its path prefix; plain_dialect elsewhere).
+ */
+struct server {
+	struct app *app;
+	const struct dialect *const *dialects; /* NULL-terminated */
+	struct MHD_Daemon *daemon;
+	pthread_t watcher;
+};
 
-static const struct dialect *dialect_for(const char *path)
+static const struct dialect *dialect_for(const struct server *s, const char *path)
 {
-	static const struct dialect *const all[] = {&pharmacy_dialect, &logistics_dialect,
-						    &admin_dialect};
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		size_t n = strlen(all[i]->prefix);
-		if (strncmp(path, all[i]->prefix, n) == 0 && (path[n] == '/' || path[n] == '\0'))
-			return all[i];
+	for (size_t i = 0; s->dialects[i]; i++) {
+		size_t n = strlen(s->dialects[i]->prefix);
+		if (strncmp(path, s->dialects[i]->prefix, n) == 0 &&
+		    (path[n] == '/' || path[n] == '\0'))
+			return s->dialects[i];
 	}
 	return &plain_dialect;
 }
@@ -398,203 +390,6 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct req *r)
 }
 
 /*
- * Offload pools: bounded queues under one mutex each, served by their own
- * threads. Two of them, so that waiting on merchants never holds up other
- * work (a bulkhead): `writes` runs the routes marked ROUTE_OFFLOAD (order
- * writes), `outbound` runs requests that call a merchant's system
- * (req_offload_merchant). In the outbound pool each merchant may have at
- * most SERVER_MERCHANT_MAX_INFLIGHT requests queued or running; past that
- * its requests are answered 503 at once, so one merchant's slow payment
- * API can take at most that many outbound threads and never any writer.
- */
-#define SERVER_MERCHANT_KEY_CAP 72
-
-struct offload_job {
-	struct req *r;
-	route_fn fn;
-	char key[SERVER_MERCHANT_KEY_CAP]; /* the merchant whose share it counts in */
-	int counted;			   /* 1: it counts in key's share */
-};
-
-struct inflight {
-	char key[SERVER_MERCHANT_KEY_CAP];
-	unsigned n; /* queued + running; 0: the slot is free */
-};
-
-struct pool {
-	const char *name;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	struct offload_job *jobs;
-	size_t cap, head, count;
-	int stop;
-	pthread_t *threads;
-	size_t want, nthreads;
-	struct inflight *inflight; /* cap slots, outbound pool only */
-	struct app *app;
-};
-
-static struct pool writes_pool = {.name = "writes",
-				  .lock = PTHREAD_MUTEX_INITIALIZER,
-				  .wake = PTHREAD_COND_INITIALIZER,
-				  .cap = SERVER_OFFLOAD_QUEUE,
-				  .want = SERVER_OFFLOAD_THREADS};
-static struct pool outbound_pool = {.name = "outbound",
-				    .lock = PTHREAD_MUTEX_INITIALIZER,
-				    .wake = PTHREAD_COND_INITIALIZER,
-				    .cap = SERVER_OUTBOUND_QUEUE,
-				    .want = SERVER_OUTBOUND_THREADS};
-
-/* The in-flight slot of key (NULL for none); with create, a free one if new. */
-static struct inflight *inflight_slot(struct pool *p, const char *key, int create)
-{
-	struct inflight *free_slot = NULL;
-	for (size_t i = 0; i < p->cap; i++) {
-		if (p->inflight[i].n && strcmp(p->inflight[i].key, key) == 0)
-			return &p->inflight[i];
-		if (!p->inflight[i].n && !free_slot)
-			free_slot = &p->inflight[i];
-	}
-	if (create && free_slot)
-		fmt_into(free_slot->key, sizeof(free_slot->key), "%s", key);
-	return create ? free_slot : NULL;
-}
-
-static void run_job(struct pool *p, struct offload_job *job)
-{
-	struct req *r = job->r;
-	r->db = store_thread_conn(p->app->store);
-	if (!r->db) {
-		req_add_header(r, "Retry-After", "1");
-		req_fail(r, 503, "unavailable", "Database unavailable");
-	} else {
-		job->fn(r);
-	}
-	if (!r->replied)
-		req_fail(r, 500, "internal", "Internal error");
-	if (r->finish && r->db)
-		r->finish(r);
-}
-
-static void *pool_main(void *arg)
-{
-	struct pool *p = arg;
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		while (!p->count && !p->stop)
-			pthread_cond_wait(&p->wake, &p->lock);
-		if (!p->count) {
-			pthread_mutex_unlock(&p->lock);
-			return NULL;
-		}
-		struct offload_job job = p->jobs[p->head];
-		p->head = (p->head + 1) % p->cap;
-		p->count--;
-		pthread_mutex_unlock(&p->lock);
-
-		struct req *r = job.r;
-		log_bind(r->request_id, &r->log);
-		run_job(p, &job);
-		if (job.counted) {
-			pthread_mutex_lock(&p->lock);
-			struct inflight *f = inflight_slot(p, job.key, 0);
-			if (f)
-				f->n--;
-			pthread_mutex_unlock(&p->lock);
-		}
-		log_bind(NULL, NULL);
-		__atomic_store_n(&r->done_async, 1, __ATOMIC_RELEASE);
-		MHD_resume_connection(r->conn);
-	}
-}
-
-static int pool_start(struct pool *p, struct app *app)
-{
-	p->app = app;
-	p->stop = 0;
-	p->head = p->count = 0;
-	p->jobs = xcalloc(p->cap, sizeof(*p->jobs));
-	p->inflight = xcalloc(p->cap, sizeof(*p->inflight));
-	p->threads = xcalloc(p->want, sizeof(*p->threads));
-	for (p->nthreads = 0; p->nthreads < p->want; p->nthreads++)
-		if (pthread_create(&p->threads[p->nthreads], NULL, pool_main, p))
-			return -1;
-	return 0;
-}
-
-static void pool_stop(struct pool *p)
-{
-	pthread_mutex_lock(&p->lock);
-	p->stop = 1;
-	pthread_cond_broadcast(&p->wake);
-	pthread_mutex_unlock(&p->lock);
-	for (size_t i = 0; i < p->nthreads; i++)
-		pthread_join(p->threads[i], NULL);
-	p->nthreads = 0;
-	free(p->threads);
-	free(p->jobs);
-	free(p->inflight);
-	p->threads = NULL;
-	p->jobs = NULL;
-	p->inflight = NULL;
-}
-
-static int offload_start(struct app *app)
-{
-	return pool_start(&writes_pool, app) || pool_start(&outbound_pool, app) ? -1 : 0;
-}
-
-static void offload_stop(void)
-{
-	pool_stop(&outbound_pool);
-	pool_stop(&writes_pool);
-}
-
-/* Queues r on p; answers 503 (in r's dialect) when p or key's share is full. */
-static void pool_submit(struct pool *p, struct req *r, route_fn fn, const char *key)
-{
-	struct inflight *f = NULL;
-	pthread_mutex_lock(&p->lock);
-	if (p->count == p->cap || p->stop || !p->jobs) {
-		pthread_mutex_unlock(&p->lock);
-		req_add_header(r, "Retry-After", "1");
-		req_fail(r, 503, "busy", "Too many requests waiting on merchant systems");
-		return;
-	}
-	if (key) {
-		f = inflight_slot(p, key, 1);
-		if (!f || f->n >= SERVER_MERCHANT_MAX_INFLIGHT) {
-			pthread_mutex_unlock(&p->lock);
-			req_add_header(r, "Retry-After", SERVER_MERCHANT_RETRY_AFTER_S);
-			req_fail(r, 503, "busy",
-				 "Too many calls to this merchant's systems in flight; retry later");
-			return;
-		}
-		f->n++;
-	}
-	r->went_async = 1;
-	MHD_suspend_connection(r->conn);
-	struct offload_job *job = &p->jobs[(p->head + p->count) % p->cap];
-	job->r = r;
-	job->fn = fn;
-	fmt_into(job->key, sizeof(job->key), "%s", key ? key : "");
-	job->counted = f != NULL;
-	p->count++;
-	pthread_cond_signal(&p->wake);
-	pthread_mutex_unlock(&p->lock);
-}
-
-void req_offload(struct req *r, route_fn fn)
-{
-	pool_submit(&writes_pool, r, fn, NULL);
-}
-
-void req_offload_merchant(struct req *r, const char *merchant_id, route_fn fn)
-{
-	pool_submit(&outbound_pool, r, fn, merchant_id ? merchant_id : "");
-}
-
-/*
  * A declared Content-Length that does not parse (400) or exceeds
  * REQ_MAX_BODY (413) is answered before any of the body is read: -1 with
  * the answer written. MHD itself refuses most malformed lengths first.
@@ -629,6 +424,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  const char *upload_data, size_t *upload_data_size,
 				  void **con_cls)
 {
+	struct server *s = cls;
 	struct req *r = *con_cls;
 	(void)version;
 
@@ -636,12 +432,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r = xmalloc(sizeof(*r));
 		req_init(r);
 		metrics_inflight(1);
-		r->app = cls;
+		r->app = s->app;
 		r->conn = conn;
 		r->method_name = method;
 		r->method = http_method_parse(method);
 		r->path = xstrdup(url);
-		r->dialect = dialect_for(url);
+		r->dialect = dialect_for(s, url);
 		request_began(conn);
 		set_request_id(r);
 		watch_set(conn, SERVER_BODY_DEADLINE_S);
@@ -684,7 +480,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	struct app *app = cls;
+	const struct server *s = cls;
 	struct req *r = *con_cls;
 	if (!r)
 		return;
@@ -695,7 +491,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	metrics_observe(route, r->status, us);
 	metrics_inflight(-1);
 	/* A 5xx always says why, whether or not the access log is on. */
-	if (app->cfg.access_log || r->status >= 500) {
+	if (s->app->cfg.access_log || r->status >= 500) {
 		struct buf b;
 		enum log_level level = r->status >= 500 ? (r->status == 500 ? LOG_ERROR : LOG_WARN)
 							: LOG_INFO;
@@ -721,31 +517,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&in_flight, 1);
 }
 
-struct sweeper {
-	struct app *app;
-	pthread_t thread;
-};
-
-static void *sweeper_main(void *arg)
-{
-	struct sweeper *sw = arg;
-	struct timespec ts;
-	while (!stopping) {
-		struct store_conn *c = store_thread_conn(sw->app->store);
-		if (c)
-			for (size_t i = 0; app_tasks[i]; i++)
-				app_tasks[i](sw->app, c);
-		/* Sleep in short steps so a stop is noticed promptly. */
-		for (int64_t slept = 0; slept < sw->app->cfg.sweep_ms && !stopping; slept += 50) {
-			int64_t step = sw->app->cfg.sweep_ms - slept < 50 ? sw->app->cfg.sweep_ms - slept : 50;
-			ts.tv_sec = 0;
-			ts.tv_nsec = (long)step * 1000000L;
-			nanosleep(&ts, NULL);
-		}
-	}
-	return NULL;
-}
-
 static void sleep_ms(int64_t ms)
 {
 	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
@@ -753,17 +524,9 @@ static void sleep_ms(int64_t ms)
 	nanosleep(&ts, NULL);
 }
 
-/*
- * The graceful half of a stop: close the listening socket, so a load
- * balancer's new connections are refused at once and go to another
- * process, then wait for every request already begun (offloaded ones
- * included) to be answered, and for connections already accepted to bring
- * their first request or close. A request arriving later on a kept-alive
- * connection still runs if it comes before the workers stop.
- */
-static void drain(struct MHD_Daemon *d)
+void server_drain(struct server *s)
 {
-	MHD_socket listener = MHD_quiesce_daemon(d);
+	MHD_socket listener = MHD_quiesce_daemon(s->daemon);
 	if (listener != MHD_INVALID_SOCKET)
 		close(listener);
 	atomic_store(&draining, 1);
@@ -777,76 +540,48 @@ static void drain(struct MHD_Daemon *d)
 		 atomic_load(&in_flight), atomic_load(&unstarted), (long long)waited);
 }
 
-int server_run(struct app *app)
+struct server *server_start(struct app *app, const struct dialect *const *dialects)
 {
-	sigset_t set;
-	int sig;
 	char why[200];
-	struct sweeper sw = {.app = app};
-
 	int fd = listen_open(&app->cfg, why, sizeof(why));
 	if (fd < 0) {
 		log_error("cannot listen", "\"host\":\"%s\",\"port\":%u,\"error\":\"%s\"",
 			  app->cfg.listen_host, app->cfg.port, why);
-		return -1;
+		return NULL;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-
+	struct server *s = xcalloc(1, sizeof(*s));
+	s->app = app;
+	s->dialects = dialects;
+	stopping = 0;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
 			 MHD_ALLOW_SUSPEND_RESUME;
-	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, app, MHD_OPTION_LISTEN_SOCKET, fd,
+	s->daemon = MHD_start_daemon(
+		flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)SERVER_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)SERVER_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		(unsigned)SERVER_MAX_CONNECTIONS_PER_IP, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-		app, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+		s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
-	if (!d) {
+	if (!s->daemon) {
 		close(fd);
 		log_error("cannot listen", "\"host\":\"%s\",\"port\":%u", app->cfg.listen_host,
 			  app->cfg.port);
-		return -1;
+		free(s);
+		return NULL;
 	}
-	if (pthread_create(&watch.thread, NULL, watch_main, NULL) != 0) {
-		MHD_stop_daemon(d);
-		return -1;
+	if (pthread_create(&s->watcher, NULL, watch_main, NULL) != 0) {
+		MHD_stop_daemon(s->daemon);
+		free(s);
+		return NULL;
 	}
-	if (offload_start(app) || pthread_create(&sw.thread, NULL, sweeper_main, &sw) != 0) {
-		stopping = 1;
-		offload_stop();
-		MHD_stop_daemon(d);
-		pthread_join(watch.thread, NULL);
-		return -1;
-	}
-	if (outbox_start(app)) {
-		stopping = 1;
-		pthread_join(sw.thread, NULL);
-		offload_stop();
-		MHD_stop_daemon(d);
-		pthread_join(watch.thread, NULL);
-		return -1;
-	}
-	log_info("listening",
-		 "\"host\":\"%s\",\"port\":%u,\"public_url\":\"%s\",\"threads\":%u,\"db\":\"%s\"",
-		 app->cfg.listen_host, app->cfg.port, app->cfg.public_url, app->cfg.threads,
-		 store_backend_name(app->store));
-	do {
-		if (sigwait(&set, &sig) != 0)
-			break;
-	} while (sig == SIGPIPE);
-	log_info("stopping", "\"signal\":%d", sig);
-	drain(d);
+	return s;
+}
+
+void server_stop(struct server *s)
+{
+	MHD_stop_daemon(s->daemon);
 	stopping = 1;
-	/* Offloaded requests finish (and resume) before the daemon goes. */
-	offload_stop();
-	MHD_stop_daemon(d);
-	pthread_join(sw.thread, NULL);
-	pthread_join(watch.thread, NULL);
-	outbox_stop();
-	return 0;
+	pthread_join(s->watcher, NULL);
+	free(s);
 }

@@ -1,0 +1,230 @@
+/*
+ * The offload pools (see offload.h). A request handed to a pool is
+ * suspended in libmicrohttpd and resumed once its handler has replied.
+ */
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "http/offload.h"
+#include "http/req.h"
+#include "store/store.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "base/banned.h"
+
+/* Threads and queue depth of the pool that runs order writes (ROUTE_OFFLOAD). */
+#define SERVER_OFFLOAD_THREADS 16
+#define SERVER_OFFLOAD_QUEUE 1024
+/*
+ * The pool for requests that wait on a merchant's system: threads, queue
+ * depth, and how many of one merchant's requests may be queued or running
+ * at once (so SERVER_OUTBOUND_THREADS / SERVER_MERCHANT_MAX_INFLIGHT
+ * merchants can be slow at the same time before anyone else waits). Each
+ * thread that has run a job holds a database connection: mind PostgreSQL's
+ * max_connections when raising it.
+ */
+#define SERVER_OUTBOUND_THREADS 32
+#define SERVER_OUTBOUND_QUEUE 1024
+#define SERVER_MERCHANT_MAX_INFLIGHT 8
+/* Retry-After (seconds, as text) when a merchant's share is full. */
+#define SERVER_MERCHANT_RETRY_AFTER_S "2"
+
+/*
+ * Offload pools: bounded queues under one mutex each, served by their own
+ * threads. Two of them, so that waiting on merchants never holds up other
+ * work (a bulkhead): `writes` runs the routes marked ROUTE_OFFLOAD (order
+ * writes), `outbound` runs requests that call a merchant's system
+ * (req_offload_merchant). In the outbound pool each merchant may have at
+ * most SERVER_MERCHANT_MAX_INFLIGHT requests queued or running; past that
+ * its requests are answered 503 at once, so one merchant's slow payment
+ * API can take at most that many outbound threads and never any writer.
+ */
+#define SERVER_MERCHANT_KEY_CAP 72
+
+struct offload_job {
+	struct req *r;
+	route_fn fn;
+	char key[SERVER_MERCHANT_KEY_CAP]; /* the merchant whose share it counts in */
+	int counted;			   /* 1: it counts in key's share */
+};
+
+struct inflight {
+	char key[SERVER_MERCHANT_KEY_CAP];
+	unsigned n; /* queued + running; 0: the slot is free */
+};
+
+struct pool {
+	const char *name;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct offload_job *jobs;
+	size_t cap, head, count;
+	int stop;
+	pthread_t *threads;
+	size_t want, nthreads;
+	struct inflight *inflight; /* cap slots, outbound pool only */
+	struct app *app;
+};
+
+static struct pool writes_pool = {.name = "writes",
+				  .lock = PTHREAD_MUTEX_INITIALIZER,
+				  .wake = PTHREAD_COND_INITIALIZER,
+				  .cap = SERVER_OFFLOAD_QUEUE,
+				  .want = SERVER_OFFLOAD_THREADS};
+static struct pool outbound_pool = {.name = "outbound",
+				    .lock = PTHREAD_MUTEX_INITIALIZER,
+				    .wake = PTHREAD_COND_INITIALIZER,
+				    .cap = SERVER_OUTBOUND_QUEUE,
+				    .want = SERVER_OUTBOUND_THREADS};
+
+/* The in-flight slot of key (NULL for none); with create, a free one if new. */
+static struct inflight *inflight_slot(struct pool *p, const char *key, int create)
+{
+	struct inflight *free_slot = NULL;
+	for (size_t i = 0; i < p->cap; i++) {
+		if (p->inflight[i].n && strcmp(p->inflight[i].key, key) == 0)
+			return &p->inflight[i];
+		if (!p->inflight[i].n && !free_slot)
+			free_slot = &p->inflight[i];
+	}
+	if (create && free_slot)
+		fmt_into(free_slot->key, sizeof(free_slot->key), "%s", key);
+	return create ? free_slot : NULL;
+}
+
+static void run_job(struct pool *p, struct offload_job *job)
+{
+	struct req *r = job->r;
+	r->db = store_thread_conn(p->app->store);
+	if (!r->db) {
+		req_add_header(r, "Retry-After", "1");
+		req_fail(r, 503, "unavailable", "Database unavailable");
+	} else {
+		job->fn(r);
+	}
+	if (!r->replied)
+		req_fail(r, 500, "internal", "Internal error");
+	if (r->finish && r->db)
+		r->finish(r);
+}
+
+static void *pool_main(void *arg)
+{
+	struct pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		while (!p->count && !p->stop)
+			pthread_cond_wait(&p->wake, &p->lock);
+		if (!p->count) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		struct offload_job job = p->jobs[p->head];
+		p->head = (p->head + 1) % p->cap;
+		p->count--;
+		pthread_mutex_unlock(&p->lock);
+
+		struct req *r = job.r;
+		log_bind(r->request_id, &r->log);
+		run_job(p, &job);
+		if (job.counted) {
+			pthread_mutex_lock(&p->lock);
+			struct inflight *f = inflight_slot(p, job.key, 0);
+			if (f)
+				f->n--;
+			pthread_mutex_unlock(&p->lock);
+		}
+		log_bind(NULL, NULL);
+		__atomic_store_n(&r->done_async, 1, __ATOMIC_RELEASE);
+		MHD_resume_connection(r->conn);
+	}
+}
+
+static int pool_start(struct pool *p, struct app *app)
+{
+	p->app = app;
+	p->stop = 0;
+	p->head = p->count = 0;
+	p->jobs = xcalloc(p->cap, sizeof(*p->jobs));
+	p->inflight = xcalloc(p->cap, sizeof(*p->inflight));
+	p->threads = xcalloc(p->want, sizeof(*p->threads));
+	for (p->nthreads = 0; p->nthreads < p->want; p->nthreads++)
+		if (pthread_create(&p->threads[p->nthreads], NULL, pool_main, p))
+			return -1;
+	return 0;
+}
+
+static void pool_stop(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	for (size_t i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	p->nthreads = 0;
+	free(p->threads);
+	free(p->jobs);
+	free(p->inflight);
+	p->threads = NULL;
+	p->jobs = NULL;
+	p->inflight = NULL;
+}
+
+int offload_start(struct app *app)
+{
+	return pool_start(&writes_pool, app) || pool_start(&outbound_pool, app) ? -1 : 0;
+}
+
+void offload_stop(void)
+{
+	pool_stop(&outbound_pool);
+	pool_stop(&writes_pool);
+}
+
+/* Queues r on p; answers 503 (in r's dialect) when p or key's share is full. */
+static void pool_submit(struct pool *p, struct req *r, route_fn fn, const char *key)
+{
+	struct inflight *f = NULL;
+	pthread_mutex_lock(&p->lock);
+	if (p->count == p->cap || p->stop || !p->jobs) {
+		pthread_mutex_unlock(&p->lock);
+		req_add_header(r, "Retry-After", "1");
+		req_fail(r, 503, "busy", "Too many requests waiting on merchant systems");
+		return;
+	}
+	if (key) {
+		f = inflight_slot(p, key, 1);
+		if (!f || f->n >= SERVER_MERCHANT_MAX_INFLIGHT) {
+			pthread_mutex_unlock(&p->lock);
+			req_add_header(r, "Retry-After", SERVER_MERCHANT_RETRY_AFTER_S);
+			req_fail(r, 503, "busy",
+				 "Too many calls to this merchant's systems in flight; retry later");
+			return;
+		}
+		f->n++;
+	}
+	r->went_async = 1;
+	MHD_suspend_connection(r->conn);
+	struct offload_job *job = &p->jobs[(p->head + p->count) % p->cap];
+	job->r = r;
+	job->fn = fn;
+	fmt_into(job->key, sizeof(job->key), "%s", key ? key : "");
+	job->counted = f != NULL;
+	p->count++;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void req_offload(struct req *r, route_fn fn)
+{
+	pool_submit(&writes_pool, r, fn, NULL);
+}
+
+void req_offload_merchant(struct req *r, const char *merchant_id, route_fn fn)
+{
+	pool_submit(&outbound_pool, r, fn, merchant_id ? merchant_id : "");
+}
