@@ -7,7 +7,7 @@
  *   2. server      the listener, libmicrohttpd and its connection watcher
  *   3. offload     the writes and outbound pools (http/offload.h)
  *   4. sweeper     one thread running app_tasks every cfg.sweep_ms
- *   5. outbox      the delivery workers (out/outbox.h)
+ *   5. outbox      the delivery workers (outbound/outbox.h)
  *
  * A stop drains the server first (requests begun are answered), then
  * undoes 5..2. The offload pools stop before the server, so an offloaded
@@ -27,7 +27,7 @@
 #include "http/metrics.h"
 #include "http/offload.h"
 #include "http/server.h"
-#include "out/outbox.h"
+#include "outbound/outbox.h"
 #include "store/store.h"
 #include "base/log.h"
 #include "base/banned.h"

@@ -9,7 +9,7 @@
 #include "auth/secret.h"
 #include "core/merchant.h"
 #include "http/jsonx.h"
-#include "out/url.h"
+#include "outbound/url.h"
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
@@ -18,7 +18,7 @@
 #define MERCHANT_MAX_PEM 8192
 #define MERCHANT_MAX_WINDOW_S (7 * 86400)
 
-/* Outbound URLs follow out/url.h; err says which field and why. */
+/* Outbound URLs follow outbound/url.h; err says which field and why. */
 static int url_ok_or_err(const char *field, const char *u, char *err, size_t cap)
 {
 	char why[160];

@@ -20,7 +20,7 @@
 #include "core/order_state.h"
 #include "http/jsonx.h"
 #include "http/offload.h"
-#include "out/payment.h"
+#include "outbound/payment.h"
 #include "service/orders.h"
 #include "base/buf.h"
 #include "base/digest.h"

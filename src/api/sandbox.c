@@ -18,7 +18,7 @@
 #include "http/html.h"
 #include "http/jsonx.h"
 #include "http/req.h"
-#include "out/sign.h"
+#include "outbound/sign.h"
 #include "store/repo_merchants.h"
 #include "store/repo_orders.h"
 #include "base/buf.h"
@@ -104,7 +104,7 @@ static int parse_signature(const char *h, int64_t *t, char v1[SIGN_HEX_CAP])
 }
 
 /*
- * What a merchant's receiver does with X-Apotheca-Signature (out/sign.h):
+ * What a merchant's receiver does with X-Apotheca-Signature (outbound/sign.h):
  * recompute the MAC over "t.body" with the signing secret, compare in
  * constant time, refuse stale timestamps. 1 when valid, else 0 with why.
  */

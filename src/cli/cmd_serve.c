@@ -9,7 +9,7 @@
 
 #include "app.h"
 #include "cli/cli.h"
-#include "out/url.h"
+#include "outbound/url.h"
 #include "store/store.h"
 #include "base/strnum.h"
 #include "base/banned.h"

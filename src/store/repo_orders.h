@@ -27,7 +27,7 @@
 
 struct store_conn;
 
-/* Room for a payment API's transaction id (out/payment.h's limit + NUL). */
+/* Room for a payment API's transaction id (outbound/payment.h's limit + NUL). */
 #define PAYMENT_TXN_CAP 129
 
 enum order_key {

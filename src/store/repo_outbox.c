@@ -1,6 +1,6 @@
 /*
  * Outbox rows: queueing, claiming with a lease, and the outcomes of a
- * delivery (see repo_outbox.h). Delivery itself is out/outbox.c's job.
+ * delivery (see repo_outbox.h). Delivery itself is outbound/outbox.c's job.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "core/merchant.h"
-#include "out/payment.h"
-#include "out/sign.h"
+#include "outbound/payment.h"
+#include "outbound/sign.h"
 #include "t.h"
 
 /* One scripted exchange: the peer reads a request, waits, then answers. */

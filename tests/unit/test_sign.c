@@ -1,11 +1,11 @@
 /*
- * Unit tests for out/sign: the HMAC-SHA256 primitive against RFC 4231's
+ * Unit tests for outbound/sign: the HMAC-SHA256 primitive against RFC 4231's
  * published vectors, and the header value against constants computed
  * independently with Python's hmac module.
  */
 #include <string.h>
 
-#include "out/sign.h"
+#include "outbound/sign.h"
 #include "t.h"
 #include "base/banned.h"
 

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "core/ids.h"
-#include "out/http_out.h"
-#include "out/url.h"
+#include "outbound/http_out.h"
+#include "outbound/url.h"
 #include "store/store.h"
 #include "t.h"
 

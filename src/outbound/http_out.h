@@ -3,22 +3,22 @@
  * to a merchant (payment API, refunds, webhooks). It is not a general HTTP
  * client: it sends one JSON request and collects a bounded answer.
  *
- * Every request: the URL checked by out/url.h (no user info; https, or
+ * Every request: the URL checked by outbound/url.h (no user info; https, or
  * http only to this machine) and the address connected to checked again
  * (url_addr_allowed), dot-segments sent as they are, total timeout HTTP_OUT_TIMEOUT_MS, connect timeout
  * HTTP_OUT_CONNECT_TIMEOUT_MS, no signals (CURLOPT_NOSIGNAL), TLS peer and
  * host verification left on (libcurl's default; never turned off), only
  * http and https, redirects never followed (a 3xx is just an answer), the
  * merchant's auth header when configured, "Content-Type: application/json"
- * when there is a body, and X-Apotheca-Signature (out/sign.h) when a
+ * when there is a body, and X-Apotheca-Signature (outbound/sign.h) when a
  * signing secret is given.
  *
  * Threads: each thread keeps one CURL easy handle (created on first use,
  * freed when the thread exits), so consecutive calls from a thread reuse
  * connections. http_out_send() may be called from any thread.
  */
-#ifndef APO_OUT_HTTP_OUT_H
-#define APO_OUT_HTTP_OUT_H
+#ifndef APO_OUTBOUND_HTTP_OUT_H
+#define APO_OUTBOUND_HTTP_OUT_H
 
 #include <stddef.h>
 

@@ -21,8 +21,8 @@
  * delivery in flight at a time (the claim's rule), each call gives up after
  * HTTP_OUT_TIMEOUT_MS, and the HTTP workers never wait for deliveries.
  */
-#ifndef APO_OUT_OUTBOX_H
-#define APO_OUT_OUTBOX_H
+#ifndef APO_OUTBOUND_OUTBOX_H
+#define APO_OUTBOUND_OUTBOX_H
 
 #include <stddef.h>
 

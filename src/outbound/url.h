@@ -13,8 +13,8 @@
  * At connect time, url_addr_allowed() applies the same rule to the address
  * the name resolved to, so a public-looking name cannot lead inside.
  */
-#ifndef APO_OUT_URL_H
-#define APO_OUT_URL_H
+#ifndef APO_OUTBOUND_URL_H
+#define APO_OUTBOUND_URL_H
 
 #include <stddef.h>
 #include <sys/socket.h>

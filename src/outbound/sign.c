@@ -5,7 +5,7 @@
 #include <openssl/hmac.h>
 #include <string.h>
 
-#include "out/sign.h"
+#include "outbound/sign.h"
 #include "base/buf.h"
 #include "base/digest.h"
 #include "base/banned.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "out/url.h"
+#include "outbound/url.h"
 #include "base/buf.h"
 #include "base/banned.h"
 

@@ -2,11 +2,11 @@
  * The merchant's payment API (SPEC §4.1, §4.2), called with libcurl: the
  * transaction status check behind Confirm, and refunds. Every call has a
  * 5 s timeout, the merchant's configured auth header, verified TLS and the
- * X-Apotheca-Signature header (out/sign.h). These functions block; call
+ * X-Apotheca-Signature header (outbound/sign.h). These functions block; call
  * them outside any database transaction.
  */
-#ifndef APO_OUT_PAYMENT_H
-#define APO_OUT_PAYMENT_H
+#ifndef APO_OUTBOUND_PAYMENT_H
+#define APO_OUTBOUND_PAYMENT_H
 
 #include <stddef.h>
 #include <stdint.h>

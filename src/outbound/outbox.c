@@ -21,9 +21,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "out/outbox.h"
-#include "out/http_out.h"
-#include "out/payment.h"
+#include "outbound/outbox.h"
+#include "outbound/http_out.h"
+#include "outbound/payment.h"
 #include "app.h"
 #include "core/merchant.h"
 #include "http/jsonx.h"

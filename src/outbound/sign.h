@@ -10,8 +10,8 @@
  *
  * Pure functions over OpenSSL's HMAC; no I/O, no allocation.
  */
-#ifndef APO_OUT_SIGN_H
-#define APO_OUT_SIGN_H
+#ifndef APO_OUTBOUND_SIGN_H
+#define APO_OUTBOUND_SIGN_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -9,10 +9,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "out/http_out.h"
-#include "out/sign.h"
+#include "outbound/http_out.h"
+#include "outbound/sign.h"
 #include "base/counters.h"
-#include "out/url.h"
+#include "outbound/url.h"
 #include "base/log.h"
 #include "base/banned.h"
 

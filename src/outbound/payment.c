@@ -1,6 +1,6 @@
 /*
  * The merchant's payment API client (see payment.h): builds the request,
- * sends it through out/http_out and reads the answer strictly. Every
+ * sends it through outbound/http_out and reads the answer strictly. Every
  * failure becomes APO_ERR_UPSTREAM with a short reason for the caller; the
  * transport detail goes to the log.
  */
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "out/payment.h"
-#include "out/http_out.h"
+#include "outbound/payment.h"
+#include "outbound/http_out.h"
 #include "core/merchant.h"
 #include "http/jsonx.h"
 #include "base/buf.h"
