@@ -268,7 +268,7 @@ int console_session_or_redirect(struct req *r, struct console *cx)
 		return -1;
 	}
 	session_hash(token, hash);
-	enum apo_result rc = admin_session_find(r->db, hash, now_s(), cx->csrf, sizeof(cx->csrf));
+	enum apo_result rc = admin_session_find(r->db, hash, now_epoch(), cx->csrf, sizeof(cx->csrf));
 	if (rc == APO_ERR_NOT_FOUND) {
 		to_signin(r);
 		return -1;
@@ -582,7 +582,7 @@ static void signin_post(struct req *r)
 	random_hex(session);
 	random_hex(session_csrf);
 	session_hash(session, hash);
-	int64_t now = now_s();
+	int64_t now = now_epoch();
 	if (admin_session_create(r->db, hash, session_csrf, now, now + CONSOLE_SESSION_S) !=
 	    APO_OK) {
 		console_reply_error(r, NULL, 503, "Database unavailable", "Try again in a moment.");

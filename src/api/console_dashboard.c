@@ -203,7 +203,7 @@ void console_dashboard_page(struct req *r)
 	struct admin_dashboard d;
 	if (console_session_or_redirect(r, &cx))
 		return;
-	int64_t now = now_s();
+	int64_t now = now_epoch();
 	if (admin_dashboard_load(r->db, now, &d) != APO_OK) {
 		console_reply_error(r, &cx, 503, "Database unavailable", "Try again in a moment.");
 		return;

@@ -98,7 +98,7 @@ int idem_begin_or_reply(struct req *r, const char *scope)
 	s->key = xstrdup(key);
 	key_of(s, &k);
 	request_hash(r, hash);
-	rc = idem_claim(r->db, &k, hash, now_s(), IDEM_STALE_S, &found);
+	rc = idem_claim(r->db, &k, hash, now_epoch(), IDEM_STALE_S, &found);
 	if (rc == APO_OK) {
 		r->idem = s;
 		r->idem_free = state_free;
@@ -128,5 +128,5 @@ int idem_begin_or_reply(struct req *r, const char *scope)
 void idem_purge_task(struct app *app, struct store_conn *c)
 {
 	(void)app;
-	idem_purge(c, now_s() - IDEM_RETAIN_S);
+	idem_purge(c, now_epoch() - IDEM_RETAIN_S);
 }

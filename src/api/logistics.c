@@ -19,6 +19,7 @@
 #include "http/jsonx.h"
 #include "store/repo_merchants.h"
 #include "store/store.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/strnum.h"
 #include "base/xalloc.h"
@@ -90,7 +91,7 @@ static int denied(struct req *r)
 static int throttled_or_reply(struct req *r, const char *addr)
 {
 	char secs[24];
-	int64_t wait = throttle_wait(addr, (int64_t)time(NULL));
+	int64_t wait = throttle_wait(addr, now_epoch());
 	if (!wait)
 		return 0;
 	fmt_into(secs, sizeof(secs), "%lld", (long long)wait);
@@ -105,7 +106,7 @@ static int throttled_or_reply(struct req *r, const char *addr)
  */
 static int failed(struct req *r, const char *addr)
 {
-	throttle_fail(addr, (int64_t)time(NULL));
+	throttle_fail(addr, now_epoch());
 	return denied(r);
 }
 
@@ -321,12 +322,9 @@ int logi_id_valid(const char *s)
 
 json_t *logi_time(int64_t t)
 {
-	char text[32];
-	struct tm tm;
-	time_t tt = (time_t)t;
-	if (t <= 0 || !gmtime_r(&tt, &tm))
+	char text[ISO8601_CAP];
+	if (t <= 0 || iso8601_utc(t, text))
 		return json_null();
-	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return json_string(text);
 }
 

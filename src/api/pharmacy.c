@@ -157,7 +157,7 @@ int pharm_auth_or_reply(struct req *r, const char *key, int by_name, enum pharm_
 		pharm_error(r, 401, ak ? "Invalid X-Access-Key" : "Missing X-Access-Key");
 		return -1;
 	}
-	if (jwt_verify_rs256(bearer_token(r), m->jwt_public_key, now_s(), why, sizeof(why))) {
+	if (jwt_verify_rs256(bearer_token(r), m->jwt_public_key, now_epoch(), why, sizeof(why))) {
 		free_merchant(m);
 		pharm_error(r, 401, why);
 		return -1;

@@ -79,7 +79,7 @@ static void inventory_check(struct req *r)
 	/* A quote is tens of kilobytes: keep it off the worker's stack. */
 	q = xmalloc(sizeof(*q));
 	pharm_quote_init(q);
-	rc = pharm_cart_price(r->db, m, &cart, now_s(), q);
+	rc = pharm_cart_price(r->db, m, &cart, now_epoch(), q);
 	if (rc != APO_OK)
 		pharm_quote_fail(r, rc, q);
 	else

@@ -312,13 +312,13 @@ static void order_create(struct req *r)
 	}
 	q = xmalloc(sizeof(*q));
 	pharm_quote_init(q);
-	if ((rc = pharm_cart_price(r->db, m, &cr.cart, now_s(), q)) != APO_OK) {
+	if ((rc = pharm_cart_price(r->db, m, &cr.cart, now_epoch(), q)) != APO_OK) {
 		pharm_quote_fail(r, rc, q);
 		goto out;
 	}
 	if (availability_or_reply(r, &cr.cart, q) || payable_or_reply(r, &cr, q))
 		goto out;
-	build_order(o, m, &cr, q, now_s());
+	build_order(o, m, &cr, q, now_epoch());
 	rc = orders_create(r->app, r->db, o, urls, cr.rx ? rx_list(cr.rx, urls) : 0,
 			   PHARM_PAYMENT_ID_BASE, render_create, (void *)m, &res);
 	if (rc != APO_OK) {

@@ -112,7 +112,7 @@ static int signature_valid(const char *secret, const char *header, const char *b
 			   char *why, size_t cap)
 {
 	char v1[SIGN_HEX_CAP], expect[SIGN_VALUE_CAP];
-	int64_t t, now = now_s();
+	int64_t t, now = now_epoch();
 
 	if (!secret || !*secret)
 		return fmt_into(why, cap, "the merchant has no webhook signing secret"), 0;

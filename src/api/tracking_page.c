@@ -27,6 +27,7 @@
 #include "http/req.h"
 #include "store/repo_merchants.h"
 #include "store/repo_orders.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
@@ -275,7 +276,7 @@ static void page_close(struct buf *b, const struct tz_zone *z, int with_zone)
 	if (with_zone) {
 		struct tz_local l;
 		char off[16];
-		if (tz_local(z, (int64_t)time(NULL), &l) == 0) {
+		if (tz_local(z, now_epoch(), &l) == 0) {
 			tz_offset_text(l.utoff, off, sizeof(off));
 			buf_adds(b, "<p>Times are in ");
 			html_escape(b, tz_display(z));
@@ -428,7 +429,7 @@ static void render_eta(struct buf *b, const struct tz_zone *z, const struct trac
 		eta_text(z, p->eta_from ? p->eta_from : p->eta_to, last, text, sizeof(text));
 		buf_adds(b, "<div class=\"eta\"><span>");
 		/* Past the window's last day: say so rather than show a date gone by. */
-		buf_adds(b, day_after(z, (int64_t)time(NULL), last) ? "Running late \xc2\xb7 expected"
+		buf_adds(b, day_after(z, now_epoch(), last) ? "Running late \xc2\xb7 expected"
 								      : "Estimated delivery");
 		buf_adds(b, "</span><strong>");
 		html_escape(b, text);

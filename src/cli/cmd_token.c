@@ -11,6 +11,7 @@
 
 #include "auth/jwt.h"
 #include "cli/cli.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/strnum.h"
 #include "base/banned.h"
@@ -48,7 +49,7 @@ int cmd_token(int argc, char **argv, struct config *cfg)
 		{"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
 	};
 	const char *merchant = NULL, *key = NULL;
-	int64_t ttl = 900, iat = (int64_t)time(NULL);
+	int64_t ttl = 900, iat = now_epoch();
 	struct buf pem;
 	int c;
 	(void)cfg;

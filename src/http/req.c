@@ -16,25 +16,6 @@
 #include "base/xalloc.h"
 #include "base/banned.h"
 
-int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-int64_t now_s(void)
-{
-	return (int64_t)time(NULL);
-}
-
-int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void req_init(struct req *r)
 {
 	memset(r, 0, sizeof(*r));

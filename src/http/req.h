@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/result.h"
 #include "http/router.h"
@@ -189,12 +190,5 @@ int req_json_object_or_reply(struct req *r, int allow_empty, json_t **out);
 
 /* Serializes JSON the way every response does (compact, exact money). */
 char *req_json_dump(const json_t *j, size_t *len);
-
-/* Nanoseconds on the monotonic clock. */
-int64_t now_ns(void);
-
-/* Seconds and milliseconds since the epoch. */
-int64_t now_s(void);
-int64_t now_ms(void);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "outbound/http_out.h"
 #include "outbound/sign.h"
+#include "base/clock.h"
 #include "base/counters.h"
 #include "outbound/url.h"
 #include "base/log.h"
@@ -202,7 +203,7 @@ static struct curl_slist *build_headers(const struct http_out_req *rq, struct ht
 		h = add_header(h, rq->auth_header, v, failed);
 	}
 	if (rq->signing_secret && *rq->signing_secret) {
-		if (sign_header_value(rq->signing_secret, (int64_t)time(NULL), rq->body,
+		if (sign_header_value(rq->signing_secret, now_epoch(), rq->body,
 				      rq->body ? rq->body_len : 0, sig, sizeof(sig))) {
 			fmt_into(resp->error, sizeof(resp->error), "cannot sign the request");
 			*failed = 1;

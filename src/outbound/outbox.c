@@ -30,6 +30,7 @@
 #include "store/repo_merchants.h"
 #include "store/repo_outbox.h"
 #include "store/store.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -61,13 +62,6 @@ static struct {
 	int wake_ready;
 	atomic_int stopping;
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* xorshift64*: jitter only, so no need for a better generator. */
 static uint64_t next_random(uint64_t *state)
@@ -222,7 +216,7 @@ static int64_t next_try(int64_t now, int64_t attempts, uint64_t *rng)
 static void record(struct store_conn *c, const struct outbox_row *row, enum outcome out,
 		   const char *refund_id, const char *err, uint64_t *rng)
 {
-	int64_t now = wall_ms();
+	int64_t now = now_ms();
 	enum apo_result rc;
 
 	/* A row that has failed for long enough is parked instead. */
@@ -337,7 +331,7 @@ static void record_batch(struct store_conn *c, const struct outbox_row *const *b
 			 const enum outcome *fates, const char *err, uint64_t *rng)
 {
 	struct outbox_settlement *s = xcalloc(n, sizeof(*s));
-	int64_t now = wall_ms(), attempts = 0;
+	int64_t now = now_ms(), attempts = 0;
 	size_t failed = 0, parked = 0;
 
 	/* The batch backs off together, as far as its most-tried event. */
@@ -394,7 +388,7 @@ static void deliver_batch(struct store_conn *c, const struct outbox_row *head, u
 	struct merchant m;
 
 	enum apo_result rc =
-	    outbox_claim_more(c, head, wall_ms(), OUTBOX_LEASE_MS, OUTBOX_BATCH_MAX, &more, &nmore);
+	    outbox_claim_more(c, head, now_ms(), OUTBOX_LEASE_MS, OUTBOX_BATCH_MAX, &more, &nmore);
 	if (rc != APO_OK)
 		log_warn("cannot batch webhook events", "\"error\":\"%s\"", apo_result_name(rc));
 	const struct outbox_row **batch = xcalloc(nmore + 1, sizeof(*batch));
@@ -457,7 +451,7 @@ static int work_once(uint64_t *rng)
 	if (!c)
 		return 0;
 	outbox_row_init(&row);
-	enum apo_result rc = outbox_claim(c, wall_ms(), OUTBOX_LEASE_MS, &row);
+	enum apo_result rc = outbox_claim(c, now_ms(), OUTBOX_LEASE_MS, &row);
 	if (rc != APO_OK) {
 		if (rc != APO_ERR_NOT_FOUND)
 			log_warn("outbox claim failed", "\"error\":\"%s\"", apo_result_name(rc));
@@ -493,7 +487,7 @@ static void idle_wait(int64_t ms)
 static void *worker_main(void *arg)
 {
 	uint64_t rng =
-	    (uint64_t)wall_ms() ^ ((uint64_t)(uintptr_t)arg * UINT64_C(0x9E3779B97F4A7C15));
+	    (uint64_t)now_ms() ^ ((uint64_t)(uintptr_t)arg * UINT64_C(0x9E3779B97F4A7C15));
 	if (!rng)
 		rng = 1;
 	while (!atomic_load(&pool.stopping)) {

@@ -19,6 +19,7 @@
 #include "store/repo_orders.h"
 #include "store/repo_outbox.h"
 #include "store/store.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -40,14 +41,6 @@
 void flow_tracking_url(const struct app *app, const char *code, char *out, size_t cap)
 {
 	fmt_into(out, cap, "%s/t/%s", app->cfg.public_url, code);
-}
-
-static void iso8601(int64_t t, char *out, size_t cap)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static json_t *pharmacy_event(const struct app *app, const struct order *o, const char *event_id)
@@ -84,7 +77,7 @@ static json_t *logistics_event(const struct app *app, const struct order *o, con
 		flow_tracking_url(app, o->tracking_code, url, sizeof(url));
 		tracking_url = json_string(url);
 	}
-	iso8601(o->updated, ts, sizeof(ts));
+	iso8601_utc(o->updated, ts);
 	json_t *payload = json_pack(
 	    "{s:s,s:s,s:s,s:s,s:i,s:i,s:o,s:o,s:o,s:o,s:s}", "order_id", o->hex_id,
 	    "merchants_order", o->merchant_order_id, "reference", o->order_id, "status",
@@ -664,7 +657,7 @@ void flow_expire_task(struct app *app, struct store_conn *c)
 {
 	int64_t oids[FLOW_EXPIRE_BATCH];
 	size_t n = 0;
-	if (order_expired(c, (int64_t)time(NULL), oids, FLOW_EXPIRE_BATCH, &n) != APO_OK)
+	if (order_expired(c, now_epoch(), oids, FLOW_EXPIRE_BATCH, &n) != APO_OK)
 		return;
 	for (size_t i = 0; i < n; i++)
 		expire_one(app, c, oids[i]);

@@ -8,18 +8,10 @@
 #include "core/ids.h"
 #include "store/repo_catalog.h"
 #include "store/repo_outbox.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/banned.h"
-
-/* ISO 8601 UTC, the logistics dialect's times. */
-static void iso8601(int64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static void inventory_event(const struct stock_state *st, struct buf *b)
 {
@@ -30,7 +22,7 @@ static void inventory_event(const struct stock_state *st, struct buf *b)
 	p.on_hand = st->on_hand;
 	p.reserved = st->reserved;
 	ids_hex_id(event_id);
-	iso8601((int64_t)time(NULL), ts);
+	iso8601_utc(now_epoch(), ts);
 	buf_addf(b,
 		 "{\"event_id\":\"%s\",\"event_type\":\"" OUTBOX_EV_INVENTORY_CHANGE
 		 "\",\"ts\":\"%s\",\"payload\":{\"merchants_id\":",
@@ -46,7 +38,7 @@ static void inventory_event(const struct stock_state *st, struct buf *b)
 	if (st->last_movement == CATALOG_NONE) {
 		buf_adds(b, "null");
 	} else {
-		iso8601(st->last_movement, moved);
+		iso8601_utc(st->last_movement, moved);
 		json_quote(b, moved);
 	}
 	buf_adds(b, "}}}");

@@ -21,6 +21,7 @@
 #include "store/store.h"
 #include "core/ids.h"
 #include "core/merchant.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -107,11 +108,6 @@ static struct store_sql q_pin_insert = {
 static struct store_sql q_pin_update = {
     .sql = "UPDATE pincodes SET serviceable = ?, eta_min_days = ?, eta_max_days = ?, "
 	   "updated = ? WHERE pincode = ?"};
-
-static int64_t now_epoch(void)
-{
-	return (int64_t)time(NULL);
-}
 
 /* An optional integer (CATALOG_NONE) as a parameter. */
 static struct store_val opt_int(int64_t v)

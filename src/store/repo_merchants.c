@@ -7,6 +7,7 @@
 
 #include "store/repo_merchants.h"
 #include "store/store.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
 
@@ -126,7 +127,7 @@ static enum apo_result save_charges(struct store_conn *c, const struct merchant 
 
 enum apo_result merchant_save(struct store_conn *c, const struct merchant *m, int replace)
 {
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = now_epoch();
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
 	if (rc != APO_OK)
 		return rc;

@@ -8,6 +8,7 @@
 #include "store/repo_orders.h"
 #include "store/repo_catalog.h"
 #include "store/store.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -40,11 +41,6 @@ static struct store_sql q_lines = {
 	       "FROM order_lines WHERE oid = ? ORDER BY pos"};
 static struct store_sql q_charges = {
 	.sql = "SELECT type, display_text, amount FROM order_charges WHERE oid = ? ORDER BY pos"};
-
-static int64_t now_epoch(void)
-{
-	return (int64_t)time(NULL);
-}
 
 static char *dup_col(struct store_rows *r, int col)
 {

@@ -8,6 +8,7 @@
 
 #include "store/repo_outbox.h"
 #include "store/store.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
@@ -95,17 +96,10 @@ static struct store_sql q_count = {.sql = "SELECT COUNT(*) FROM outbox WHERE sta
 static struct store_sql q_oldest = {
     .sql = "SELECT COALESCE(MIN(first_at), 0) FROM outbox WHERE state = 'pending'"};
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 enum apo_result outbox_add(struct store_conn *c, const char *kind, const char *merchant_id,
 			   const char *order_key, const char *event_type, const char *payload)
 {
-	int64_t now = wall_ms();
+	int64_t now = now_ms();
 	struct store_val args[] = {SV_TEXT(kind),	SV_TEXT(merchant_id), SV_TEXT(order_key),
 				   SV_TEXT(event_type), SV_TEXT(payload),     SV_INT(now),
 				   SV_INT(now),		SV_TEXT(log_bound_request_id())};

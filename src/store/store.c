@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "store/store_backend.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -338,7 +339,7 @@ static struct store_sql q_probe = {.sql = "UPDATE store_probe SET at = ? WHERE i
 /* One small write transaction (migration 004's row): can storage write? */
 static enum apo_result probe_write(struct store_conn *c)
 {
-	struct store_val args[] = {SV_INT(time(NULL))};
+	struct store_val args[] = {SV_INT(now_epoch())};
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
 	if (rc != APO_OK)
 		return rc;
@@ -436,7 +437,7 @@ static enum apo_result apply_one(struct store_conn *c, const struct store_migrat
 	free(sql);
 	if (rc != APO_OK)
 		goto out_rollback;
-	struct store_val args[] = {SV_INT(m->version), SV_TEXT(m->name), SV_INT(time(NULL))};
+	struct store_val args[] = {SV_INT(m->version), SV_TEXT(m->name), SV_INT(now_epoch())};
 	if ((rc = store_exec(c, &q_mig_add, args, 3, NULL)) != APO_OK)
 		goto out_rollback;
 	if ((rc = store_commit(c)) != APO_OK)

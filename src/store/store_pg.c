@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "store/store_backend.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/strnum.h"
@@ -202,7 +203,7 @@ static enum apo_result check_clear(struct store_conn *c, PGresult *res, const ch
 
 static void log_connect_failure(PGconn *pg)
 {
-	long long now = (long long)time(NULL);
+	long long now = (long long)now_epoch();
 	long long last = atomic_load(&last_connect_log);
 	if (now - last < PG_CONNECT_LOG_EVERY_S ||
 	    !atomic_compare_exchange_strong(&last_connect_log, &last, now))
