@@ -16,26 +16,33 @@ void merchant_init(struct merchant *m)
 	m->active = 1;
 }
 
+void merchant_text_fields(struct merchant *m, char **fields[MERCHANT_TEXT_FIELDS])
+{
+	char **all[MERCHANT_TEXT_FIELDS] = {&m->id,
+					    &m->name,
+					    &m->display_name,
+					    &m->jwt_public_key,
+					    &m->logistics_secret_hash,
+					    &m->payment_base_url,
+					    &m->payment_auth_header,
+					    &m->payment_auth_value,
+					    &m->payment_aggregator,
+					    &m->webhook_url,
+					    &m->webhook_auth_header,
+					    &m->webhook_auth_value,
+					    &m->webhook_signing_secret,
+					    &m->help_url,
+					    &m->help_email,
+					    &m->help_phone};
+	memcpy(fields, all, sizeof(all));
+}
+
 void merchant_release(struct merchant *m)
 {
-	char **strs[] = {&m->id,
-			 &m->name,
-			 &m->display_name,
-			 &m->jwt_public_key,
-			 &m->logistics_secret_hash,
-			 &m->payment_base_url,
-			 &m->payment_auth_header,
-			 &m->payment_auth_value,
-			 &m->payment_aggregator,
-			 &m->webhook_url,
-			 &m->webhook_auth_header,
-			 &m->webhook_auth_value,
-			 &m->webhook_signing_secret,
-			 &m->help_url,
-			 &m->help_email,
-			 &m->help_phone};
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		free(*strs[i]);
+	char **text[MERCHANT_TEXT_FIELDS];
+	merchant_text_fields(m, text);
+	for (size_t i = 0; i < MERCHANT_TEXT_FIELDS; i++)
+		free(*text[i]);
 	for (size_t i = 0; i < m->ncharges; i++) {
 		free(m->charges[i].type);
 		free(m->charges[i].display_text);

@@ -28,6 +28,7 @@ struct charge_rule {
 	int64_t below;	/* paise threshold on the offered subtotal, or -1 */
 };
 
+/* Its text fields are listed once, in merchant_text_fields(): add new ones there too. */
 struct merchant {
 	char *id;
 	char *name;
@@ -58,6 +59,18 @@ void merchant_init(struct merchant *m);
 
 /* Frees every string and charge m owns; m is re-initialised. */
 void merchant_release(struct merchant *m);
+
+/* How many text fields (owned strings) a merchant has. */
+#define MERCHANT_TEXT_FIELDS 16
+
+/*
+ * The one list of a merchant's text fields: points fields[] at m->id, name,
+ * display_name, jwt_public_key, logistics_secret_hash, the four payment_*
+ * fields, the four webhook_* fields, then help_url, help_email and
+ * help_phone, always in that order. merchant_release() frees them by it and
+ * storage loads them by it.
+ */
+void merchant_text_fields(struct merchant *m, char **fields[MERCHANT_TEXT_FIELDS]);
 
 /* True when s is a valid merchant id: 1..64 of [A-Za-z0-9_.-]. */
 int merchant_id_valid(const char *s);

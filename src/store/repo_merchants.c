@@ -74,28 +74,15 @@ static enum apo_result load_by(struct store_conn *c, struct store_sql *q, const 
 		store_rows_free(rows);
 		return APO_ERR_NOT_FOUND;
 	}
-	char **strs[] = {&m->id,
-			 &m->name,
-			 &m->display_name,
-			 &m->jwt_public_key,
-			 &m->logistics_secret_hash,
-			 &m->payment_base_url,
-			 &m->payment_auth_header,
-			 &m->payment_auth_value,
-			 &m->payment_aggregator,
-			 &m->webhook_url,
-			 &m->webhook_auth_header,
-			 &m->webhook_auth_value,
-			 &m->webhook_signing_secret};
-	for (int i = 0; i < (int)(sizeof(strs) / sizeof(strs[0])); i++)
-		*strs[i] = dup_col(rows, i);
+	char **text[MERCHANT_TEXT_FIELDS];
+	merchant_text_fields(m, text);
+	/* MERCHANT_COLS: the first 13 text fields, four numbers, the last three. */
+	for (int i = 0; i < MERCHANT_TEXT_FIELDS; i++)
+		*text[i] = dup_col(rows, i < 13 ? i : i + 4);
 	m->payment_window_s = store_int(rows, 13);
 	m->active = (int)store_int(rows, 14);
 	m->created = store_int(rows, 15);
 	m->updated = store_int(rows, 16);
-	m->help_url = dup_col(rows, 17);
-	m->help_email = dup_col(rows, 18);
-	m->help_phone = dup_col(rows, 19);
 	store_rows_free(rows);
 	return load_charges(c, m);
 }
