@@ -245,20 +245,6 @@ static enum apo_result line_product(struct req *r, const struct merchant *m,
 	return orders_line_product(r->db, m->id, l->merchants_id, p, line_describe, (void *)l);
 }
 
-static void free_lines(struct order *o)
-{
-	for (size_t i = 0; i < o->nlines; i++) {
-		struct order_line *l = &o->lines[i];
-		free(l->sku_id);
-		free(l->name);
-		free(l->pack_size_label);
-		free(l->sku_type);
-		free(l->extra_json);
-		memset(l, 0, sizeof(*l));
-	}
-	o->nlines = 0;
-}
-
 static void set_text(char **dst, char *owned)
 {
 	free(*dst);
@@ -291,7 +277,7 @@ static enum apo_result order_fill(struct req *r, const struct merchant *m,
 	const char *postal = json_string_value(json_object_get(in->customer, "postalCode"));
 	int64_t total = 0;
 
-	free_lines(o);
+	order_lines_release(o);
 	for (size_t i = 0; i < in->nlines; i++) {
 		const struct line_in *li = &in->lines[i];
 		struct order_line *l = &o->lines[o->nlines++];

@@ -13,6 +13,20 @@ void order_init(struct order *o)
 	memset(o, 0, sizeof(*o));
 }
 
+void order_lines_release(struct order *o)
+{
+	for (size_t i = 0; i < o->nlines; i++) {
+		struct order_line *l = &o->lines[i];
+		free(l->sku_id);
+		free(l->name);
+		free(l->pack_size_label);
+		free(l->sku_type);
+		free(l->extra_json);
+		memset(l, 0, sizeof(*l));
+	}
+	o->nlines = 0;
+}
+
 void order_release(struct order *o)
 {
 	char **strs[] = {&o->merchant_id,   &o->merchant_order_id,
@@ -25,14 +39,7 @@ void order_release(struct order *o)
 			 &o->delivery_partner, &o->carrier_tracking_code};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
-	for (size_t i = 0; i < o->nlines; i++) {
-		struct order_line *l = &o->lines[i];
-		free(l->sku_id);
-		free(l->name);
-		free(l->pack_size_label);
-		free(l->sku_type);
-		free(l->extra_json);
-	}
+	order_lines_release(o);
 	for (size_t i = 0; i < o->ncharges; i++) {
 		free(o->charges[i].type);
 		free(o->charges[i].display_text);

@@ -107,6 +107,9 @@ void order_init(struct order *o);
 /* Frees everything o owns and zeroes it. */
 void order_release(struct order *o);
 
+/* Frees o's lines and leaves it with none (the rest of o is kept). */
+void order_lines_release(struct order *o);
+
 /* A new, initialised order on the heap (orders are too big for stacks). */
 struct order *order_new(void);
 
