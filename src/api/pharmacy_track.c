@@ -28,7 +28,7 @@ static void order_track(struct req *r)
 		return;
 	o = order_new();
 	/* Another merchant's order is reported exactly as a missing one. */
-	rc = track_load(r->db, ORDER_BY_REF, m->id, req_param(r, "merchant_order_id"), o, &x);
+	rc = track_load(r->db, ORDERS_BY_REF, m->id, req_param(r, "merchant_order_id"), o, &x);
 	if (rc != APO_OK) {
 		pharm_fail(r, rc, rc == APO_ERR_NOT_FOUND ? "Order not found" : NULL);
 		goto out_free_order;

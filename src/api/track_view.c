@@ -25,24 +25,11 @@
 /* Longest customer identity hashed into a pseudonymous id. */
 #define TRACK_MAX_IDENTITY 320
 
-enum apo_result track_load(struct store_conn *c, enum order_key by, const char *merchant_id,
+enum apo_result track_load(struct store_conn *c, enum orders_key by, const char *merchant_id,
 			   const char *key, struct order *o, struct order_extras *x)
 {
-	memset(x, 0, sizeof(*x));
-	enum apo_result rc = store_begin(c, STORE_TX_READ);
-	if (rc != APO_OK)
-		return rc;
-	rc = order_load(c, by, merchant_id, key, o);
-	if (rc == APO_OK)
-		rc = order_extras_load(c, o->oid, x);
-	if (rc == APO_OK)
-		rc = store_commit(c);
-	if (rc != APO_OK) {
-		store_rollback(c);
-		order_extras_release(x);
-		order_release(o);
-	}
-	return rc;
+	struct ledger l;
+	return orders_get_full(c, by, merchant_id, key, o, x, &l);
 }
 
 static int delivered(int status)

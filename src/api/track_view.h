@@ -21,6 +21,7 @@
 
 #include "core/carrier.h"
 #include "core/order.h"
+#include "service/orders.h"
 #include "store/repo_orders.h"
 
 struct app;
@@ -28,13 +29,13 @@ struct merchant;
 struct store_conn;
 
 /*
- * Loads the order (order_load's by, merchant_id and key) and what it
+ * Loads the order (orders_get_full's by, merchant_id and key) and what it
  * gathered into o (order_init'ed) and *x, in one read transaction so the
  * status and its history come from one moment. On success the caller
  * releases both (order_release, order_extras_release); on failure nothing
  * is left to release. APO_ERR_NOT_FOUND as order_load.
  */
-enum apo_result track_load(struct store_conn *c, enum order_key by, const char *merchant_id,
+enum apo_result track_load(struct store_conn *c, enum orders_key by, const char *merchant_id,
 			   const char *key, struct order *o, struct order_extras *x);
 
 /*

@@ -658,7 +658,7 @@ static int load_or_reply(struct req *r, int as_json, struct order *o, struct ord
 	const char *code = req_param(r, "code");
 	enum apo_result rc = APO_ERR_NOT_FOUND;
 	if (code_plausible(code))
-		rc = track_load(r->db, ORDER_BY_TRACKING, NULL, code, o, x);
+		rc = track_load(r->db, ORDERS_BY_TRACKING, NULL, code, o, x);
 	if (rc == APO_OK)
 		return 0;
 	unsigned status = load_status(rc);

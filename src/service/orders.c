@@ -213,6 +213,8 @@ static enum order_key repo_key(enum orders_key by)
 		return ORDER_BY_ORDER_ID;
 	case ORDERS_BY_REF:
 		return ORDER_BY_REF;
+	case ORDERS_BY_TRACKING:
+		return ORDER_BY_TRACKING;
 	case ORDERS_BY_ANY_ID:
 		break;
 	}

@@ -57,6 +57,7 @@ enum orders_key {
 	ORDERS_BY_ORDER_ID, /* "PO..." */
 	ORDERS_BY_ANY_ID,   /* "PO..." or the 24-hex id */
 	ORDERS_BY_REF,	    /* a pharmacy order's merchant_order_id */
+	ORDERS_BY_TRACKING, /* the public tracking code (SPEC §6); any merchant */
 };
 
 /*
