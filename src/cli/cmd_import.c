@@ -31,59 +31,33 @@ static const char usage[] =
 /* Reads all of path (or stdin for "-") into b; -1 with a message on failure. */
 static int read_input(const char *path, struct buf *b)
 {
-	int is_stdin = strcmp(path, "-") == 0;
-	FILE *f = is_stdin ? stdin : fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-	int rc = 0;
-	if (!f) {
+	switch (cli_read_file(path, IMPORT_MAX_BYTES, b)) {
+	case CLI_READ_OK:
+		return 0;
+	case CLI_READ_OPEN:
 		fprintf(stderr, "apotheca: cannot open %s\n", path);
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (b->len + n > IMPORT_MAX_BYTES) {
-			fprintf(stderr, "apotheca: %s is larger than %u bytes\n", path,
-				IMPORT_MAX_BYTES);
-			rc = -1;
-			break;
-		}
-		buf_add(b, chunk, n);
-	}
-	if (rc == 0 && ferror(f)) {
+		break;
+	case CLI_READ_TOO_LARGE:
+		fprintf(stderr, "apotheca: %s is larger than %u bytes\n", path, IMPORT_MAX_BYTES);
+		break;
+	case CLI_READ_IO:
 		fprintf(stderr, "apotheca: cannot read %s\n", path);
-		rc = -1;
+		break;
 	}
-	if (!is_stdin)
-		fclose(f);
-	return rc;
+	return -1;
 }
 
 int cmd_import(int argc, char **argv, struct config *cfg)
 {
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	char err[320] = "";
 	size_t imported = 0, created = 0;
 	struct buf data;
-	int c, skus;
+	int skus;
 
 	config_db_from_env(cfg);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			config_set(&cfg->db, optarg);
-			break;
-		case 'h':
-			printf("%s", usage);
-			return 0;
-		default:
-			return cli_usage_error("import", NULL);
-		}
-	}
+	int flags = cli_flags("import", usage, NULL, NULL, NULL, argc, argv, cfg);
+	if (flags)
+		return flags == 1 ? 0 : flags;
 	if (argc - optind < 1)
 		return cli_usage_error("import", "what to import? skus or pincodes");
 	if (strcmp(argv[optind], "skus") != 0 && strcmp(argv[optind], "pincodes") != 0)

@@ -29,19 +29,6 @@ static const char usage[] =
 	"\n"
 	"environment:\n" CLI_ENV_DB;
 
-static int slurp(const char *path, struct buf *b)
-{
-	FILE *f = fopen(path, "rb");
-	char chunk[4096];
-	size_t n;
-	if (!f)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(b, chunk, n);
-	fclose(f);
-	return 0;
-}
-
 int cmd_merchant(int argc, char **argv, struct config *cfg)
 {
 	static const struct option opts[] = {
@@ -84,7 +71,7 @@ int cmd_merchant(int argc, char **argv, struct config *cfg)
 			break;
 		case 'k':
 			buf_reset(&pem);
-			if (slurp(optarg, &pem)) {
+			if (cli_read_file(optarg, CLI_KEY_MAX, &pem)) {
 				fprintf(stderr, "apotheca merchant: cannot read %s\n", optarg);
 				goto out;
 			}

@@ -27,20 +27,6 @@ static const char usage[] =
 	"\n"
 	"Reads no environment variables and no database.\n";
 
-/* Reads a whole small file into b; -1 when it cannot. */
-static int read_file(const char *path, struct buf *b)
-{
-	FILE *f = fopen(path, "rb");
-	char chunk[4096];
-	size_t n;
-	if (!f)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b->len < 1024 * 1024)
-		buf_add(b, chunk, n);
-	fclose(f);
-	return 0;
-}
-
 int cmd_token(int argc, char **argv, struct config *cfg)
 {
 	static const struct option opts[] = {
@@ -93,7 +79,7 @@ int cmd_token(int argc, char **argv, struct config *cfg)
 	if (!key || !*key)
 		return cli_usage_error("token", "--key PRIVATE.pem is required");
 	buf_init(&pem);
-	if (read_file(key, &pem)) {
+	if (cli_read_file(key, CLI_KEY_MAX, &pem)) {
 		fprintf(stderr, "apotheca token: cannot read %s: %s\n", key, strerror(errno));
 		buf_release(&pem);
 		return 1;
