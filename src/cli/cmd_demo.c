@@ -313,6 +313,36 @@ static void sandbox_default(const struct config *cfg, char *out, size_t cap)
 			 strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, cfg->port);
 }
 
+/* What demo's own flags set. */
+struct demo_flags {
+	const char *dir;
+	char *sandbox; /* DEMO_URL_MAX bytes */
+};
+
+/* One of demo's own flags (cli_flag_fn). */
+static int demo_flag(int c, const char *arg, struct config *cfg, void *ctx)
+{
+	struct demo_flags *f = ctx;
+	char why[200];
+	switch (c) {
+	case 'D':
+		f->dir = arg;
+		break;
+	case 'l':
+		if (config_set_listen(cfg, arg, why, sizeof(why)))
+			return cli_usage_error("demo", "--listen %s", why);
+		break;
+	case 's':
+		if (fmt_into(f->sandbox, DEMO_URL_MAX, "%s", arg))
+			return cli_usage_error("demo", "--sandbox-url is longer than %d",
+					       DEMO_URL_MAX - 1);
+		break;
+	default:
+		return cli_usage_error("demo", NULL);
+	}
+	return 0;
+}
+
 int cmd_demo(int argc, char **argv, struct config *cfg)
 {
 	static const struct option opts[] = {
@@ -334,31 +364,11 @@ int cmd_demo(int argc, char **argv, struct config *cfg)
 		return 2;
 	}
 	sandbox[0] = '\0';
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'D':
-			dir = optarg;
-			break;
-		case 'd':
-			config_set(&cfg->db, optarg);
-			break;
-		case 'l':
-			if (config_set_listen(cfg, optarg, why, sizeof(why)))
-				return cli_usage_error("demo", "--listen %s", why);
-			break;
-		case 's':
-			if (fmt_into(sandbox, sizeof(sandbox), "%s", optarg))
-				return cli_usage_error("demo", "--sandbox-url is longer than %d",
-						       DEMO_URL_MAX - 1);
-			break;
-		case 'h':
-			printf("%s", usage);
-			return 0;
-		default:
-			return cli_usage_error("demo", NULL);
-		}
-	}
+	struct demo_flags f = {.dir = dir, .sandbox = sandbox};
+	c = cli_flags("demo", usage, opts, demo_flag, &f, argc, argv, cfg);
+	if (c)
+		return c == 1 ? 0 : c;
+	dir = f.dir;
 	if (optind != argc)
 		return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
 	if (!*dir)

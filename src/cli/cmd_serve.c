@@ -50,6 +50,40 @@ static const char migrate_usage[] = "usage: apotheca migrate [--db PATH|URL]\n"
 				    "\n"
 				    "environment:\n" CLI_ENV_DB;
 
+/* One of serve's own flags (cli_flag_fn). */
+static int serve_flag(int c, const char *arg, struct config *cfg, void *ctx)
+{
+	char why[200];
+	int64_t n;
+	(void)ctx;
+	switch (c) {
+	case 'l':
+		if (config_set_listen(cfg, arg, why, sizeof(why)))
+			return cli_usage_error("serve", "--listen %s", why);
+		break;
+	case 'a':
+		/* Empty or short: refused by config_check_admin_token(). */
+		config_set(&cfg->admin_token, arg);
+		break;
+	case 'p':
+		if (config_set_public_url(cfg, arg, why, sizeof(why)))
+			return cli_usage_error("serve", "--public-url %s", why);
+		break;
+	case 't':
+		if (strnum_i64z(arg, 1, CONFIG_MAX_THREADS, &n))
+			return cli_usage_error("serve", "--threads wants 1..%d, got '%s'",
+					       CONFIG_MAX_THREADS, arg);
+		cfg->threads = (unsigned)n;
+		break;
+	case 's':
+		cfg->sandbox = 1;
+		break;
+	default:
+		return cli_usage_error("serve", NULL);
+	}
+	return 0;
+}
+
 /* Reads serve's flags into cfg; 0, 1 after --help, or the usage exit status. */
 static int serve_flags(int argc, char **argv, struct config *cfg)
 {
@@ -60,45 +94,9 @@ static int serve_flags(int argc, char **argv, struct config *cfg)
 	    {"threads", required_argument, NULL, 't'}, {"sandbox", no_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
 	};
-	char why[200];
-	int64_t n;
-	int c;
-
-	optind = 1;
-	opterr = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			config_set(&cfg->db, optarg);
-			break;
-		case 'l':
-			if (config_set_listen(cfg, optarg, why, sizeof(why)))
-				return cli_usage_error("serve", "--listen %s", why);
-			break;
-		case 'a':
-			/* Empty or short: refused by config_check_admin_token(). */
-			config_set(&cfg->admin_token, optarg);
-			break;
-		case 'p':
-			if (config_set_public_url(cfg, optarg, why, sizeof(why)))
-				return cli_usage_error("serve", "--public-url %s", why);
-			break;
-		case 't':
-			if (strnum_i64z(optarg, 1, CONFIG_MAX_THREADS, &n))
-				return cli_usage_error("serve", "--threads wants 1..%d, got '%s'",
-						       CONFIG_MAX_THREADS, optarg);
-			cfg->threads = (unsigned)n;
-			break;
-		case 's':
-			cfg->sandbox = 1;
-			break;
-		case 'h':
-			printf("%s", serve_usage);
-			return 1;
-		default:
-			return cli_usage_error("serve", NULL);
-		}
-	}
+	int rc = cli_flags("serve", serve_usage, opts, serve_flag, NULL, argc, argv, cfg);
+	if (rc)
+		return rc;
 	if (optind < argc)
 		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
 	if (!*cfg->db)
@@ -133,28 +131,10 @@ int cmd_serve(int argc, char **argv, struct config *cfg)
 
 int cmd_migrate(int argc, char **argv, struct config *cfg)
 {
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
-
 	config_db_from_env(cfg);
-	optind = 1;
-	opterr = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			config_set(&cfg->db, optarg);
-			break;
-		case 'h':
-			printf("%s", migrate_usage);
-			return 0;
-		default:
-			return cli_usage_error("migrate", NULL);
-		}
-	}
+	int flags = cli_flags("migrate", migrate_usage, NULL, NULL, NULL, argc, argv, cfg);
+	if (flags)
+		return flags == 1 ? 0 : flags;
 	if (optind < argc)
 		return cli_usage_error("migrate", "unexpected argument '%s'", argv[optind]);
 	struct store *s = cli_open_store(cfg);
