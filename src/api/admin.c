@@ -18,37 +18,17 @@ static void dialect_error(struct req *r, unsigned status, const char *code, cons
 	req_reply_json(r, status, json_pack("{s:o}", "error", err));
 }
 
-const struct dialect admin_dialect = {"admin", "/admin/v1", dialect_error};
+/* Results as HTTP statuses in this dialect. */
+static const unsigned statuses[APO_RESULT_COUNT] = {
+	DIALECT_STATUS_COMMON,
+	[APO_ERR_CONFLICT] = 409, [APO_ERR_STATE] = 409, [APO_ERR_BUSY] = 409, [APO_ERR_AUTH] = 401,
+};
+
+const struct dialect admin_dialect = {"admin", "/admin/v1", dialect_error, statuses};
 
 unsigned admin_status(enum apo_result rc)
 {
-	switch (rc) {
-	case APO_OK:
-		return 200;
-	case APO_ERR_INVALID:
-	case APO_ERR_INSUFFICIENT:
-		return 400;
-	case APO_ERR_NOT_FOUND:
-		return 404;
-	case APO_ERR_CONFLICT:
-	case APO_ERR_STATE:
-	case APO_ERR_BUSY:
-		return 409;
-	case APO_ERR_AUTH:
-		return 401;
-	case APO_ERR_FORBIDDEN:
-		return 403;
-	case APO_ERR_TOO_LARGE:
-		return 413;
-	case APO_ERR_UPSTREAM:
-		return 502;
-	case APO_ERR_UNAVAILABLE:
-	case APO_ERR_STORAGE:
-		return 503;
-	case APO_ERR_INTERNAL:
-		break;
-	}
-	return 500;
+	return dialect_status(&admin_dialect, rc);
 }
 
 void admin_fail(struct req *r, enum apo_result rc, const char *message)

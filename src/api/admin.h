@@ -11,7 +11,7 @@
 
 extern const struct dialect admin_dialect;
 
-/* The one place a result becomes a status in this dialect. */
+/* rc as an HTTP status in this dialect (the table in its struct dialect). */
 unsigned admin_status(enum apo_result rc);
 
 /* Answers {"error": {"code": result name, "message": message}} with rc's status. */

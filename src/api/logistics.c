@@ -42,36 +42,17 @@ static void dialect_error(struct req *r, unsigned status, const char *code, cons
 	logi_error(r, status, code, message);
 }
 
-const struct dialect logistics_dialect = {"logistics", "/2015-01-01", dialect_error};
+/* Results as HTTP statuses in this dialect. */
+static const unsigned statuses[APO_RESULT_COUNT] = {
+	DIALECT_STATUS_COMMON,
+	[APO_ERR_CONFLICT] = 409, [APO_ERR_STATE] = 409, [APO_ERR_BUSY] = 409, [APO_ERR_AUTH] = 403,
+};
+
+const struct dialect logistics_dialect = {"logistics", "/2015-01-01", dialect_error, statuses};
 
 unsigned logi_status(enum apo_result rc)
 {
-	switch (rc) {
-	case APO_OK:
-		return 200;
-	case APO_ERR_INVALID:
-	case APO_ERR_INSUFFICIENT:
-		return 400;
-	case APO_ERR_NOT_FOUND:
-		return 404;
-	case APO_ERR_CONFLICT:
-	case APO_ERR_STATE:
-	case APO_ERR_BUSY:
-		return 409;
-	case APO_ERR_AUTH:
-	case APO_ERR_FORBIDDEN:
-		return 403;
-	case APO_ERR_TOO_LARGE:
-		return 413;
-	case APO_ERR_UPSTREAM:
-		return 502;
-	case APO_ERR_UNAVAILABLE:
-	case APO_ERR_STORAGE:
-		return 503;
-	case APO_ERR_INTERNAL:
-		break;
-	}
-	return 500;
+	return dialect_status(&logistics_dialect, rc);
 }
 
 static void free_merchant(void *p)

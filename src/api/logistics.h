@@ -25,7 +25,7 @@ extern const struct dialect logistics_dialect;
 /* {"success": false, "code": code, "message": message}. */
 void logi_error(struct req *r, unsigned status, const char *code, const char *message);
 
-/* The one place a result becomes a status in this dialect. */
+/* rc as an HTTP status in this dialect (the table in its struct dialect). */
 unsigned logi_status(enum apo_result rc);
 
 /*

@@ -28,7 +28,7 @@ void pharm_error_null(struct req *r, unsigned status, const char *message);
 /* The seed's {"is_success": false, "status_code": 400, "error": "Merchant not found"}. */
 void pharm_merchant_not_found(struct req *r);
 
-/* The one place a result becomes a status in this dialect. */
+/* rc as an HTTP status in this dialect (the table in its struct dialect). */
 unsigned pharm_status(enum apo_result rc);
 
 /* Answers rc with message (a generic one per result when NULL). */

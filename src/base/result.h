@@ -23,6 +23,9 @@ enum apo_result {
 	APO_ERR_INTERNAL,    /* a bug or an unexpected database failure (500) */
 };
 
+/* How many results there are: tables indexed by enum apo_result have this many entries. */
+#define APO_RESULT_COUNT (APO_ERR_INTERNAL + 1)
+
 /* A short stable name for logs ("not_found"). */
 const char *apo_result_name(enum apo_result r);
 

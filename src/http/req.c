@@ -16,6 +16,13 @@
 #include "base/xalloc.h"
 #include "base/banned.h"
 
+unsigned dialect_status(const struct dialect *d, enum apo_result rc)
+{
+	if (!d->status || (unsigned)rc >= APO_RESULT_COUNT || !d->status[rc])
+		return 500;
+	return d->status[rc];
+}
+
 void req_init(struct req *r)
 {
 	memset(r, 0, sizeof(*r));

@@ -36,15 +36,31 @@ struct MHD_Connection;
 struct app;
 
 /*
- * An API dialect: how its errors look. error() writes the dialect's error
- * body for status with a machine code (may be NULL where the dialect has
- * none) and a human message.
+ * An API dialect: how its errors look, and what each result means in HTTP.
+ * error() writes the dialect's error body for status with a machine code
+ * (may be NULL where the dialect has none) and a human message. status[]
+ * is the one place a result becomes an HTTP status in the dialect (read it
+ * with dialect_status()); NULL: every result is 500.
  */
 struct dialect {
 	const char *name;
 	const char *prefix; /* path prefix that selects it for unrouted paths */
 	void (*error)(struct req *r, unsigned status, const char *code, const char *message);
+	const unsigned *status; /* APO_RESULT_COUNT entries, by enum apo_result */
 };
+
+/*
+ * The statuses every dialect gives the same results: a dialect's table
+ * starts with these, then gives CONFLICT, STATE, BUSY and AUTH its own.
+ */
+#define DIALECT_STATUS_COMMON                                                                  \
+	[APO_OK] = 200, [APO_ERR_INVALID] = 400, [APO_ERR_INSUFFICIENT] = 400,                  \
+	[APO_ERR_NOT_FOUND] = 404, [APO_ERR_FORBIDDEN] = 403, [APO_ERR_TOO_LARGE] = 413,        \
+	[APO_ERR_UPSTREAM] = 502, [APO_ERR_UNAVAILABLE] = 503, [APO_ERR_STORAGE] = 503,         \
+	[APO_ERR_INTERNAL] = 500
+
+/* d's HTTP status for rc (500 where d has none). */
+unsigned dialect_status(const struct dialect *d, enum apo_result rc);
 
 struct req_header {
 	char *name;

@@ -198,7 +198,7 @@ static void plain_error(struct req *r, unsigned status, const char *code, const 
 	req_reply_json(r, status, json_pack("{s:o}", "error", err));
 }
 
-const struct dialect plain_dialect = {"plain", "/", plain_error};
+const struct dialect plain_dialect = {"plain", "/", plain_error, NULL};
 
 /*
  * The running server: the daemon, the watcher thread, and the API dialects
