@@ -101,38 +101,6 @@ static int sku_from_record(const struct csv_record *rec, struct sku_row *row, ch
 	return 0;
 }
 
-static int cmp_sku_rows(const void *a, const void *b)
-{
-	const struct sku_row *x = *(const struct sku_row *const *)a;
-	const struct sku_row *y = *(const struct sku_row *const *)b;
-	int c = strcmp(x->p.sku_id, y->p.sku_id);
-	if (c)
-		return c;
-	return x->line < y->line ? -1 : x->line > y->line;
-}
-
-/* Refuses a file naming one SKU twice, at the earliest repeating line. */
-static int sku_dupes(struct sku_row *rows, size_t n, char *err, size_t cap)
-{
-	struct sku_row **sorted = xcalloc(n ? n : 1, sizeof(*sorted));
-	const struct sku_row *worst = NULL, *first = NULL;
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = &rows[i];
-	qsort(sorted, n, sizeof(*sorted), cmp_sku_rows);
-	for (size_t i = 1; i < n; i++)
-		if (strcmp(sorted[i]->p.sku_id, sorted[i - 1]->p.sku_id) == 0 &&
-		    (!worst || sorted[i]->line < worst->line)) {
-			worst = sorted[i];
-			first = sorted[i - 1];
-		}
-	free(sorted);
-	if (!worst)
-		return 0;
-	fmt_into(err, cap, "line %zu: sku_id %s already appears on line %zu", worst->line,
-		 worst->p.sku_id, first->line);
-	return -1;
-}
-
 void catalog_sku_rows_free(struct sku_row *rows, size_t n)
 {
 	for (size_t i = 0; rows && i < n; i++)
@@ -147,45 +115,6 @@ static void *grow_rows(void *rows, size_t n, size_t *cap, size_t size)
 		return rows;
 	*cap = *cap ? *cap * 2 : 64;
 	return xrealloc(rows, *cap * size);
-}
-
-int catalog_csv_skus(const char *data, size_t len, struct sku_row **rows_out, size_t *n_out,
-		     char *err, size_t cap)
-{
-	struct csv_reader rd;
-	struct csv_record rec;
-	struct sku_row *rows = NULL;
-	size_t n = 0, rows_cap = 0;
-	int rc;
-
-	*rows_out = NULL;
-	*n_out = 0;
-	csv_reader_init(&rd, data, len);
-	csv_record_init(&rec);
-	if (read_header(&rd, &rec, sku_header, NFIELDS(sku_header), err, cap))
-		goto out_fail;
-	while ((rc = csv_next(&rd, &rec, err, cap)) == 1) {
-		if (n == CATALOG_MAX_IMPORT_ROWS) {
-			fmt_into(err, cap, "line %zu: more than %d rows in one import", rec.line,
-				 CATALOG_MAX_IMPORT_ROWS);
-			goto out_fail;
-		}
-		rows = grow_rows(rows, n, &rows_cap, sizeof(*rows));
-		product_init(&rows[n].p);
-		rows[n].set_stock = 0;
-		if (sku_from_record(&rec, &rows[n++], err, cap))
-			goto out_fail;
-	}
-	if (rc < 0 || sku_dupes(rows, n, err, cap))
-		goto out_fail;
-	csv_record_release(&rec);
-	*rows_out = rows;
-	*n_out = n;
-	return 0;
-out_fail:
-	csv_record_release(&rec);
-	catalog_sku_rows_free(rows, n);
-	return -1;
 }
 
 static int pincode_from_record(const struct csv_record *rec, struct pincode_row *row, char *err,
@@ -213,43 +142,66 @@ static int pincode_from_record(const struct csv_record *rec, struct pincode_row 
 	return 0;
 }
 
-static int cmp_pincode_rows(const void *a, const void *b)
+/*
+ * What differs between the two imports: the header, the row type, how a
+ * record becomes a row, and the key a file may name only once.
+ */
+struct row_kind {
+	const char *const *header;
+	size_t nfields;
+	size_t size;	      /* of one row */
+	const char *key_name; /* for the repeated-key message */
+	void (*init)(void *row);
+	int (*parse)(const struct csv_record *rec, void *row, char *err, size_t cap);
+	const char *(*key)(const void *row, size_t *line);
+	void (*release)(void *rows, size_t n);
+};
+
+struct key_line {
+	const char *key;
+	size_t line;
+};
+
+static int cmp_key_lines(const void *a, const void *b)
 {
-	const struct pincode_row *x = *(const struct pincode_row *const *)a;
-	const struct pincode_row *y = *(const struct pincode_row *const *)b;
-	int c = strcmp(x->e.pincode, y->e.pincode);
+	const struct key_line *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
 	if (c)
 		return c;
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static int pincode_dupes(struct pincode_row *rows, size_t n, char *err, size_t cap)
+/* Refuses a file naming one key twice, at the earliest repeating line. */
+static int key_dupes(const struct row_kind *k, const char *rows, size_t n, char *err, size_t cap)
 {
-	struct pincode_row **sorted = xcalloc(n ? n : 1, sizeof(*sorted));
-	const struct pincode_row *worst = NULL, *first = NULL;
+	struct key_line *sorted = xcalloc(n ? n : 1, sizeof(*sorted));
+	const struct key_line *worst = NULL, *first = NULL;
 	for (size_t i = 0; i < n; i++)
-		sorted[i] = &rows[i];
-	qsort(sorted, n, sizeof(*sorted), cmp_pincode_rows);
+		sorted[i].key = k->key(rows + i * k->size, &sorted[i].line);
+	qsort(sorted, n, sizeof(*sorted), cmp_key_lines);
 	for (size_t i = 1; i < n; i++)
-		if (strcmp(sorted[i]->e.pincode, sorted[i - 1]->e.pincode) == 0 &&
-		    (!worst || sorted[i]->line < worst->line)) {
-			worst = sorted[i];
-			first = sorted[i - 1];
+		if (strcmp(sorted[i].key, sorted[i - 1].key) == 0 &&
+		    (!worst || sorted[i].line < worst->line)) {
+			worst = &sorted[i];
+			first = &sorted[i - 1];
 		}
+	int rc = 0;
+	if (worst) {
+		fmt_into(err, cap, "line %zu: %s %s already appears on line %zu", worst->line,
+			 k->key_name, worst->key, first->line);
+		rc = -1;
+	}
 	free(sorted);
-	if (!worst)
-		return 0;
-	fmt_into(err, cap, "line %zu: pincode %s already appears on line %zu", worst->line,
-		 worst->e.pincode, first->line);
-	return -1;
+	return rc;
 }
 
-int catalog_csv_pincodes(const char *data, size_t len, struct pincode_row **rows_out, size_t *n_out,
-			 char *err, size_t cap)
+/* The one import: header, then at most CATALOG_MAX_IMPORT_ROWS valid rows, no key twice. */
+static int read_rows(const struct row_kind *k, const char *data, size_t len, void **rows_out,
+		     size_t *n_out, char *err, size_t cap)
 {
 	struct csv_reader rd;
 	struct csv_record rec;
-	struct pincode_row *rows = NULL;
+	char *rows = NULL;
 	size_t n = 0, rows_cap = 0;
 	int rc;
 
@@ -257,7 +209,7 @@ int catalog_csv_pincodes(const char *data, size_t len, struct pincode_row **rows
 	*n_out = 0;
 	csv_reader_init(&rd, data, len);
 	csv_record_init(&rec);
-	if (read_header(&rd, &rec, pincode_header, NFIELDS(pincode_header), err, cap))
+	if (read_header(&rd, &rec, k->header, k->nfields, err, cap))
 		goto out_fail;
 	while ((rc = csv_next(&rd, &rec, err, cap)) == 1) {
 		if (n == CATALOG_MAX_IMPORT_ROWS) {
@@ -265,12 +217,12 @@ int catalog_csv_pincodes(const char *data, size_t len, struct pincode_row **rows
 				 CATALOG_MAX_IMPORT_ROWS);
 			goto out_fail;
 		}
-		rows = grow_rows(rows, n, &rows_cap, sizeof(*rows));
-		memset(&rows[n], 0, sizeof(rows[n]));
-		if (pincode_from_record(&rec, &rows[n++], err, cap))
+		rows = grow_rows(rows, n, &rows_cap, k->size);
+		k->init(rows + n * k->size);
+		if (k->parse(&rec, rows + n++ * k->size, err, cap))
 			goto out_fail;
 	}
-	if (rc < 0 || pincode_dupes(rows, n, err, cap))
+	if (rc < 0 || key_dupes(k, rows, n, err, cap))
 		goto out_fail;
 	csv_record_release(&rec);
 	*rows_out = rows;
@@ -278,6 +230,93 @@ int catalog_csv_pincodes(const char *data, size_t len, struct pincode_row **rows
 	return 0;
 out_fail:
 	csv_record_release(&rec);
-	free(rows);
+	k->release(rows, n);
 	return -1;
+}
+
+static void sku_row_init(void *row)
+{
+	struct sku_row *r = row;
+	product_init(&r->p);
+	r->set_stock = 0;
+}
+
+static int sku_row_parse(const struct csv_record *rec, void *row, char *err, size_t cap)
+{
+	return sku_from_record(rec, row, err, cap);
+}
+
+static const char *sku_row_key(const void *row, size_t *line)
+{
+	const struct sku_row *r = row;
+	*line = r->line;
+	return r->p.sku_id;
+}
+
+static void sku_rows_release(void *rows, size_t n)
+{
+	catalog_sku_rows_free(rows, n);
+}
+
+static const struct row_kind sku_kind = {
+    .header = sku_header,
+    .nfields = NFIELDS(sku_header),
+    .size = sizeof(struct sku_row),
+    .key_name = "sku_id",
+    .init = sku_row_init,
+    .parse = sku_row_parse,
+    .key = sku_row_key,
+    .release = sku_rows_release,
+};
+
+int catalog_csv_skus(const char *data, size_t len, struct sku_row **rows_out, size_t *n_out,
+		     char *err, size_t cap)
+{
+	void *rows;
+	int rc = read_rows(&sku_kind, data, len, &rows, n_out, err, cap);
+	*rows_out = rows;
+	return rc;
+}
+
+static void pincode_row_init(void *row)
+{
+	memset(row, 0, sizeof(struct pincode_row));
+}
+
+static int pincode_row_parse(const struct csv_record *rec, void *row, char *err, size_t cap)
+{
+	return pincode_from_record(rec, row, err, cap);
+}
+
+static const char *pincode_row_key(const void *row, size_t *line)
+{
+	const struct pincode_row *r = row;
+	*line = r->line;
+	return r->e.pincode;
+}
+
+static void pincode_rows_release(void *rows, size_t n)
+{
+	(void)n;
+	free(rows);
+}
+
+static const struct row_kind pincode_kind = {
+    .header = pincode_header,
+    .nfields = NFIELDS(pincode_header),
+    .size = sizeof(struct pincode_row),
+    .key_name = "pincode",
+    .init = pincode_row_init,
+    .parse = pincode_row_parse,
+    .key = pincode_row_key,
+    .release = pincode_rows_release,
+};
+
+int catalog_csv_pincodes(const char *data, size_t len, struct pincode_row **rows_out, size_t *n_out,
+			 char *err, size_t cap)
+{
+	void *rows;
+	int rc = read_rows(&pincode_kind, data, len, &rows, n_out, err, cap);
+	*rows_out = rows;
+	return rc;
 }
