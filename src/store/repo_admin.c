@@ -101,6 +101,24 @@ int admin_search_q_ok(const char *q)
 	return 1;
 }
 
+/*
+ * Runs q and hands each row to row(rows, ctx), then frees the rows: the
+ * loop every list and summary query here shares.
+ */
+static enum apo_result each_row(struct store_conn *c, struct store_sql *q,
+				const struct store_val *args, size_t n,
+				void (*row)(struct store_rows *rows, void *ctx), void *ctx)
+{
+	struct store_rows *rows;
+	enum apo_result rc = store_exec(c, q, args, n, &rows);
+	if (rc != APO_OK)
+		return rc;
+	while (store_next(rows))
+		row(rows, ctx);
+	store_rows_free(rows);
+	return APO_OK;
+}
+
 /* The first text after every text starting with `from` (its last byte,
  * printable ASCII, plus one), so that [from, to) is the prefix's range. */
 static void prefix_end(const char *from, char *to, size_t cap)
@@ -112,6 +130,39 @@ static void prefix_end(const char *from, char *to, size_t cap)
 	to[n] = '\0';
 	if (n)
 		to[n - 1] = (char)(to[n - 1] + 1);
+}
+
+/* A list's caller: its row callback (by the list's row type) and context. */
+struct row_sink {
+	union {
+		void (*order)(const struct admin_order_row *row, void *ctx);
+		void (*ledger)(const struct ledger_row *row, void *ctx);
+	} fn;
+	void *ctx;
+};
+
+static void order_row(struct store_rows *rows, void *ctx)
+{
+	struct row_sink *sink = ctx;
+	struct admin_order_row o = {
+	    .oid = store_int(rows, 0),
+	    .order_id = store_text(rows, 1),
+	    .hex_id = store_text(rows, 2),
+	    .merchant_id = store_text(rows, 3),
+	    .merchant_order_id = store_text(rows, 4),
+	    .dialect = store_text(rows, 5),
+	    .status_id = (int)store_int(rows, 6),
+	    .subtitle = store_text(rows, 7),
+	    .payment_method = store_text(rows, 8),
+	    .payable = store_int(rows, 9),
+	    .created = store_int(rows, 10),
+	    .updated = store_int(rows, 11),
+	    .status_changed = store_int(rows, 12),
+	    .tracking_code = store_text(rows, 13),
+	    .flagged = store_text(rows, 14),
+	    .user_json = store_text(rows, 15),
+	};
+	sink->fn.order(&o, sink->ctx);
 }
 
 enum apo_result admin_order_search(struct store_conn *c, const struct admin_order_filter *f,
@@ -175,33 +226,8 @@ enum apo_result admin_order_search(struct store_conn *c, const struct admin_orde
 	}
 	args[n++] = SV_INT(limit);
 
-	struct store_rows *rows;
-	enum apo_result rc = store_exec(c, &q_search[mask], args, n, &rows);
-	if (rc != APO_OK)
-		return rc;
-	while (store_next(rows)) {
-		struct admin_order_row o = {
-		    .oid = store_int(rows, 0),
-		    .order_id = store_text(rows, 1),
-		    .hex_id = store_text(rows, 2),
-		    .merchant_id = store_text(rows, 3),
-		    .merchant_order_id = store_text(rows, 4),
-		    .dialect = store_text(rows, 5),
-		    .status_id = (int)store_int(rows, 6),
-		    .subtitle = store_text(rows, 7),
-		    .payment_method = store_text(rows, 8),
-		    .payable = store_int(rows, 9),
-		    .created = store_int(rows, 10),
-		    .updated = store_int(rows, 11),
-		    .status_changed = store_int(rows, 12),
-		    .tracking_code = store_text(rows, 13),
-		    .flagged = store_text(rows, 14),
-		    .user_json = store_text(rows, 15),
-		};
-		fn(&o, ctx);
-	}
-	store_rows_free(rows);
-	return APO_OK;
+	struct row_sink sink = {.fn.order = fn, .ctx = ctx};
+	return each_row(c, &q_search[mask], args, n, order_row, &sink);
 }
 
 static struct store_sql q_keys[] = {
@@ -246,6 +272,21 @@ static struct store_sql q_ledger = {
     .sql = "SELECT id, delta_on_hand, delta_reserved, reason, order_id, at FROM stock_ledger "
 	   "WHERE pid = ? AND id < ? ORDER BY id DESC LIMIT ?"};
 
+static void ledger_row(struct store_rows *rows, void *ctx)
+{
+	struct row_sink *sink = ctx;
+	struct ledger_row l = {
+	    .id = store_int(rows, 0),
+	    .delta_on_hand = store_int(rows, 1),
+	    .delta_reserved = store_int(rows, 2),
+	    .reason = store_text(rows, 3),
+	    .order_id = store_text(rows, 4),
+	    .at = store_int(rows, 5),
+	};
+	l.actor = l.order_id ? "order" : "operator";
+	sink->fn.ledger(&l, sink->ctx);
+}
+
 enum apo_result admin_ledger(struct store_conn *c, const char *sku_id, int64_t before_id,
 			     size_t limit, void (*fn)(const struct ledger_row *row, void *ctx),
 			     void *ctx)
@@ -255,25 +296,10 @@ enum apo_result admin_ledger(struct store_conn *c, const char *sku_id, int64_t b
 	enum apo_result rc = store_query_int(c, &q_sku_pid, &arg, 1, &pid);
 	if (rc != APO_OK)
 		return rc;
-	struct store_rows *rows;
 	struct store_val args[] = {SV_INT(pid), SV_INT(before_id > 0 ? before_id : INT64_MAX),
 				   SV_INT(limit)};
-	if ((rc = store_exec(c, &q_ledger, args, 3, &rows)) != APO_OK)
-		return rc;
-	while (store_next(rows)) {
-		struct ledger_row l = {
-		    .id = store_int(rows, 0),
-		    .delta_on_hand = store_int(rows, 1),
-		    .delta_reserved = store_int(rows, 2),
-		    .reason = store_text(rows, 3),
-		    .order_id = store_text(rows, 4),
-		    .at = store_int(rows, 5),
-		};
-		l.actor = l.order_id ? "order" : "operator";
-		fn(&l, ctx);
-	}
-	store_rows_free(rows);
-	return APO_OK;
+	struct row_sink sink = {.fn.ledger = fn, .ctx = ctx};
+	return each_row(c, &q_ledger, args, 3, ledger_row, &sink);
 }
 
 /* Outcome of an order by its status now (enum admin_outcome). */
@@ -300,68 +326,68 @@ static struct store_sql q_dash_outbox = {
     .sql = "SELECT state, kind, COUNT(*), MIN(first_at) FROM outbox WHERE state IN "
 	   "('pending', 'failed') GROUP BY state, kind"};
 
+static void dash_hour_row(struct store_rows *rows, void *ctx)
+{
+	struct admin_dashboard *d = ctx;
+	int64_t h = store_int(rows, 0) - d->first_hour / 3600, k = store_int(rows, 1);
+	if (h >= 0 && h < ADMIN_DASH_HOURS && k >= 0 && k < OUTCOME_N)
+		d->hourly[h][k] += store_int(rows, 2);
+}
+
+static void dash_day_row(struct store_rows *rows, void *ctx)
+{
+	struct admin_dashboard *d = ctx;
+	int64_t day = store_int(rows, 0) - d->first_day / 86400;
+	if (day >= 0 && day < ADMIN_DASH_DAYS)
+		d->daily_value[day] += store_int(rows, 1);
+}
+
+static void dash_pay_row(struct store_rows *rows, void *ctx)
+{
+	struct admin_dashboard *d = ctx;
+	d->pay_confirmed = store_int(rows, 0);
+	d->pay_pending = store_int(rows, 1);
+	d->pay_failed = store_int(rows, 2);
+	d->pay_flagged = store_int(rows, 3);
+}
+
+static void dash_outbox_row(struct store_rows *rows, void *ctx)
+{
+	struct admin_dashboard *d = ctx;
+	const char *state = store_text(rows, 0), *kind = store_text(rows, 1);
+	int k = kind && strcmp(kind, "refund") == 0 ? 1 : 0;
+	int64_t count = store_int(rows, 2), first_ms = store_int(rows, 3);
+	if (state && strcmp(state, "pending") == 0) {
+		d->outbox_pending[k] += count;
+		if (count && (!d->outbox_oldest_pending || first_ms / 1000 < d->outbox_oldest_pending))
+			d->outbox_oldest_pending = first_ms / 1000;
+	} else {
+		d->outbox_failed[k] += count;
+	}
+}
+
 static enum apo_result dash_orders(struct store_conn *c, int64_t now, struct admin_dashboard *d)
 {
-	struct store_rows *rows;
 	d->first_hour = (now / 3600 - (ADMIN_DASH_HOURS - 1)) * 3600;
 	struct store_val a1 = SV_INT(d->first_hour);
-	enum apo_result rc = store_exec(c, &q_dash_hourly, &a1, 1, &rows);
+	enum apo_result rc = each_row(c, &q_dash_hourly, &a1, 1, dash_hour_row, d);
 	if (rc != APO_OK)
 		return rc;
-	while (store_next(rows)) {
-		int64_t h = store_int(rows, 0) - d->first_hour / 3600, k = store_int(rows, 1);
-		if (h >= 0 && h < ADMIN_DASH_HOURS && k >= 0 && k < OUTCOME_N)
-			d->hourly[h][k] += store_int(rows, 2);
-	}
-	store_rows_free(rows);
-
 	d->first_day = (now / 86400 - (ADMIN_DASH_DAYS - 1)) * 86400;
 	struct store_val a2 = SV_INT(d->first_day);
-	if ((rc = store_exec(c, &q_dash_daily, &a2, 1, &rows)) != APO_OK)
+	if ((rc = each_row(c, &q_dash_daily, &a2, 1, dash_day_row, d)) != APO_OK)
 		return rc;
-	while (store_next(rows)) {
-		int64_t day = store_int(rows, 0) - d->first_day / 86400;
-		if (day >= 0 && day < ADMIN_DASH_DAYS)
-			d->daily_value[day] += store_int(rows, 1);
-	}
-	store_rows_free(rows);
-
-	if ((rc = store_exec(c, &q_dash_pay, &a2, 1, &rows)) != APO_OK)
-		return rc;
-	if (store_next(rows)) {
-		d->pay_confirmed = store_int(rows, 0);
-		d->pay_pending = store_int(rows, 1);
-		d->pay_failed = store_int(rows, 2);
-		d->pay_flagged = store_int(rows, 3);
-	}
-	store_rows_free(rows);
-	return APO_OK;
+	/* One row of sums (the last one stands, as there is only one). */
+	return each_row(c, &q_dash_pay, &a2, 1, dash_pay_row, d);
 }
 
 enum apo_result admin_dashboard_load(struct store_conn *c, int64_t now, struct admin_dashboard *d)
 {
-	struct store_rows *rows;
 	memset(d, 0, sizeof(*d));
 	enum apo_result rc = dash_orders(c, now, d);
 	if (rc != APO_OK)
 		return rc;
-	if ((rc = store_exec(c, &q_dash_outbox, NULL, 0, &rows)) != APO_OK)
-		return rc;
-	while (store_next(rows)) {
-		const char *state = store_text(rows, 0), *kind = store_text(rows, 1);
-		int k = kind && strcmp(kind, "refund") == 0 ? 1 : 0;
-		int64_t count = store_int(rows, 2), first_ms = store_int(rows, 3);
-		if (state && strcmp(state, "pending") == 0) {
-			d->outbox_pending[k] += count;
-			if (count && (!d->outbox_oldest_pending ||
-				      first_ms / 1000 < d->outbox_oldest_pending))
-				d->outbox_oldest_pending = first_ms / 1000;
-		} else {
-			d->outbox_failed[k] += count;
-		}
-	}
-	store_rows_free(rows);
-	return APO_OK;
+	return each_row(c, &q_dash_outbox, NULL, 0, dash_outbox_row, d);
 }
 
 static struct store_sql q_sess_purge = {.sql = "DELETE FROM console_sessions WHERE expires < ?"};
