@@ -306,11 +306,24 @@ int console_form_or_reply(struct req *r, struct console *cx)
 	return 0;
 }
 
-void console_csrf_field(struct buf *b, const struct console *cx)
+static void csrf_field(struct buf *b, const char *csrf)
 {
 	buf_adds(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
-	html_escape(b, cx->csrf);
+	html_escape(b, csrf);
 	buf_adds(b, "\">");
+}
+
+void console_form_open(struct buf *b, const char *before, const char *id, const char *after,
+		       const char *csrf)
+{
+	buf_adds(b, "<form method=\"post\" action=\"");
+	buf_adds(b, before);
+	if (id)
+		html_escape(b, id);
+	if (after)
+		buf_adds(b, after);
+	buf_adds(b, "\">");
+	csrf_field(b, csrf);
 }
 
 static const struct {
@@ -339,8 +352,8 @@ void console_page_open(struct buf *b, const struct console *cx, const char *titl
 			buf_addf(b, "<a href=\"%s\"%s>%s</a>", nav[i].path,
 				 active && strcmp(active, nav[i].path) == 0 ? " class=\"on\"" : "",
 				 nav[i].label);
-		buf_adds(b, "</nav><form method=\"post\" action=\"/admin/sign-out\">");
-		console_csrf_field(b, cx);
+		buf_adds(b, "</nav>");
+		console_form_open(b, "/admin/sign-out", NULL, NULL, cx->csrf);
 		buf_adds(b, "<button type=\"submit\">Sign out</button></form></header>\n");
 	}
 	buf_adds(b, "<main>\n");
@@ -416,6 +429,29 @@ const char *console_error_text(const json_t *answer)
 	const char *m =
 	    json_string_value(json_object_get(json_object_get(answer, "error"), "message"));
 	return m ? m : "The request failed.";
+}
+
+json_t *console_get_or_reply(struct req *r, const struct console *cx, const char *param,
+			     const char *base, const char *what, const char *failed_title,
+			     const char **id)
+{
+	char path[128], title[64], text[96];
+	json_t *answer = NULL;
+	*id = req_param(r, param);
+	fmt_into(title, sizeof(title), "No such %s", what);
+	if (!console_id_ok(*id)) {
+		fmt_into(text, sizeof(text), "There is no %s with that id.", what);
+		console_reply_error(r, cx, 404, title, text);
+		return NULL;
+	}
+	fmt_into(path, sizeof(path), "%s/%s", base, *id);
+	unsigned st = console_call(r, HTTP_GET, path, NULL, NULL, &answer);
+	if (st == 200)
+		return answer;
+	console_reply_error(r, cx, st, st == 404 || !failed_title ? title : failed_title,
+			    console_error_text(answer));
+	json_decref(answer);
+	return NULL;
 }
 
 unsigned console_call(struct req *r, enum http_method method, const char *path, json_t *query,
@@ -531,10 +567,8 @@ static void signin_form(struct req *r, unsigned status, const char *error, const
 		html_escape(&b, error);
 		buf_adds(&b, "</p>");
 	}
-	buf_adds(&b, "<form method=\"post\" action=\"/admin/sign-in\">"
-		     "<input type=\"hidden\" name=\"csrf\" value=\"");
-	html_escape(&b, csrf);
-	buf_adds(&b, "\"><input type=\"hidden\" name=\"next\" value=\"");
+	console_form_open(&b, "/admin/sign-in", NULL, NULL, csrf);
+	buf_adds(&b, "<input type=\"hidden\" name=\"next\" value=\"");
 	html_escape(&b, go);
 	buf_adds(&b, "\"><label>Admin token<input type=\"password\" name=\"token\" "
 		     "autocomplete=\"current-password\" required autofocus></label>"

@@ -79,8 +79,23 @@ void console_reply_page(struct req *r, unsigned status, struct buf *b);
 void console_reply_error(struct req *r, const struct console *cx, unsigned status,
 			 const char *title, const char *message);
 
-/* The hidden CSRF field every form carries. */
-void console_csrf_field(struct buf *b, const struct console *cx);
+/*
+ * The admin resource a page shows, at base/<id> with id the route's
+ * parameter param: the admin API's answer, a new reference the caller
+ * releases, with *id set. NULL after answering the error page: 404 "No
+ * such <what>" for an id that cannot be one, else the API's status, titled
+ * "No such <what>" for a 404 and failed_title (or the same) otherwise.
+ */
+json_t *console_get_or_reply(struct req *r, const struct console *cx, const char *param,
+			     const char *base, const char *what, const char *failed_title,
+			     const char **id);
+
+/*
+ * Opens a POST form whose action is before + id (escaped; NULL: none) +
+ * after (NULL: none), with the hidden CSRF field every form carries.
+ */
+void console_form_open(struct buf *b, const char *before, const char *id, const char *after,
+		       const char *csrf);
 
 /* 303 to location, leaving flash (a fixed text) for the next page. */
 void console_redirect(struct req *r, const char *location, const char *flash);

@@ -142,10 +142,9 @@ static void deliveries_render(struct req *r, const struct console *cx, unsigned 
 		html_escape(&b, jstr(d, "last_error") ? jstr(d, "last_error") : "—");
 		buf_adds(&b, "</td><td data-label=\"\">");
 		if (jstr(d, "state") && strcmp(jstr(d, "state"), "failed") == 0) {
-			buf_addf(&b,
-				 "<form method=\"post\" action=\"/admin/deliveries/%lld/retry\">",
-				 (long long)jint(d, "id"));
-			console_csrf_field(&b, cx);
+			char did[24];
+			fmt_into(did, sizeof(did), "%lld", (long long)jint(d, "id"));
+			console_form_open(&b, "/admin/deliveries/", did, "/retry", cx->csrf);
 			buf_adds(&b, "<button type=\"submit\">Retry</button></form>");
 		}
 		buf_adds(&b, "</td></tr>");
@@ -254,20 +253,12 @@ static void stock_page(struct req *r)
 static void sku_render(struct req *r, const struct console *cx, unsigned status, const char *error)
 {
 	char path[128];
-	json_t *sku = NULL, *ledger = NULL, *l;
+	json_t *ledger = NULL, *l;
 	size_t i;
-	const char *id = req_param(r, "sku_id");
-	if (!console_id_ok(id)) {
-		console_reply_error(r, cx, 404, "No such SKU", "There is no SKU with that id.");
+	const char *id;
+	json_t *sku = console_get_or_reply(r, cx, "sku_id", "/admin/v1/skus", "SKU", NULL, &id);
+	if (!sku)
 		return;
-	}
-	fmt_into(path, sizeof(path), "/admin/v1/skus/%s", id);
-	unsigned st = console_call(r, HTTP_GET, path, NULL, NULL, &sku);
-	if (st != 200) {
-		console_reply_error(r, cx, st, "No such SKU", console_error_text(sku));
-		json_decref(sku);
-		return;
-	}
 	fmt_into(path, sizeof(path), "/admin/v1/skus/%s/ledger", id);
 	json_t *lq = page_query(r);
 	json_object_set_new(lq, "limit", json_string("25"));
@@ -293,10 +284,8 @@ static void sku_render(struct req *r, const struct console *cx, unsigned status,
 	buf_adds(&b, "</b><span>price (MRP ");
 	console_money(&b, console_paise(sku, "mrp"));
 	buf_adds(&b, ")</span></div></div>\n<section class=\"card\"><h2>Adjust stock</h2>"
-		     "<div class=\"actions\"><form method=\"post\" action=\"/admin/stock/");
-	html_escape(&b, id);
-	buf_adds(&b, "\">");
-	console_csrf_field(&b, cx);
+		     "<div class=\"actions\">");
+	console_form_open(&b, "/admin/stock/", id, NULL, cx->csrf);
 	buf_adds(&b, "<label>Change<select name=\"mode\"><option value=\"delta\">Add or remove "
 		     "(±)</option><option value=\"set\">Set on hand to</option></select></label>"
 		     "<label>Units<input type=\"number\" name=\"count\" required step=\"1\">"

@@ -438,10 +438,8 @@ static void rx_card(struct buf *b, const struct console *cx, const json_t *o)
 	if (json_array_size(list))
 		buf_adds(b, "</ul>");
 	if (jint(o, "status_id") == ST_RX_REVIEW) {
-		buf_adds(b, "<div class=\"actions\"><form method=\"post\" action=\"/admin/orders/");
-		html_escape(b, jstr(o, "order_id"));
-		buf_adds(b, "/verify\">");
-		console_csrf_field(b, cx);
+		buf_adds(b, "<div class=\"actions\">");
+		console_form_open(b, "/admin/orders/", jstr(o, "order_id"), "/verify", cx->csrf);
 		buf_adds(
 		    b, "<button type=\"submit\" name=\"approved\" value=\"true\">Approve</button>"
 		       "<button class=\"ghost\" type=\"submit\" name=\"approved\" value=\"false\">"
@@ -508,10 +506,8 @@ static void actions_card(struct buf *b, const struct console *cx, const json_t *
 		buf_adds(b, "</section>\n");
 		return;
 	}
-	buf_adds(b, "<div class=\"actions\"><form method=\"post\" action=\"/admin/orders/");
-	html_escape(b, id);
-	buf_adds(b, "/status\">");
-	console_csrf_field(b, cx);
+	buf_adds(b, "<div class=\"actions\">");
+	console_form_open(b, "/admin/orders/", id, "/status", cx->csrf);
 	buf_adds(b, "<label>Move to<select name=\"status_id\" required>");
 	for (size_t i = 0; i < NSTATUSES; i++) {
 		if (!order_move_allowed(from, statuses[i]))
@@ -529,10 +525,7 @@ static void actions_card(struct buf *b, const struct console *cx, const json_t *
 			 "type=\"text\" name=\"carrier_tracking_code\" maxlength=\"100\"></label>");
 	buf_adds(b, "<button type=\"submit\">Move</button></form>");
 	if (order_move_allowed(from, ST_CANCELLED)) {
-		buf_adds(b, "<form method=\"post\" action=\"/admin/orders/");
-		html_escape(b, id);
-		buf_adds(b, "/cancel\">");
-		console_csrf_field(b, cx);
+		console_form_open(b, "/admin/orders/", id, "/cancel", cx->csrf);
 		buf_adds(b,
 			 "<button class=\"danger\" type=\"submit\">Cancel order</button></form>");
 	}
@@ -573,22 +566,11 @@ static void summary_card(struct buf *b, const json_t *o)
 static void order_page_render(struct req *r, const struct console *cx, unsigned fail_status,
 			      const char *error)
 {
-	char path[128];
-	json_t *o = NULL;
-	const char *id = req_param(r, "order_id");
-	if (!console_id_ok(id)) {
-		console_reply_error(r, cx, 404, "No such order", "There is no order with that id.");
+	const char *id;
+	json_t *o = console_get_or_reply(r, cx, "order_id", "/admin/v1/orders", "order",
+					 "Could not load the order", &id);
+	if (!o)
 		return;
-	}
-	fmt_into(path, sizeof(path), "/admin/v1/orders/%s", id);
-	unsigned st = console_call(r, HTTP_GET, path, NULL, NULL, &o);
-	if (st != 200) {
-		console_reply_error(r, cx, st,
-				    st == 404 ? "No such order" : "Could not load the order",
-				    console_error_text(o));
-		json_decref(o);
-		return;
-	}
 	struct buf b;
 	buf_init(&b);
 	console_page_open(&b, cx, jstr(o, "order_id"), "/admin/orders");
