@@ -18,7 +18,7 @@ struct merchant;
 int merchant_from_json(struct merchant *m, const json_t *j, int creating, char *err,
 		       size_t cap);
 
-/* The merchant as the admin API shows it: no secret is ever included. */
+/* The merchant as the admin API shows it: no secret is ever included. A new reference. */
 json_t *merchant_to_json(const struct merchant *m);
 
 #endif

@@ -42,7 +42,7 @@ int admin_query_int_or_reply(struct req *r, const char *name, int64_t min, int64
 int admin_page_id_or_reply(struct req *r, const struct admin_page *p, int64_t *id);
 
 /* next_cursor for a page that ended at last_key: a string, or null when
- * more is false. */
+ * more is false. A new reference (as is admin_next_cursor_id's). */
 json_t *admin_next_cursor(const char *last_key, int more);
 
 /* admin_next_cursor() of an integer id. */

@@ -63,7 +63,7 @@ unsigned console_call(struct req *r, enum http_method method, const char *path, 
  */
 void console_forward(struct req *r, enum http_method method, const char *path, json_t *query);
 
-/* The API's error message from an answer, or a fallback. */
+/* The API's error message from an answer (borrowed from answer), or a static fallback. */
 const char *console_error_text(const json_t *answer);
 
 /* Page frame: opens html, head, the header with navigation (`active` is

@@ -85,7 +85,7 @@ int logi_id_valid(const char *s);
 /* Cuts s in place to at most max bytes, never inside a UTF-8 character. */
 void logi_utf8_cut(char *s, size_t max);
 
-/* A time as ISO 8601 UTC ("2024-05-01T10:00:00Z"), or null when t <= 0. */
+/* A time as ISO 8601 UTC ("2024-05-01T10:00:00Z"), or null when t <= 0. A new reference. */
 json_t *logi_time(int64_t t);
 
 #endif

@@ -26,8 +26,8 @@ int jwt_verify_rs256(const char *token, const char *public_pem, int64_t now, cha
 
 /*
  * Mints an RS256 token for merchant_id signed with the PEM private key,
- * valid from now for lifetime_s seconds. Returns a malloc'ed string, or
- * NULL when the key cannot sign.
+ * valid from now for lifetime_s seconds. Returns a malloc'ed string the
+ * caller frees, or NULL when the key cannot sign.
  */
 char *jwt_mint_rs256(const char *private_pem, size_t pem_len, const char *merchant_id,
 		     int64_t now, int64_t lifetime_s);

@@ -1,7 +1,7 @@
 /*
  * Functions that apotheca does not use, made into compile errors so the rule
- * is kept by the compiler rather than by memory. Included last by every .c
- * file through base.h.
+ * is kept by the compiler rather than by memory. Every .c file includes it
+ * directly, after all its other headers (`make check-banned` checks).
  */
 #ifndef APO_BANNED_H
 #define APO_BANNED_H

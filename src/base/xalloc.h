@@ -1,7 +1,8 @@
 /*
  * Allocation with one out-of-memory policy: a server that cannot allocate a
  * few hundred bytes cannot answer anyone correctly, so these functions log
- * and abort() instead of returning NULL. Callers never check their result.
+ * and abort() instead of returning NULL. Callers never check their result;
+ * what they return is the caller's to free().
  */
 #ifndef APO_XALLOC_H
 #define APO_XALLOC_H

@@ -61,7 +61,10 @@ enum cli_read {
  */
 enum cli_read cli_read_file(const char *path, size_t max, struct buf *b);
 
-/* Opens and migrates the configured store; NULL (printed) on failure. */
+/*
+ * Opens and migrates the configured store, which the caller closes with
+ * store_close(); NULL (printed) on failure.
+ */
 struct store *cli_open_store(const struct config *cfg);
 
 #endif

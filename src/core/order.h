@@ -110,7 +110,10 @@ void order_release(struct order *o);
 /* Frees o's lines and leaves it with none (the rest of o is kept). */
 void order_lines_release(struct order *o);
 
-/* A new, initialised order on the heap (orders are too big for stacks). */
+/*
+ * A new, initialised order on the heap (orders are too big for stacks):
+ * free it with order_free().
+ */
 struct order *order_new(void);
 
 /* order_release() and frees o itself; NULL is fine. */

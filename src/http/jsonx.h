@@ -25,10 +25,10 @@ int jx_str(const json_t *obj, const char *key, size_t maxlen, const char **out);
 /* A boolean. */
 int jx_bool(const json_t *obj, const char *key, int *out);
 
-/* A JSON value for an amount in paise: an integer or a two-decimal real. */
+/* A JSON value for an amount in paise: an integer or a two-decimal real. A new reference. */
 json_t *jx_money_value(int64_t paise);
 
-/* json_string(s), or json_null() when s is NULL. */
+/* json_string(s), or json_null() when s is NULL. A new reference. */
 json_t *jx_str_or_null(const char *s);
 
 #endif

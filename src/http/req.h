@@ -164,7 +164,7 @@ const char *req_param(struct req *r, const char *name);
 /* Frees p when the request ends. */
 void req_defer_free(struct req *r, void *p);
 
-/* Drops the reference to j when the request ends; returns j. */
+/* Takes over the reference to j, dropped when the request ends; returns j (r owns it). */
 json_t *req_defer_decref(struct req *r, json_t *j);
 
 /* Adds a response header (copied). */
@@ -204,7 +204,7 @@ void req_fail(struct req *r, unsigned status, const char *code, const char *mess
  */
 int req_json_object_or_reply(struct req *r, int allow_empty, json_t **out);
 
-/* Serializes JSON the way every response does (compact, exact money). */
+/* Serializes JSON the way every response does (compact, exact money); the caller frees it. */
 char *req_json_dump(const json_t *j, size_t *len);
 
 #endif

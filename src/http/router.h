@@ -37,7 +37,7 @@ typedef void (*route_fn)(struct req *r);
 
 /* Route flags. */
 #define ROUTE_NO_DB 1u /* answers without a database connection (health) */
-/* Runs on the offload pool (req_offload): handlers that commit writes and so
+/* Runs on the writes offload pool (http/offload.h): handlers that commit writes and so
  * wait for the disk, where more of them in flight let commits share a sync. */
 #define ROUTE_OFFLOAD 2u
 

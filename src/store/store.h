@@ -62,7 +62,8 @@ enum store_tx { STORE_TX_READ, STORE_TX_WRITE };
 /*
  * Opens a store for url: "postgres://..." or "postgresql://..." selects
  * PostgreSQL, anything else is a SQLite file path. Does not connect yet.
- * Returns NULL (and logs why) when the backend cannot be set up.
+ * Returns NULL (and logs why) when the backend cannot be set up; the
+ * caller closes it with store_close().
  */
 struct store *store_open(const char *url);
 
@@ -90,7 +91,8 @@ const char *store_backend_name(const struct store *s);
  * database went away) when needed. NULL when the database is unreachable;
  * call again later. After a failed attempt the process waits with
  * exponential backoff (50 ms doubling to 1 s, shared by all threads)
- * before trying again, answering NULL at once meanwhile.
+ * before trying again, answering NULL at once meanwhile. The connection
+ * belongs to the thread and s: never close or free it.
  */
 struct store_conn *store_thread_conn(struct store *s);
 
