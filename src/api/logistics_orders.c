@@ -445,16 +445,20 @@ static enum apo_result update_step(struct app *app, struct store_conn *c, struct
 	return apply_update(sc->r, sc->m, sc->body, o);
 }
 
-static void order_update(struct req *r)
+/*
+ * A write that is one step on the order (with_order), answered with the
+ * order's id. with_body: the request's JSON body (empty is {}) goes to the
+ * step; else the step gets none.
+ */
+static void step_and_reply(struct req *r, int with_body, orders_step step)
 {
 	const struct merchant *m;
-	json_t *body;
-	struct order *o;
+	json_t *body = NULL;
 
-	if (logi_auth_or_reply(r, &m) || req_json_object_or_reply(r, 1, &body))
+	if (logi_auth_or_reply(r, &m) || (with_body && req_json_object_or_reply(r, 1, &body)))
 		return;
-	o = order_new();
-	enum apo_result rc = with_order(r, m, body, o, update_step);
+	struct order *o = order_new();
+	enum apo_result rc = with_order(r, m, body, o, step);
 	if (rc == APO_OK)
 		reply_order_id(r, 200, o);
 	else if (!r->replied)
@@ -462,11 +466,18 @@ static void order_update(struct req *r)
 	order_free(o);
 }
 
-/* Passive -> confirmed, with stock reserved (APO_ERR_INSUFFICIENT if short). */
-static enum apo_result confirm_step(struct app *app, struct store_conn *c, struct order *o,
-				    void *ctx)
+static void order_update(struct req *r)
 {
-	struct step_ctx *sc = ctx;
+	step_and_reply(r, 1, update_step);
+}
+
+/*
+ * What both confirms do first: a passive logistics order, the body's
+ * changes (if any) applied, moved to confirmed.
+ */
+static enum apo_result place_passive(struct app *app, struct store_conn *c, struct order *o,
+				     struct step_ctx *sc)
+{
 	enum apo_result rc;
 	if (not_logistics(o))
 		return APO_ERR_NOT_FOUND;
@@ -474,25 +485,22 @@ static enum apo_result confirm_step(struct app *app, struct store_conn *c, struc
 		return APO_ERR_STATE;
 	if (json_object_size(sc->body) && (rc = apply_update(sc->r, sc->m, sc->body, o)) != APO_OK)
 		return rc;
-	if ((rc = orders_move(app, c, o, ST_PLACED, NULL, ACTOR_MERCHANT, "confirmed", NULL)) !=
-	    APO_OK)
-		return rc;
-	return orders_reserve(c, o);
+	return orders_move(app, c, o, ST_PLACED, NULL, ACTOR_MERCHANT, "confirmed", NULL);
+}
+
+/* Passive -> confirmed, with stock reserved (APO_ERR_INSUFFICIENT if short). */
+static enum apo_result confirm_step(struct app *app, struct store_conn *c, struct order *o,
+				    void *ctx)
+{
+	enum apo_result rc = place_passive(app, c, o, ctx);
+	return rc == APO_OK ? orders_reserve(c, o) : rc;
 }
 
 /* Passive -> confirmed -> processing -> waiting_products, nothing reserved. */
 static enum apo_result wait_step(struct app *app, struct store_conn *c, struct order *o,
 				 void *ctx)
 {
-	struct step_ctx *sc = ctx;
-	enum apo_result rc;
-	if (not_logistics(o))
-		return APO_ERR_NOT_FOUND;
-	if (passive_or_reply(sc->r, o))
-		return APO_ERR_STATE;
-	if (json_object_size(sc->body) && (rc = apply_update(sc->r, sc->m, sc->body, o)) != APO_OK)
-		return rc;
-	rc = orders_move(app, c, o, ST_PLACED, NULL, ACTOR_MERCHANT, "confirmed", NULL);
+	enum apo_result rc = place_passive(app, c, o, ctx);
 	if (rc == APO_OK)
 		rc = orders_move(app, c, o, ST_ALLOCATION, NULL, ACTOR_SYSTEM, "allocating stock",
 				 NULL);
@@ -571,18 +579,7 @@ static enum apo_result delete_step(struct app *app, struct store_conn *c, struct
 
 static void order_delete(struct req *r)
 {
-	const struct merchant *m;
-	struct order *o;
-
-	if (logi_auth_or_reply(r, &m))
-		return;
-	o = order_new();
-	enum apo_result rc = with_order(r, m, NULL, o, delete_step);
-	if (rc == APO_OK)
-		reply_order_id(r, 200, o);
-	else if (!r->replied)
-		logi_fail(r, rc, NULL);
-	order_free(o);
+	step_and_reply(r, 0, delete_step);
 }
 
 static json_t *json_text_or(const char *text, json_t *dflt)
