@@ -83,8 +83,8 @@ struct req {
 	struct store_conn *db; /* this worker thread's connection */
 	int64_t start_ns;
 
-	/* Idempotency-Key state (api/idempotency.c), and a hook run just
-	 * before the answer is queued. */
+	/* Idempotency-Key state, opaque here (the dialects keep it), and a
+	 * hook run just before the answer is queued. */
 	void *idem;
 	void (*idem_free)(void *);
 	void (*finish)(struct req *r);
