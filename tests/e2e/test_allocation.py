@@ -10,8 +10,9 @@ Webhook bodies are checked only for their event type and order id."""
 
 import concurrent.futures
 import json
-import os
+import re
 import sqlite3
+import urllib.parse
 import time
 import unittest
 
@@ -53,6 +54,20 @@ def raise_stock_behind_the_server(server, pid_sql_where, delta):
             con.commit()
         finally:
             con.close()
+
+
+def console_session(server):
+    """Signs in to the console over plain HTTP; returns the Cookie header."""
+    r = server.request("GET", "/admin/sign-in")
+    signin = re.search(r"apotheca_signin=([0-9a-f]+)", r.header("Set-Cookie") or "").group(1)
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', r.body).group(1)
+    form = urllib.parse.urlencode({"csrf": csrf, "next": "/admin/", "token": harness.ADMIN_TOKEN})
+    r = server.request("POST", "/admin/sign-in", raw=form,
+                       headers={"Content-Type": "application/x-www-form-urlencoded",
+                                "Cookie": "apotheca_signin=" + signin})
+    session = re.search(r"apotheca_session=([0-9a-f]+)", r.header("Set-Cookie") or "")
+    assert session, r
+    return "apotheca_session=" + session.group(1)
 
 
 class AllocationBase(ServerTest):
@@ -269,6 +284,12 @@ class PharmacyAwaitingStock(AllocationBase):
         q = self.server.admin("GET", "/skus/PH-1/waiting").json
         self.assertEqual([(w["order_id"], w["held"], w["fits_now"], w["title"]) for w in q["waiting"]],
                          [(oid, True, True, "Awaiting Stock")])
+        page = self.server.request("GET", "/admin/stock/PH-1",
+                                   headers={"Cookie": console_session(self.server)})
+        self.assertStatus(page, 200)
+        self.assertIn("Waiting for stock", page.body)
+        self.assertIn('href="/admin/orders/%s"' % oid, page.body)
+        self.assertIn("moved here by hand", page.body)
 
         # Nor does the sweeper: a logistics order waiting on stock raised
         # behind the server's back is allocated by it, this one is not.
