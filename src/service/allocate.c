@@ -307,6 +307,14 @@ static void add_waiter(struct order_waiter *w, size_t *n, size_t cap,
 		w[last] = *x;
 }
 
+static int any_fits(const struct order_waiter *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (w[i].fits)
+			return 1;
+	return 0;
+}
+
 enum apo_result allocate_products(struct app *app, struct store_conn *c, const int64_t *pids,
 				  size_t n, const char *exclude, size_t *allocated)
 {
@@ -334,7 +342,10 @@ enum apo_result allocate_products(struct app *app, struct store_conn *c, const i
 		 * this trigger: the next pass starts after the last one seen. */
 		after = w[nw - 1];
 		have_after = 1;
-		rc = pass(app, c, w, nw, exclude, &total);
+		/* No write transaction when none of them could fit even alone:
+		 * a rise after that read runs a pass of its own. */
+		if (any_fits(w, nw))
+			rc = pass(app, c, w, nw, exclude, &total);
 	}
 	running = was_running;
 	if (allocated)

@@ -765,20 +765,23 @@ enum apo_result order_set_waiting(struct store_conn *c, int64_t oid, int64_t sin
 /* Units of a line still to reserve. */
 #define LINE_WANTS "(l.qty - l.cancelled_qty - l.reserved_qty)"
 
+/* 1 when every product of order o has enough available for o alone. */
+#define ORDER_FITS                                                                                 \
+	"NOT EXISTS (SELECT 1 FROM order_lines l JOIN products p ON p.pid = l.pid "              \
+	"WHERE l.oid = o.oid GROUP BY l.pid, p.on_hand, p.reserved "                              \
+	"HAVING SUM(" LINE_WANTS ") > p.on_hand - p.reserved)"
+
 static struct store_sql q_waiting_on = {
-	.sql = "SELECT o.oid, COALESCE(o.waiting_since, 0), o.alloc_hold FROM orders o "
+	.sql = "SELECT o.oid, COALESCE(o.waiting_since, 0), o.alloc_hold, "
+	       "CASE WHEN " ORDER_FITS " THEN 1 ELSE 0 END FROM orders o "
 	       "WHERE o.status_id = 20 AND (? = 1 OR o.alloc_hold = 0) "
 	       "AND (COALESCE(o.waiting_since, 0) > ? OR (COALESCE(o.waiting_since, 0) = ? AND o.oid > ?)) "
 	       "AND EXISTS (SELECT 1 FROM order_lines l WHERE l.oid = o.oid AND l.pid = ? AND "
 	       LINE_WANTS " > 0) "
 	       "ORDER BY COALESCE(o.waiting_since, 0), o.oid LIMIT ?"};
-/* Per product of the order, what it wants beyond what is available. */
 static struct store_sql q_waiting_ready = {
-	.sql = "SELECT o.oid, COALESCE(o.waiting_since, 0), o.alloc_hold FROM orders o "
-	       "WHERE o.status_id = 20 AND o.alloc_hold = 0 AND NOT EXISTS ("
-	       "SELECT 1 FROM order_lines l JOIN products p ON p.pid = l.pid WHERE l.oid = o.oid "
-	       "GROUP BY l.pid, p.on_hand, p.reserved "
-	       "HAVING SUM(" LINE_WANTS ") > p.on_hand - p.reserved) "
+	.sql = "SELECT o.oid, COALESCE(o.waiting_since, 0), o.alloc_hold, 1 FROM orders o "
+	       "WHERE o.status_id = 20 AND o.alloc_hold = 0 AND " ORDER_FITS " "
 	       "ORDER BY COALESCE(o.waiting_since, 0), o.oid LIMIT ?"};
 
 static enum apo_result read_waiters(struct store_conn *c, struct store_sql *q,
@@ -795,6 +798,7 @@ static enum apo_result read_waiters(struct store_conn *c, struct store_sql *q,
 		w->oid = store_int(rows, 0);
 		w->since_ms = store_int(rows, 1);
 		w->hold = (int)store_int(rows, 2);
+		w->fits = (int)store_int(rows, 3);
 	}
 	store_rows_free(rows);
 	return APO_OK;

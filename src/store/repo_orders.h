@@ -183,6 +183,7 @@ struct order_waiter {
 	int64_t oid;
 	int64_t since_ms; /* epoch milliseconds */
 	int hold;	  /* moved to 20 by an operator: only a stock rise allocates it */
+	int fits;	  /* when read: every product had enough available for it alone */
 };
 
 /*
