@@ -22,8 +22,11 @@
 #define ALLOC_MAX_PASSES 8
 /* Attempts of a pass that lost a lock race (deadlock, lock timeout). */
 #define ALLOC_TRIES 3
-/* Products one transaction's rises remember; beyond, the sweeper serves. */
-#define ALLOC_PENDING_MAX 1024
+/*
+ * Products one transaction's rises remember (an import may raise many);
+ * beyond, its pass serves every waiting order that fits instead.
+ */
+#define ALLOC_PENDING_MAX 256
 /* Orders per sweep. */
 #define ALLOC_SWEEP_BATCH 32
 
@@ -34,8 +37,8 @@ static struct app *the_app;
  * commits and forgotten when it rolls back. A connection belongs to one
  * thread, and a transaction begins and ends on it.
  */
-static __thread int64_t *pending;
-static __thread size_t npending, pending_cap;
+static __thread int64_t pending[ALLOC_PENDING_MAX];
+static __thread size_t npending;
 static __thread int pending_overflow;
 /* The order that gave units back in this transaction (an order id, or ""). */
 static __thread char pending_exclude[ORDER_ID_LEN + 1];
@@ -52,39 +55,34 @@ static void note_rise(struct store_conn *c, int64_t pid, const char *order_id)
 	for (size_t i = 0; i < npending; i++)
 		if (pending[i] == pid)
 			return;
-	if (npending == ALLOC_PENDING_MAX) {
+	if (npending == ALLOC_PENDING_MAX)
 		pending_overflow = 1;
-		return;
-	}
-	if (npending == pending_cap) {
-		pending_cap = pending_cap ? pending_cap * 2 : 8;
-		pending = xrealloc(pending, pending_cap * sizeof(*pending));
-	}
-	pending[npending++] = pid;
+	else
+		pending[npending++] = pid;
 }
+
+static size_t allocate_ready(struct app *app, struct store_conn *c, int with_held,
+			     const char *exclude);
 
 static void on_end(struct store_conn *c, int committed)
 {
 	if (running || (!npending && !pending_overflow))
 		return;
 	size_t n = npending;
-	int64_t *pids = NULL;
+	int overflow = pending_overflow;
+	int64_t pids[ALLOC_PENDING_MAX];
 	char exclude[ORDER_ID_LEN + 1];
-	if (committed && n) {
-		pids = xmalloc(n * sizeof(*pids));
-		memcpy(pids, pending, n * sizeof(*pids));
-	}
+	memcpy(pids, pending, n * sizeof(*pids));
 	fmt_into(exclude, sizeof(exclude), "%s", pending_exclude);
-	if (committed && pending_overflow)
-		log_info("allocation: too many products rose at once; the sweeper serves the rest",
-			 "\"limit\":%d", ALLOC_PENDING_MAX);
 	npending = 0;
 	pending_overflow = 0;
 	pending_exclude[0] = '\0';
-	if (!pids)
+	if (!committed)
 		return;
-	allocate_products(the_app, c, pids, n, exclude[0] ? exclude : NULL, NULL);
-	free(pids);
+	if (overflow)
+		allocate_ready(the_app, c, 1, exclude[0] ? exclude : NULL);
+	else
+		allocate_products(the_app, c, pids, n, exclude[0] ? exclude : NULL, NULL);
 }
 
 void allocate_init(struct app *app)
@@ -353,16 +351,24 @@ enum apo_result allocate_products(struct app *app, struct store_conn *c, const i
 	return rc;
 }
 
-void allocate_task(struct app *app, struct store_conn *c)
+/* One pass over the waiting orders (held ones too when with_held) that fit now. */
+static size_t allocate_ready(struct app *app, struct store_conn *c, int with_held,
+			     const char *exclude)
 {
 	struct order_waiter w[ALLOC_SWEEP_BATCH];
 	size_t n = 0, total = 0;
 	int was_running = running;
-	if (order_waiting_ready(c, w, ALLOC_SWEEP_BATCH, &n) != APO_OK || n == 0)
-		return;
+	if (order_waiting_ready(c, with_held, w, ALLOC_SWEEP_BATCH, &n) != APO_OK || n == 0)
+		return 0;
 	running = 1;
-	pass(app, c, w, n, NULL, &total);
+	pass(app, c, w, n, exclude, &total);
 	running = was_running;
+	return total;
+}
+
+void allocate_task(struct app *app, struct store_conn *c)
+{
+	size_t total = allocate_ready(app, c, 0, NULL);
 	if (total)
 		log_info("allocation: the sweeper allocated waiting orders", "\"orders\":%zu", total);
 }

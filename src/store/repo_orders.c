@@ -781,7 +781,7 @@ static struct store_sql q_waiting_on = {
 	       "ORDER BY COALESCE(o.waiting_since, 0), o.oid LIMIT ?"};
 static struct store_sql q_waiting_ready = {
 	.sql = "SELECT o.oid, COALESCE(o.waiting_since, 0), o.alloc_hold, 1 FROM orders o "
-	       "WHERE o.status_id = 20 AND o.alloc_hold = 0 AND " ORDER_FITS " "
+	       "WHERE o.status_id = 20 AND (? = 1 OR o.alloc_hold = 0) AND " ORDER_FITS " "
 	       "ORDER BY COALESCE(o.waiting_since, 0), o.oid LIMIT ?"};
 
 static enum apo_result read_waiters(struct store_conn *c, struct store_sql *q,
@@ -814,9 +814,9 @@ enum apo_result order_waiting_on(struct store_conn *c, int64_t pid, int with_hel
 	return read_waiters(c, &q_waiting_on, args, 6, out, max, n);
 }
 
-enum apo_result order_waiting_ready(struct store_conn *c, struct order_waiter *out, size_t max,
-				    size_t *n)
+enum apo_result order_waiting_ready(struct store_conn *c, int with_held, struct order_waiter *out,
+				    size_t max, size_t *n)
 {
-	struct store_val arg = SV_INT(max);
-	return read_waiters(c, &q_waiting_ready, &arg, 1, out, max, n);
+	struct store_val args[] = {SV_INT(with_held != 0), SV_INT(max)};
+	return read_waiters(c, &q_waiting_ready, args, 2, out, max, n);
 }

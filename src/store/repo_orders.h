@@ -202,12 +202,12 @@ enum apo_result order_waiting_on(struct store_conn *c, int64_t pid, int with_hel
 				 size_t max, size_t *n);
 
 /*
- * Up to max waiting orders not held whose every product has, right now,
- * enough units available for the order alone, first come first served:
- * what a retry of allocation could serve.
+ * Up to max waiting orders (held ones too when with_held) whose every
+ * product has, right now, enough units available for the order alone,
+ * first come first served: what a retry of allocation could serve.
  */
-enum apo_result order_waiting_ready(struct store_conn *c, struct order_waiter *out, size_t max,
-				    size_t *n);
+enum apo_result order_waiting_ready(struct store_conn *c, int with_held, struct order_waiter *out,
+				    size_t max, size_t *n);
 
 /* Counts orders flagged for an operator (e.g. a payment amount mismatch). */
 enum apo_result order_count_flagged(struct store_conn *c, int64_t *n);

@@ -280,6 +280,34 @@ static void test_after_commit_and_sweeper(void)
 	order_free(c);
 }
 
+/* An import raising more products than a transaction remembers still
+ * allocates: the pass serves every waiting order that fits. */
+static void test_many_products_at_once(void)
+{
+	enum { MANY = 300 };
+	struct buf csv;
+	size_t imported, created;
+	char err[256];
+	int64_t pid = make_product("OV", 1), zero = 0;
+	struct order *a = create("ov-a", "OV", pid, 1);
+	to_waiting_by_hand(a);
+	adjust("OV", 0, &zero);
+	for (int stock = 0; stock < 2; stock++) {
+		buf_init(&csv);
+		buf_adds(&csv, "sku_id,name,mrp,price,pack_size_label,sku_type,"
+			       "prescription_required,stock\n");
+		for (int i = 0; i < MANY; i++)
+			buf_addf(&csv, "MANY%d,Many,10,10,1,otc,false,%d\n", i, stock);
+		buf_addf(&csv, "OV,OV,100,100,1,otc,false,%d\n", stock);
+		CHECK_INT(catalog_import_skus_csv(conn(), csv.data, csv.len, &imported, &created, err,
+						  sizeof(err)),
+			  APO_OK);
+		buf_release(&csv);
+		CHECK_INT(status_of(a), stock ? ST_ALLOCATION : ST_ALLOCATION_FAILED);
+	}
+	order_free(a);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/apotheca-test-allocate-XXXXXX";
@@ -296,6 +324,7 @@ int main(void)
 	test_first_come_first_served();
 	allocate_init(&app);
 	test_after_commit_and_sweeper();
+	test_many_products_at_once();
 	store_close(db);
 	free(app.cfg.public_url);
 	unlink(path);
