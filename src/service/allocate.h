@@ -15,6 +15,9 @@
  *   a merchant product's goods received), noted inside the rising
  *   transaction and served right after it commits (store_on_end), on the
  *   same thread, in new transactions: the rising one is never lengthened;
+ *   A transaction raising more products than a thread remembers (a large
+ *   import) is followed instead by a pass over every waiting order that
+ *   fits;
  * - the sweeper task allocate_task(), a safety net for a process that died
  *   between the commit and its pass, and for stock raised by another
  *   process without the hook (the CLI's import).
