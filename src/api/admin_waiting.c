@@ -27,13 +27,13 @@ static void waiter_json(const struct allocate_entry *e, void *ctx)
 {
 	json_t *rows = ctx;
 	const struct order *o = e->o;
-	json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s}", "position",
-			      (json_int_t)e->position, "order_id", o->order_id, "id", o->hex_id,
-			      "merchant_id", o->merchant_id, "merchant_order_id",
-			      o->merchant_order_id ? o->merchant_order_id : "", "dialect",
-			      o->dialect ? o->dialect : "", "status_id", o->status_id, "title",
-			      order_status_title(o->status_id), "status",
-			      order_status_logistics(o->status_id, o->ever_confirmed));
+	json_t *j =
+	    json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s}", "position", (json_int_t)e->position,
+		      "order_id", o->order_id, "id", o->hex_id, "merchant_id", o->merchant_id,
+		      "merchant_order_id", o->merchant_order_id ? o->merchant_order_id : "",
+		      "dialect", o->dialect ? o->dialect : "", "status_id", o->status_id, "title",
+		      order_status_title(o->status_id), "status",
+		      order_status_logistics(o->status_id, o->ever_confirmed));
 	json_object_set_new(j, "waiting_since", json_integer(e->since_ms / 1000));
 	json_object_set_new(j, "held", json_boolean(e->hold));
 	json_object_set_new(j, "wants", json_integer(e->wants));
@@ -74,8 +74,7 @@ static void reply_queue(struct req *r, const char *merchant_id, const char *sku_
 			      "on_hand", (json_int_t)p.on_hand, "reserved", (json_int_t)p.reserved,
 			      "available", (json_int_t)product_available(&p));
 	json_object_set_new(j, "waiting", rows);
-	json_object_set_new(j, "next_cursor",
-			    admin_next_cursor_id(offset + page.limit, more));
+	json_object_set_new(j, "next_cursor", admin_next_cursor_id(offset + page.limit, more));
 	req_reply_json(r, 200, j);
 out:
 	product_release(&p);

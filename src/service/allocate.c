@@ -289,8 +289,7 @@ static enum apo_result pass(struct app *app, struct store_conn *c, const struct 
  * takes the place of the last in queue order if it comes before it, so w
  * keeps the first cap waiters of everything added.
  */
-static void add_waiter(struct order_waiter *w, size_t *n, size_t cap,
-		       const struct order_waiter *x)
+static void add_waiter(struct order_waiter *w, size_t *n, size_t cap, const struct order_waiter *x)
 {
 	size_t last = 0;
 	for (size_t i = 0; i < *n; i++) {
@@ -370,7 +369,8 @@ void allocate_task(struct app *app, struct store_conn *c)
 {
 	size_t total = allocate_ready(app, c, 0, NULL);
 	if (total)
-		log_info("allocation: the sweeper allocated waiting orders", "\"orders\":%zu", total);
+		log_info("allocation: the sweeper allocated waiting orders", "\"orders\":%zu",
+			 total);
 }
 
 enum apo_result allocate_queue(struct store_conn *c, int64_t pid, size_t offset, size_t limit,

@@ -299,8 +299,8 @@ static void test_many_products_at_once(void)
 		for (int i = 0; i < MANY; i++)
 			buf_addf(&csv, "MANY%d,Many,10,10,1,otc,false,%d\n", i, stock);
 		buf_addf(&csv, "OV,OV,100,100,1,otc,false,%d\n", stock);
-		CHECK_INT(catalog_import_skus_csv(conn(), csv.data, csv.len, &imported, &created, err,
-						  sizeof(err)),
+		CHECK_INT(catalog_import_skus_csv(conn(), csv.data, csv.len, &imported, &created,
+						  err, sizeof(err)),
 			  APO_OK);
 		buf_release(&csv);
 		CHECK_INT(status_of(a), stock ? ST_ALLOCATION : ST_ALLOCATION_FAILED);
