@@ -238,6 +238,17 @@ schemas = {
                             "on_hand": I, "reserved": I, "available": I, "last_movement": nullable(EPOCH)},
                            ["merchants_id", "id", "on_hand", "reserved", "available"]),
     "ImportResult": obj({"imported": I, "created": I, "updated": I}, ["imported", "created", "updated"]),
+    "WaitingOrder": obj({"position": I, "order_id": S, "id": HEX24, "merchant_id": S, "merchant_order_id": S,
+                         "dialect": {"enum": ["pharmacy", "logistics"]}, "status_id": I, "title": S, "status": S,
+                         "waiting_since": EPOCH, "held": B, "wants": I, "fits_now": B},
+                        ["position", "order_id", "id", "waiting_since", "held", "wants", "fits_now"],
+                        desc="An order waiting for stock, in allocation order. held: an operator moved it "
+                             "to 20 by hand, so only the next stock rise (not the sweeper) allocates it; "
+                             "wants: units of this product it needs; fits_now: every line could be "
+                             "reserved in full now"),
+    "WaitingQueue": obj({"merchant_id": S, "sku_id": S, "on_hand": I, "reserved": I, "available": I,
+                         "waiting": arr(ref("WaitingOrder")), "next_cursor": nullable(S)},
+                        ["sku_id", "on_hand", "reserved", "available", "waiting", "next_cursor"]),
     "CouponInput": obj({"kind": {"enum": ["percent", "flat"]}, "value": N, "max_discount": ref("MoneyInput"),
                         "min_cart_value": ref("MoneyInput"), "valid_from": EPOCH, "valid_to": EPOCH,
                         "usage_limit": {"type": "integer", "minimum": 0}, "merchant_id": S}, ["kind", "value"]),
@@ -585,6 +596,15 @@ paths = {
     "/admin/v1/orders.csv": {"get": op(
         "exportOrdersCsv", "Every order the filters match, as RFC 4180 CSV with a header row (streamed)", "admin",
         {"200": resp("CSV", {"type": "string"}, "text/csv")}, errors(ae, AD_READ), security=AD, params=SEARCH)},
+    "/admin/v1/skus/{sku_id}/waiting": {"get": op(
+        "getSkuWaiting", "A platform SKU's queue of orders waiting for stock, first come first served",
+        "admin", {"200": resp("The SKU's counters and a page of its queue", ref("WaitingQueue"))},
+        errors(ae, AD_READ), security=AD, params=PAGE)},
+    "/admin/v1/merchants/{id}/products/{merchants_id}/waiting": {"get": op(
+        "getMerchantProductWaiting", "A logistics product's queue of orders waiting for stock, first come "
+        "first served", "admin", {"200": resp("The product's counters and a page of its queue",
+                                              ref("WaitingQueue"))},
+        errors(ae, AD_READ), security=AD, params=PAGE)},
     "/admin/v1/skus/{sku_id}/ledger": {"get": op(
         "getSkuLedger", "A platform SKU's stock movements, newest first", "admin",
         {"200": resp("{sku_id, ledger, next_cursor}", PAGE_OF("ledger"))}, errors(ae, AD_READ), security=AD,

@@ -35,5 +35,16 @@ enum apo_result admin_stock_change(struct req *r, const json_t *body, const char
 		req_fail(r, 400, "invalid", "on_hand cannot exceed 1000000000");
 	else if (rc != APO_OK && rc != APO_ERR_INSUFFICIENT)
 		admin_fail(r, rc, NULL);
+	if (rc == APO_OK) {
+		/* A rise has allocated waiting orders by now (service/allocate.h):
+		 * answer with the counters as they stand after that. */
+		struct product p;
+		product_init(&p);
+		if (product_load(r->db, merchant_id, sku_id, &p) == APO_OK) {
+			*on_hand = p.on_hand;
+			*reserved = p.reserved;
+		}
+		product_release(&p);
+	}
 	return rc;
 }

@@ -18,7 +18,7 @@ struct req;
 /*
  * Reads {delta} or {set} and an optional reason from body and applies it
  * to (merchant_id, sku_id) with stock_adjust(). Returns APO_OK with the new
- * counters; otherwise answers (400 for a bad body or a count over the
+ * counters, read after the waiting orders the rise allocated took theirs; otherwise answers (400 for a bad body or a count over the
  * limit, 404 naming `what` for an unknown product, other failures by their
  * status) and returns the result — except APO_ERR_INSUFFICIENT, which it
  * leaves for the caller to answer (409) with whatever detail it has.

@@ -1,6 +1,7 @@
 /*
  * Console: deliveries (failed ones first, their last error, a retry
- * button), stock (levels, a SKU's adjust form and ledger) and merchants
+ * button), stock (levels, a SKU's adjust form, its queue of orders
+ * waiting for stock and its ledger) and merchants
  * (their settings; the admin API never gives secrets, so neither can
  * this page). Reads and actions are the admin API's handlers.
  */
@@ -250,6 +251,57 @@ static void stock_page(struct req *r)
 	console_reply_page(r, 200, &b);
 }
 
+/* Up to this many orders of a SKU's waiting queue are shown on its page. */
+#define CONSOLE_WAITING_SHOWN "20"
+
+/* The SKU's queue of orders waiting for stock, in allocation order. */
+static void waiting_section(struct req *r, struct buf *b, const char *id)
+{
+	char path[128];
+	json_t *q = NULL, *w;
+	size_t i;
+	fmt_into(path, sizeof(path), "/admin/v1/skus/%s/waiting", id);
+	json_t *args = json_pack("{s:s}", "limit", CONSOLE_WAITING_SHOWN);
+	if (console_call(r, HTTP_GET, path, args, NULL, &q) != 200) {
+		json_decref(q);
+		return;
+	}
+	const json_t *rows = json_object_get(q, "waiting");
+	buf_adds(b, "<section class=\"card\"><h2>Waiting for stock</h2>");
+	if (!json_array_size(rows))
+		buf_adds(b, "<p class=\"muted\">No order is waiting for this SKU.</p>");
+	else
+		buf_adds(b, "<div class=\"scroll\"><table class=\"cards\"><thead><tr><th class=\"n\">"
+			    "#</th><th>Order</th><th>Waiting since (UTC)</th><th class=\"n\">Wants"
+			    "</th><th>Fits now</th></tr></thead><tbody>");
+	json_array_foreach(rows, i, w)
+	{
+		const char *oid = jstr(w, "order_id");
+		buf_addf(b, "<tr><td data-label=\"#\" class=\"n\">%lld</td><td data-label=\"Order\" "
+			    "class=\"mono\">", (long long)jint(w, "position"));
+		if (oid && console_id_ok(oid)) {
+			buf_adds(b, "<a href=\"/admin/orders/");
+			html_escape(b, oid);
+			buf_adds(b, "\">");
+			html_escape(b, oid);
+			buf_adds(b, "</a>");
+		}
+		if (json_is_true(json_object_get(w, "held")))
+			buf_adds(b, " <span class=\"muted small\">(moved here by hand)</span>");
+		buf_adds(b, "</td><td data-label=\"Waiting since\" class=\"small\">");
+		console_time(b, jint(w, "waiting_since"));
+		buf_addf(b, "</td><td data-label=\"Wants\" class=\"n\">%lld</td><td "
+			    "data-label=\"Fits now\">%s</td></tr>", (long long)jint(w, "wants"),
+			 json_is_true(json_object_get(w, "fits_now")) ? "yes" : "no");
+	}
+	if (json_array_size(rows))
+		buf_adds(b, "</tbody></table></div>");
+	buf_adds(b, "<p class=\"muted small\">Served first come, first served when stock "
+		    "arrives, each order only when all of it fits; an order that does not fit yet "
+		    "keeps its place. Move an order by hand from its page.</p></section>\n");
+	json_decref(q);
+}
+
 static void sku_render(struct req *r, const struct console *cx, unsigned status, const char *error)
 {
 	char path[128];
@@ -293,6 +345,7 @@ static void sku_render(struct req *r, const struct console *cx, unsigned status,
 		     "maxlength=\"200\" placeholder=\"e.g. damaged in transit\"></label>"
 		     "<button type=\"submit\">Apply</button></form></div><p class=\"muted small\">"
 		     "On hand never goes below the units reserved by open orders.</p></section>\n");
+	waiting_section(r, &b, id);
 
 	const json_t *rows = json_object_get(ledger, "ledger");
 	buf_adds(&b, "<section class=\"card\"><h2>Ledger</h2>");

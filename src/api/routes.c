@@ -5,6 +5,7 @@
 
 #include "api/routes.h"
 #include "api/idempotency.h"
+#include "service/allocate.h"
 #include "service/orders.h"
 #include "service/stock_events.h"
 #include "api/sandbox.h"
@@ -16,6 +17,8 @@ void app_routes(struct app *app)
 	struct router *rt = &app->router;
 	/* Before any request can change stock: merchants hear of their products'. */
 	stock_events_init();
+	/* Stock rises allocate the orders waiting for it (after they commit). */
+	allocate_init(app);
 	router_init(rt);
 	health_routes(rt);
 	admin_merchant_routes(rt);
@@ -32,9 +35,10 @@ void app_routes(struct app *app)
 	logistics_product_routes(rt);
 	logistics_order_routes(rt);
 	admin_merchant_product_routes(rt);
+	admin_waiting_routes(rt);
 	if (app->cfg.sandbox)
 		sandbox_routes(rt);
 	console_routes(rt);
 }
 
-const app_task_fn app_tasks[] = {flow_expire_task, idem_purge_task, NULL};
+const app_task_fn app_tasks[] = {flow_expire_task, idem_purge_task, allocate_task, NULL};

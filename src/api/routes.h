@@ -23,5 +23,6 @@ void tracking_page_routes(struct router *rt);
 void logistics_product_routes(struct router *rt);
 void logistics_order_routes(struct router *rt);
 void admin_merchant_product_routes(struct router *rt);
+void admin_waiting_routes(struct router *rt);
 
 #endif

@@ -184,6 +184,20 @@ static enum apo_result settle(struct store_conn *c, const struct order *o, const
 	return APO_OK;
 }
 
+/*
+ * In the caller's transaction: o joins the back of the queue of orders
+ * waiting for stock (service/allocate.h); held when an operator moved it
+ * there by hand, so the units it just gave back do not allocate it again.
+ */
+static enum apo_result start_waiting(struct store_conn *c, const struct order *o,
+				     const char *actor)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return order_set_waiting(c, o->oid, ms, actor && strcmp(actor, ACTOR_OPERATOR) == 0);
+}
+
 enum apo_result orders_move(struct app *app, struct store_conn *c, struct order *o, int to,
 			    const char *subtitle, const char *actor, const char *note,
 			    struct orders_refund *refund)
@@ -196,6 +210,8 @@ enum apo_result orders_move(struct app *app, struct store_conn *c, struct order 
 			note);
 	if (rc == APO_OK)
 		rc = apply_stock_effect(c, o, from, to);
+	if (rc == APO_OK && to == ST_ALLOCATION_FAILED)
+		rc = start_waiting(c, o, actor);
 	/* A confirmed order has its public tracking code before anyone hears of it. */
 	if (rc == APO_OK && o->ever_confirmed)
 		rc = ensure_tracking(c, o);

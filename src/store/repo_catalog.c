@@ -232,10 +232,23 @@ static enum apo_result ledger_add(struct store_conn *c, int64_t pid, int64_t d_o
 }
 
 static stock_observer observer;
+static stock_rise_observer rise_observer;
 
 void stock_observe(stock_observer fn)
 {
 	observer = fn;
+}
+
+void stock_observe_rise(stock_rise_observer fn)
+{
+	rise_observer = fn;
+}
+
+/* Within the change's transaction: pid has more units available now. */
+static void announce_rise(struct store_conn *c, int64_t pid, const char *order_id)
+{
+	if (rise_observer)
+		rise_observer(c, pid, order_id);
 }
 
 /*
@@ -306,6 +319,8 @@ static enum apo_result set_on_hand(struct store_conn *c, int64_t pid, int64_t ta
 		rc = stock_update(c, &q_stock_cas, args, 5, &changed);
 		if (rc != APO_OK)
 			return rc;
+		if (changed && target > on_hand)
+			announce_rise(c, pid, NULL);
 		if (changed)
 			return ledger_add(c, pid, target - on_hand, 0, reason, NULL);
 	}
@@ -467,6 +482,8 @@ static enum apo_result add_on_hand(struct store_conn *c, int64_t pid, int64_t de
 	enum apo_result rc = stock_update(c, &q_stock_add, args, 6, &changed);
 	if (rc != APO_OK)
 		return rc;
+	if (changed && delta > 0)
+		announce_rise(c, pid, NULL);
 	if (changed)
 		return ledger_add(c, pid, delta, 0, reason, NULL);
 	/* Refused: say whether it went too low or too high. */
@@ -534,7 +551,36 @@ enum apo_result stock_release(struct store_conn *c, int64_t pid, int64_t qty, co
 		return rc;
 	if (!changed)
 		return APO_ERR_CONFLICT;
+	if (!ship)
+		announce_rise(c, pid, order_id);
 	return ledger_add(c, pid, ship ? -qty : 0, -qty, ship ? "ship" : "release", order_id);
+}
+
+static struct store_sql q_stock_lock = {
+    .sql = "SELECT on_hand, reserved FROM products WHERE pid = ?",
+    .pg_sql = "SELECT on_hand, reserved FROM products WHERE pid = $1 FOR UPDATE"};
+
+enum apo_result stock_lock(struct store_conn *c, int64_t pid, int64_t *on_hand, int64_t *reserved)
+{
+	struct store_rows *rows;
+	struct store_val arg = SV_INT(pid);
+	enum apo_result rc = store_exec(c, &q_stock_lock, &arg, 1, &rows);
+	if (rc != APO_OK)
+		return rc;
+	if (store_next(rows)) {
+		*on_hand = store_int(rows, 0);
+		*reserved = store_int(rows, 1);
+	} else {
+		rc = APO_ERR_NOT_FOUND;
+	}
+	store_rows_free(rows);
+	return rc;
+}
+
+enum apo_result stock_counts(struct store_conn *c, int64_t pid, int64_t *on_hand,
+			     int64_t *reserved)
+{
+	return stock_row(c, NULL, NULL, &pid, on_hand, reserved);
 }
 
 /* ---- coupons ---- */

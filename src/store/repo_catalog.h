@@ -50,6 +50,17 @@ typedef enum apo_result (*stock_observer)(struct store_conn *c, const struct sto
  */
 void stock_observe(stock_observer fn);
 
+/*
+ * Hears, inside the changing transaction, that product pid (any catalog)
+ * has more units available than before: on_hand went up (stock_adjust,
+ * product_upsert or an import setting a higher count) or reserved units
+ * were given back (stock_release without ship; order_id names the order
+ * that gave them). Set once at start (NULL: none); it cannot fail the
+ * change.
+ */
+typedef void (*stock_rise_observer)(struct store_conn *c, int64_t pid, const char *order_id);
+void stock_observe_rise(stock_rise_observer fn);
+
 
 /*
  * Loads one product (product_init'ed by the caller). APO_ERR_NOT_FOUND when
@@ -133,6 +144,19 @@ enum apo_result stock_reserve(struct store_conn *c, int64_t pid, int64_t qty, co
  */
 enum apo_result stock_release(struct store_conn *c, int64_t pid, int64_t qty, const char *order_id,
 			      int ship);
+
+/*
+ * Within the caller's write transaction: locks product pid's stock row
+ * until commit (PostgreSQL SELECT ... FOR UPDATE; SQLite's writer is
+ * already alone) and reads its counters. A transaction that locks several
+ * takes them in ascending pid, as every stock change does.
+ * APO_ERR_NOT_FOUND for an unknown pid.
+ */
+enum apo_result stock_lock(struct store_conn *c, int64_t pid, int64_t *on_hand, int64_t *reserved);
+
+/* Reads product pid's stock counters (no lock). APO_ERR_NOT_FOUND when unknown. */
+enum apo_result stock_counts(struct store_conn *c, int64_t pid, int64_t *on_hand,
+			     int64_t *reserved);
 
 /* Coupons: load by code, insert or replace (keeping used_count). Codes
  * are case-insensitive (see coupon_code_upper()). */

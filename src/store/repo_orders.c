@@ -748,3 +748,71 @@ enum apo_result order_count_flagged(struct store_conn *c, int64_t *n)
 {
 	return store_query_int(c, &q_count_flagged, NULL, 0, n);
 }
+
+static struct store_sql q_set_waiting = {
+	.sql = "UPDATE orders SET waiting_since = ?, alloc_hold = ? WHERE oid = ?"};
+
+enum apo_result order_set_waiting(struct store_conn *c, int64_t oid, int64_t since_ms, int hold)
+{
+	struct store_val args[] = {SV_INT(since_ms), SV_INT(hold != 0), SV_INT(oid)};
+	return store_exec(c, &q_set_waiting, args, 3, NULL);
+}
+
+/* Units of a line still to reserve. */
+#define LINE_WANTS "(l.qty - l.cancelled_qty - l.reserved_qty)"
+
+/* 1 when every product of order o has enough available for o alone. */
+#define ORDER_FITS                                                                                 \
+	"NOT EXISTS (SELECT 1 FROM order_lines l JOIN products p ON p.pid = l.pid "              \
+	"WHERE l.oid = o.oid GROUP BY l.pid, p.on_hand, p.reserved "                              \
+	"HAVING SUM(" LINE_WANTS ") > p.on_hand - p.reserved)"
+
+static struct store_sql q_waiting_on = {
+	.sql = "SELECT o.oid, COALESCE(o.waiting_since, 0), o.alloc_hold, "
+	       "CASE WHEN " ORDER_FITS " THEN 1 ELSE 0 END FROM orders o "
+	       "WHERE o.status_id = 20 AND (? = 1 OR o.alloc_hold = 0) "
+	       "AND (COALESCE(o.waiting_since, 0) > ? OR (COALESCE(o.waiting_since, 0) = ? AND o.oid > ?)) "
+	       "AND EXISTS (SELECT 1 FROM order_lines l WHERE l.oid = o.oid AND l.pid = ? AND "
+	       LINE_WANTS " > 0) "
+	       "ORDER BY COALESCE(o.waiting_since, 0), o.oid LIMIT ?"};
+static struct store_sql q_waiting_ready = {
+	.sql = "SELECT o.oid, COALESCE(o.waiting_since, 0), o.alloc_hold, 1 FROM orders o "
+	       "WHERE o.status_id = 20 AND (? = 1 OR o.alloc_hold = 0) AND " ORDER_FITS " "
+	       "ORDER BY COALESCE(o.waiting_since, 0), o.oid LIMIT ?"};
+
+static enum apo_result read_waiters(struct store_conn *c, struct store_sql *q,
+				    const struct store_val *args, size_t nargs,
+				    struct order_waiter *out, size_t max, size_t *n)
+{
+	struct store_rows *rows;
+	enum apo_result rc = store_exec(c, q, args, nargs, &rows);
+	*n = 0;
+	if (rc != APO_OK)
+		return rc;
+	while (*n < max && store_next(rows)) {
+		struct order_waiter *w = &out[(*n)++];
+		w->oid = store_int(rows, 0);
+		w->since_ms = store_int(rows, 1);
+		w->hold = (int)store_int(rows, 2);
+		w->fits = (int)store_int(rows, 3);
+	}
+	store_rows_free(rows);
+	return APO_OK;
+}
+
+enum apo_result order_waiting_on(struct store_conn *c, int64_t pid, int with_held,
+				 const struct order_waiter *after, struct order_waiter *out,
+				 size_t max, size_t *n)
+{
+	int64_t since = after ? after->since_ms : -1, oid = after ? after->oid : 0;
+	struct store_val args[] = {SV_INT(with_held != 0), SV_INT(since), SV_INT(since),
+				   SV_INT(oid), SV_INT(pid), SV_INT(max)};
+	return read_waiters(c, &q_waiting_on, args, 6, out, max, n);
+}
+
+enum apo_result order_waiting_ready(struct store_conn *c, int with_held, struct order_waiter *out,
+				    size_t max, size_t *n)
+{
+	struct store_val args[] = {SV_INT(with_held != 0), SV_INT(max)};
+	return read_waiters(c, &q_waiting_ready, args, 2, out, max, n);
+}

@@ -175,6 +175,40 @@ enum apo_result order_expired(struct store_conn *c, int64_t now, int64_t *oids, 
 enum apo_result order_count_by_status(struct store_conn *c,
 				      void (*fn)(int status, int64_t count, void *ctx), void *ctx);
 
+/*
+ * The queue of orders waiting for stock (status 20, migration 010): when
+ * each started waiting and whether an operator put it there by hand.
+ */
+struct order_waiter {
+	int64_t oid;
+	int64_t since_ms; /* epoch milliseconds */
+	int hold;	  /* moved to 20 by an operator: only a stock rise allocates it */
+	int fits;	  /* when read: every product had enough available for it alone */
+};
+
+/*
+ * In the caller's transaction: records that order oid started waiting
+ * now (since_ms), held (hold 1) or not.
+ */
+enum apo_result order_set_waiting(struct store_conn *c, int64_t oid, int64_t since_ms, int hold);
+
+/*
+ * Up to max orders waiting for stock with units still to reserve of
+ * product pid, first come first served (since_ms, then oid), held ones
+ * too when with_held, after the waiter *after (NULL: from the start).
+ */
+enum apo_result order_waiting_on(struct store_conn *c, int64_t pid, int with_held,
+				 const struct order_waiter *after, struct order_waiter *out,
+				 size_t max, size_t *n);
+
+/*
+ * Up to max waiting orders (held ones too when with_held) whose every
+ * product has, right now, enough units available for the order alone,
+ * first come first served: what a retry of allocation could serve.
+ */
+enum apo_result order_waiting_ready(struct store_conn *c, int with_held, struct order_waiter *out,
+				    size_t max, size_t *n);
+
 /* Counts orders flagged for an operator (e.g. a payment amount mismatch). */
 enum apo_result order_count_flagged(struct store_conn *c, int64_t *n);
 

@@ -279,16 +279,27 @@ enum apo_result store_begin(struct store_conn *c, enum store_tx tx)
 	return rc;
 }
 
+static store_end_fn end_hook;
+
+void store_on_end(store_end_fn fn)
+{
+	end_hook = fn;
+}
+
 enum apo_result store_commit(struct store_conn *c)
 {
 	enum apo_result rc = conn_ops(c)->commit(c);
 	counters_db_error(rc);
+	if (end_hook)
+		end_hook(c, rc == APO_OK);
 	return rc;
 }
 
 void store_rollback(struct store_conn *c)
 {
 	conn_ops(c)->rollback(c);
+	if (end_hook)
+		end_hook(c, 0);
 }
 
 enum apo_result store_query_int(struct store_conn *c, struct store_sql *q,

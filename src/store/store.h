@@ -149,6 +149,17 @@ enum apo_result store_commit(struct store_conn *c);
 void store_rollback(struct store_conn *c);
 
 /*
+ * Hears the end of every explicit transaction on c, on c's thread, after
+ * it ended: committed 1 after a successful store_commit(), 0 after a
+ * failed one and after every store_rollback() (also one with nothing
+ * open). The hook may run new transactions on c; their ends reach it
+ * again. For work that must follow a commit without lengthening the
+ * transaction (service/allocate.c). Set once at start (NULL: none).
+ */
+typedef void (*store_end_fn)(struct store_conn *c, int committed);
+void store_on_end(store_end_fn fn);
+
+/*
  * Convenience: runs q expecting at most one row and reads its first column
  * as an integer into *out. APO_ERR_NOT_FOUND when there is no row.
  */

@@ -19,6 +19,12 @@ The rules, in one place:
   cancel) while in RESERVING statuses; 20 (allocation failure) and 99 give
   them back; 130 → 25 takes them out of on hand; 20 → 120 takes them
   again (refused when short). Cancelling after shipping restocks nothing.
+- Allocation (issue 19): after a step that adds stock or gives units back,
+  the orders waiting in 20 with an open line on one of those SKUs are
+  served in the order they started waiting, each moved 20 → 120 only when
+  every line fits in full (one that does not is passed over and keeps its
+  place). The order that gave the units back in that step is left out:
+  an operator's move to 20 is not undone by its own units.
 - Prescriptions: an order holding an Rx line and no prescription URL
   (missing, null or []) waits in 100; with one it is placed at 15 (COD at
   create, ONLINE at confirm). Adding prescriptions moves 100 → 110 (and is
@@ -115,6 +121,7 @@ class Order:
         self.dues = []
         self.flagged = False
         self.created_at = 0.0
+        self.wait_seq = 0  # when it started waiting in 20 (the world's clock)
 
     def clone(self):
         return copy.deepcopy(self)
@@ -159,6 +166,7 @@ class World:
         self.orders = {}
         self.adjust = {}  # units the server has more available than the model (after a disagreement)
         self._reserved = None
+        self.wait_clock = 0
 
     def copy(self):
         w = World.__new__(World)
@@ -166,7 +174,13 @@ class World:
         w.orders = dict(self.orders)
         w.adjust = self.adjust
         w._reserved = self._reserved
+        w.wait_clock = self.wait_clock
         return w
+
+    def start_waiting(self, o):
+        """o (this world's copy) joins the back of the queue for stock."""
+        self.wait_clock += 1
+        o.wait_seq = self.wait_clock
 
     def edit(self, key):
         """A private copy of order key in this world, to change."""
@@ -196,6 +210,31 @@ class World:
 def _move(o, to):
     o.history.append(to)
     o.status = to
+
+
+def _released(o):
+    """The SKUs whose units order o holds (before a move that gives them back)."""
+    if not o.holds_stock():
+        return set()
+    return {l.sku for l in o.lines if l.open > 0}
+
+
+def _allocate(w, skus, exclude=None):
+    """The allocation after a step that raised the stock of skus (see the
+    rules above); changes w, a world of this step."""
+    if not skus:
+        return w
+    waiting = sorted((o for o in w.orders.values()
+                      if o.status == 20 and o.key != exclude and any(l.sku in skus and l.open > 0 for l in o.lines)),
+                     key=lambda o: (o.wait_seq, o.key))
+    for o in waiting:
+        want = {}
+        for l in o.lines:
+            if l.open > 0:
+                want[l.sku] = want.get(l.sku, 0) + l.open
+        if all(q <= w.available(sku) for sku, q in want.items()):
+            _move(w.edit(o.key), 120)
+    return w
 
 
 def _placed_status(o):
@@ -331,6 +370,7 @@ def op_cancel(key, skus=None):
         w2 = w.copy()
         o2 = w2.edit(key)
         value = 0
+        released = {sku for sku, qty in skus.items() if qty > 0} if skus else _released(o)
         if skus:
             for sku, qty in skus.items():
                 line = next((l for l in o2.lines if l.sku == sku), None)
@@ -341,13 +381,14 @@ def op_cancel(key, skus=None):
             o2.dues.append(o2.due())
         if not skus or all(l.open == 0 for l in o2.lines):
             _move(o2, 99)
-            return [(w2, {"status": 200, "refund": _refund_rest(o2), "status_id": 99})]
+            refund = _refund_rest(o2)
+            return [(_allocate(w2, released, key), {"status": 200, "refund": refund, "status_id": 99})]
         refund = None
         rest = o2.collected() - o2.refunded()
         if rest > 0 and value > 0:
             refund = min(value, rest)
             o2.refunds.append(refund)
-        return [(w2, {"status": 200, "refund": refund, "status_id": o2.status})]
+        return [(_allocate(w2, released, key), {"status": 200, "refund": refund, "status_id": o2.status})]
     return [phase]
 
 
@@ -362,14 +403,17 @@ def op_admin_move(key, to):
                     return [(w, {"status": 409})]
         w2 = w.copy()
         o2 = w2.edit(key)
+        released = _released(o) if to in (99, 20) else set()
         if to == 25:
             for l in o2.lines:
                 w2.on_hand[l.sku] -= l.open
             o2.shipped = True
         _move(o2, to)
+        if to == 20:
+            w2.start_waiting(o2)
         if to == 99:
             _refund_rest(o2)
-        return [(w2, {"status": 200})]
+        return [(_allocate(w2, released, key), {"status": 200})]
     return [phase]
 
 
@@ -406,7 +450,7 @@ def op_expire(key):
             return [(w, {"status": None})]
         w2 = w.copy()
         _move(w2.edit(key), 99)
-        return [(w2, {"status": None})]
+        return [(_allocate(w2, _released(o), key), {"status": None})]
     return [phase]
 
 
@@ -414,7 +458,7 @@ def op_restock(sku, delta):
     def phase(w):
         w2 = w.copy()
         w2.on_hand[sku] += delta
-        return [(w2, {"status": 200})]
+        return [(_allocate(w2, {sku} if delta > 0 else set()), {"status": 200})]
     return [phase]
 
 

@@ -389,6 +389,8 @@ class ModelDriver(ServerTest):
             if k not in w.orders:
                 w.add(self.specs[k].clone())
             o = w.edit(k)
+            if ob["status"] == 20 and o.status != 20:
+                w.start_waiting(o)
             o.status, o.history = ob["status"], list(ob["history"])
             for l in o.lines:
                 l.cancelled = ob["cancelled"].get(l.sku, 0)

@@ -165,6 +165,8 @@ class Answers(ServerTest):
         self.call("/t/{code}.json", "GET", "/t/%s.json" % code, 200)
         self.call("/t/{code}.json", "GET", "/t/nothing-here.json", 404)
         self.call("/admin/v1/skus/{sku_id}/ledger", "GET", "/admin/v1/skus/OA1/ledger", 200, headers=A)
+        self.call("/admin/v1/skus/{sku_id}/waiting", "GET", "/admin/v1/skus/OA1/waiting", 200, headers=A)
+        self.call("/admin/v1/skus/{sku_id}/waiting", "GET", "/admin/v1/skus/NOPE/waiting", 404, headers=A)
         self.call("/t", "GET", "/t", 308)
         self.call("/t/", "GET", "/t/", 200)
         self.call("/t/", "GET", "/t/?code=" + code, 303)
@@ -184,6 +186,8 @@ class Answers(ServerTest):
                   "/admin/v1/merchants/oa/products/LP1/stock", 200, headers=A, body={"delta": 5, "reason": "in"})
         self.call("/admin/v1/merchants/{id}/products/{merchants_id}", "GET",
                   "/admin/v1/merchants/oa/products/LP1", 200, headers=A)
+        self.call("/admin/v1/merchants/{id}/products/{merchants_id}/waiting", "GET",
+                  "/admin/v1/merchants/oa/products/LP1/waiting?limit=5", 200, headers=A)
         inv_l = "/2015-01-01/products/inventory"
         self.call(inv_l, "GET", inv_l + "?merchants_id=LP1", 200, headers=L)
         self.call(inv_l, "GET", inv_l + "?offset=0&limit=10", 200, headers=L)

@@ -523,6 +523,11 @@ class TrackingPageForCustomers(TrackBase):
 
     def test_each_kind_of_order_in_the_customers_words(self):
         rx = self.create("kind-rx", {"RX42": 1})
+        # Stopped first: the units it gives back would allocate an order
+        # already waiting for them (issue 19).
+        stopped = self.create("kind-stopped", {"747985": 1})
+        for s in (120, 20, 99):
+            self.move(stopped["order_id"], s, subtitle="WH-3 stock-out, ops ticket 7")
         stock = self.create("kind-stock", {"747985": 1})
         for s in (120, 20):
             self.move(stock["order_id"], s)
@@ -535,9 +540,6 @@ class TrackingPageForCustomers(TrackBase):
         ret = self.create("kind-return", {"747985": 1})
         for s in (120, 130, 25, 30, 40, 140, 141):
             self.move(ret["order_id"], s)
-        stopped = self.create("kind-stopped", {"747985": 1})
-        for s in (120, 20, 99):
-            self.move(stopped["order_id"], s, subtitle="WH-3 stock-out, ops ticket 7")
 
         cases = [("kind-rx", "Prescription needed", "Action needed", "action_needed",
                   "needs a doctor's prescription. Please send a valid prescription to Sunrise Pharmacy"),
