@@ -12,10 +12,13 @@ again, which such a plugin cannot read."""
 
 import time
 
+import jsonschema
+
 import harness
 from harness import Merchant
 from mocks import MockShopPlugin, MockWebhookReceiver, verify_signature
 from test_deliveries import delivery, wait_state
+from test_openapi_answers import DOC, resolve
 
 API = "/2015-01-01"
 CUSTOMER = {"firstName": "Asha", "lastName": "Rao", "address": "12 MG Road", "postalCode": "560001",
@@ -28,6 +31,14 @@ def plugin_webhook(plugin, mid, **extra):
     hook.update(plugin.basic_auth())
     hook.update(extra)
     return hook
+
+
+def check_schema(testcase, events):
+    """Every event matches docs/openapi.json's logistics webhook event."""
+    schema = resolve(DOC["components"]["schemas"]["LogisticsWebhookEvent"])
+    testcase.assertTrue(events)
+    for e in events:
+        jsonschema.Draft202012Validator(schema).validate(e)
 
 
 def wait_until(predicate, timeout=15.0, interval=0.05):
@@ -179,6 +190,8 @@ class PluginWebhooks(harness.ServerTest):
         self.assertEqual([e["payload"]["order"]["status"] for e in got],
                          ["confirmed"] * 3 + ["processed"] * 3)
         self.assertEqual(len({e["event_id"] for e in got}), len(got))
+        check_schema(self, got)
+        check_schema(self, self.events(lambda e: e["event_type"] == "product.inventory.change"))
 
     def test_the_plugin_failing_gets_the_same_event_again(self):
         self.product("WC-5")
