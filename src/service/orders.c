@@ -108,29 +108,28 @@ static json_t *logistics_event(const struct app *app, const struct order *o, con
 		tracking_url = json_string(url);
 	}
 	iso8601(o->updated, ts, sizeof(ts));
-	json_t *order = json_pack("{s:s,s:o,s:s,s:o,s:o,s:s,s:i,s:i,s:o,s:s}", "id", o->hex_id,
-				  "merchants_order", merchants_order_json(o), "status", status,
-				  "tracking_code", jx_str_or_null(o->tracking_code), "tracking_url",
-				  tracking_url, "reference", o->order_id, "status_id", o->status_id,
-				  "previous_status_id", from, "delivery_partner_name",
-				  jx_str_or_null(o->delivery_partner), "updated", ts);
+	json_t *order =
+	    json_pack("{s:s,s:o,s:s,s:o,s:o,s:s,s:i,s:i,s:o,s:s}", "id", o->hex_id,
+		      "merchants_order", merchants_order_json(o), "status", status, "tracking_code",
+		      jx_str_or_null(o->tracking_code), "tracking_url", tracking_url, "reference",
+		      o->order_id, "status_id", o->status_id, "previous_status_id", from,
+		      "delivery_partner_name", jx_str_or_null(o->delivery_partner), "updated", ts);
 	json_t *payload = json_pack("{s:o}", "order", order);
 	/* One parcel per order: the shipment is known by the order's id. */
 	if (strcmp(status, "processed") == 0)
-		json_object_set_new(payload, "shipment",
-				    json_pack("{s:s,s:o,s:o}", "id", o->hex_id,
-					      "carrier_tracking_code",
-					      jx_str_or_null(o->carrier_tracking_code),
-					      "delivery_partner_name",
-					      jx_str_or_null(o->delivery_partner)));
-	json_t *flat = json_pack(
-	    "{s:s,s:s,s:s,s:s,s:i,s:i,s:O,s:O,s:o,s:o,s:s}", "order_id", o->hex_id,
-	    "merchants_order", o->merchant_order_id, "reference", o->order_id, "status", status,
-	    "status_id", o->status_id, "previous_status_id", from, "tracking_code",
-	    json_object_get(order, "tracking_code"), "tracking_url",
-	    json_object_get(order, "tracking_url"), "delivery_partner_name",
-	    jx_str_or_null(o->delivery_partner), "carrier_tracking_code",
-	    jx_str_or_null(o->carrier_tracking_code), "updated", ts);
+		json_object_set_new(
+		    payload, "shipment",
+		    json_pack("{s:s,s:o,s:o}", "id", o->hex_id, "carrier_tracking_code",
+			      jx_str_or_null(o->carrier_tracking_code), "delivery_partner_name",
+			      jx_str_or_null(o->delivery_partner)));
+	json_t *flat =
+	    json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:O,s:O,s:o,s:o,s:s}", "order_id", o->hex_id,
+		      "merchants_order", o->merchant_order_id, "reference", o->order_id, "status",
+		      status, "status_id", o->status_id, "previous_status_id", from,
+		      "tracking_code", json_object_get(order, "tracking_code"), "tracking_url",
+		      json_object_get(order, "tracking_url"), "delivery_partner_name",
+		      jx_str_or_null(o->delivery_partner), "carrier_tracking_code",
+		      jx_str_or_null(o->carrier_tracking_code), "updated", ts);
 	json_object_update(payload, flat);
 	json_decref(flat);
 	return json_pack("{s:s,s:s,s:s,s:o}", "event_id", event_id, "event_type",
