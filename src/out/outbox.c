@@ -2,9 +2,8 @@
  * Outbox delivery workers (see outbox.h). Each thread loops: claim one due
  * row (store/repo_outbox.h does the leasing) — for a logistics event of a
  * merchant with webhook.batch on, then lease more due events of the same
- * merchant into a batch — deliver, record
- * the outcome; when nothing is due it sleeps APOTHECA_SWEEP_MS or until
- * outbox_stop() wakes it. The workers own no business state: everything
+ * merchant into a batch — deliver, record the outcome; when nothing is due
+ * it sleeps APOTHECA_SWEEP_MS or until outbox_stop() wakes it. The workers own no business state: everything
  * that must survive a crash or be shared between processes is in the row.
  *
  * Outcomes: delivered -> done; nothing to deliver to (a webhook for a
