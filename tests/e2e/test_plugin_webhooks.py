@@ -17,7 +17,7 @@ import jsonschema
 import harness
 from harness import Merchant
 from mocks import MockShopPlugin, MockWebhookReceiver, verify_signature
-from test_deliveries import delivery, wait_state
+from test_deliveries import db_exec, delivery, wait_state
 from test_openapi_answers import DOC, resolve
 
 API = "/2015-01-01"
@@ -304,6 +304,29 @@ class BatchedReceiver(harness.ServerTest):
         first = self.hooks.received[0]["json"][0]
         self.assertEqual(list(first), ENVELOPE)
         self.assertEqual(first["payload"]["product"]["merchants_id"], "WA-1")
+
+
+class UpgradeKeepsArrays(harness.ServerTest):
+    """Migration 009 on a database made before it: merchants that already
+    had logistics webhooks (a logistics secret and a webhook URL) were being
+    sent arrays and keep them; every other merchant gets the default."""
+
+    def test_existing_logistics_receivers_keep_arrays(self):
+        hook = {"url": "http://127.0.0.1:9/hooks", "signing_secret": "whsec-up"}
+        Merchant(self.server, "up-logi", webhook=hook)
+        Merchant(self.server, "up-nohook")
+        r = self.server.admin("POST", "/merchants", {"id": "up-pharm", "name": "up_pharm", "webhook": hook})
+        self.assertEqual(r.status, 201, r)
+        # Back to the schema before 009, then start again: 009 runs on these rows.
+        self.server.stop()
+        db_exec(self.server, "ALTER TABLE merchants DROP COLUMN webhook_batch")
+        db_exec(self.server, "DELETE FROM schema_migrations WHERE version = 9")
+        self.server.start()
+        batch = {mid: self.server.admin("GET", "/merchants/" + mid).json["webhook"]["batch"]
+                 for mid in ("up-logi", "up-nohook", "up-pharm")}
+        self.assertEqual(batch, {"up-logi": True, "up-nohook": False, "up-pharm": False})
+        Merchant(self.server, "up-new", webhook=hook)
+        self.assertEqual(self.server.admin("GET", "/merchants/up-new").json["webhook"]["batch"], False)
 
 
 if __name__ == "__main__":
