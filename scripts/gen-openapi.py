@@ -208,7 +208,12 @@ schemas = {
         "payment_api": obj({"base_url": S, "auth_header": S, "auth_value": {"type": "string", "writeOnly": True},
                             "aggregator": S}),
         "webhook": obj({"url": S, "auth_header": S, "auth_value": {"type": "string", "writeOnly": True},
-                        "signing_secret": {"type": "string", "writeOnly": True}, "batch": B}),
+                        "signing_secret": {"type": "string", "writeOnly": True},
+                        "batch": {"type": ["boolean", "null"],
+                                  "description": "true: logistics events as JSON arrays of up to 100; "
+                                                 "false or null: one event object per request (default)"}},
+                       desc="For an HTTP Basic receiver: auth_header \"Authorization\", "
+                            "auth_value \"Basic \" + base64(user:password)."),
         "charges": arr(ref("ChargeRule"), maxItems=16),
         "payment_window_s": {"type": "integer", "minimum": 1, "maximum": 604800}, "active": B},
         desc="POST needs id and name; PATCH takes any subset."),
@@ -218,7 +223,9 @@ schemas = {
         "payment_api": obj({"base_url": nullable(S), "auth_header": nullable(S), "aggregator": nullable(S),
                             "has_auth_value": B}),
         "webhook": obj({"url": nullable(S), "auth_header": nullable(S), "has_auth_value": B,
-                        "has_signing_secret": B}),
+                        "has_signing_secret": B,
+                        "batch": {"type": "boolean", "description": "logistics events as arrays of up to "
+                                  "100 (true) or one event object per request (false, the default)"}}),
         "charges": arr(ref("ChargeRule")), "payment_window_s": I, "active": B},
         ["id", "name", "payment_api", "webhook", "charges", "payment_window_s", "active"],
         "Secrets are never echoed: has_* says whether one is set."),
@@ -749,15 +756,34 @@ schemas["PharmacyWebhookEvent"] = obj({
         "shipment_detail": ref("ShipmentDetail")},
         ["order_id", "merchant_order_id", "order_status", "updated"]), minItems=1, maxItems=1)},
     ["event_id", "grouped_orders"], "One pharmacy order's status change.")
+schemas["LogisticsOrderEventPayload"] = obj({
+    "order": obj({
+        "id": HEX24, "merchants_order": obj({"id": S}, ["id"], "as the merchant sent it (e.g. with time)"),
+        "status": S, "tracking_code": nullable(S), "tracking_url": nullable(S),
+        "reference": PO, "status_id": I, "previous_status_id": I, "delivery_partner_name": nullable(S),
+        "updated": ISO},
+        ["id", "merchants_order", "status", "tracking_code", "tracking_url"]),
+    "shipment": obj({"id": HEX24, "carrier_tracking_code": nullable(S), "delivery_partner_name": nullable(S)},
+                    ["id", "carrier_tracking_code"], "once the order is with the courier"),
+    "order_id": HEX24, "merchants_order": S, "reference": PO, "status": S, "status_id": I,
+    "previous_status_id": I, "tracking_code": nullable(S), "tracking_url": nullable(S),
+    "delivery_partner_name": nullable(S), "carrier_tracking_code": nullable(S), "updated": ISO},
+    ["order"], "order.info.change and order.shipped. The flat members after order and shipment are "
+               "those of earlier releases, kept for their receivers.")
+schemas["LogisticsProductEventPayload"] = obj({
+    "product": obj({"id": HEX24, "merchants_id": S, "name": S, "gtin": nullable(S)},
+                   ["id", "merchants_id", "name", "gtin"]),
+    "inventory": ref("LogisticsInventory"),
+    "merchants_id": S, "id": HEX24},
+    ["product", "inventory"], "product.inventory.change: the numbers GET /products/inventory shows "
+                              "after the change. merchants_id and id are kept from earlier releases.")
 schemas["LogisticsWebhookEvent"] = obj({
     "event_id": S,
     "webhook_id": {"type": "string", "description": "wh_<merchant id>: the merchant's one subscription"},
     "event_type": {"enum": ["order.info.change", "order.shipped", "product.inventory.change"]},
     "ts": ISO,
     "retry_count": {"type": "integer", "minimum": 0, "description": "earlier failed calls carrying this event"},
-    "payload": {"type": "object", "description": "order {id, merchants_order, status, tracking_code, "
-                                                 "tracking_url[, shipment]} or product {id, merchants_id, name, "
-                                                 "gtin} with inventory"}},
+    "payload": {"oneOf": [ref("LogisticsOrderEventPayload"), ref("LogisticsProductEventPayload")]}},
     ["event_id", "webhook_id", "event_type", "ts", "retry_count", "payload"])
 webhooks = {
     "pharmacyOrderStatus": {"post": {

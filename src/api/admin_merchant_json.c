@@ -132,6 +132,26 @@ static int take_help(struct merchant *m, const json_t *help, char *err, size_t c
 	return 0;
 }
 
+/* "webhook.batch": true for arrays of envelopes, false (or null) for one per request. */
+static int take_batch(struct merchant *m, const json_t *hook, char *err, size_t cap)
+{
+	const json_t *v = json_object_get(hook, "batch");
+	int batch;
+	if (!v)
+		return 0;
+	if (json_is_null(v)) {
+		m->webhook_batch = 0;
+		return 0;
+	}
+	if (jx_bool(hook, "batch", &batch) != 0)
+		return fmt_into(err, cap,
+				"webhook.batch must be a boolean: true sends logistics events as "
+				"arrays of up to 100, false one event per request"),
+		       -1;
+	m->webhook_batch = batch;
+	return 0;
+}
+
 int merchant_from_json(struct merchant *m, const json_t *j, int creating, char *err, size_t cap)
 {
 	const json_t *pay = json_object_get(j, "payment_api"), *hook = json_object_get(j, "webhook");
@@ -184,6 +204,8 @@ int merchant_from_json(struct merchant *m, const json_t *j, int creating, char *
 			return err[0] ? -1 : (fmt_into(err, cap, "webhook must be an object"), -1);
 		if (m->webhook_url && url_ok_or_err("webhook.url", m->webhook_url, err, cap))
 			return -1;
+		if (take_batch(m, hook, err, cap))
+			return -1;
 	}
 	const json_t *help = json_object_get(j, "help");
 	if (help && !json_is_null(help) && take_help(m, help, err, cap))
@@ -234,6 +256,7 @@ json_t *merchant_to_json(const struct merchant *m)
 			 m->webhook_auth_value != NULL, "has_signing_secret",
 			 m->webhook_signing_secret != NULL, "charges", charges, "payment_window_s",
 			 (json_int_t)m->payment_window_s, "active", m->active);
+	json_object_set_new(json_object_get(j, "webhook"), "batch", json_boolean(m->webhook_batch));
 	json_object_set_new(j, "help",
 			    json_pack("{s:o,s:o,s:o}", "url", jx_str_or_null(m->help_url), "email",
 				      jx_str_or_null(m->help_email), "phone",

@@ -474,6 +474,9 @@ static void merchant_card(struct buf *b, const json_t *m)
 	buf_adds(b, "</dd>");
 	kv_text(b, "Aggregator", jstr(pay, "aggregator"));
 	kv_text(b, "Webhook URL", jstr(hook, "url"));
+	kv_text(b, "Logistics webhooks",
+		json_is_true(json_object_get(hook, "batch")) ? "arrays of up to 100 events"
+							     : "one event per request");
 	buf_adds(b, "<dt>Webhook signing secret</dt><dd>");
 	yes_no(b, json_object_get(hook, "has_signing_secret"));
 	buf_adds(b, "</dd><dt>Logistics secret</dt><dd>");

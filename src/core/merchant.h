@@ -43,6 +43,11 @@ struct merchant {
 	char *webhook_auth_header;
 	char *webhook_auth_value;
 	char *webhook_signing_secret;
+	/*
+	 * How logistics events reach webhook_url: 0 one envelope object per
+	 * request (the default), 1 JSON arrays of up to 100 envelopes.
+	 */
+	int webhook_batch;
 	/* Where customers get help (the tracking page shows each one given). */
 	char *help_url;	  /* https URL, or NULL */
 	char *help_email; /* e-mail address, or NULL */

@@ -1,9 +1,9 @@
 /*
  * Outbox delivery workers (see outbox.h). Each thread loops: claim one due
- * row (store/repo_outbox.h does the leasing) — for a logistics event, then
- * lease more due events of the same merchant into a batch — deliver, record
- * the outcome; when nothing is due it sleeps APOTHECA_SWEEP_MS or until
- * outbox_stop() wakes it. The workers own no business state: everything
+ * row (store/repo_outbox.h does the leasing) — for a logistics event of a
+ * merchant with webhook.batch on, then lease more due events of the same
+ * merchant into a batch — deliver, record the outcome; when nothing is due
+ * it sleeps APOTHECA_SWEEP_MS or until outbox_stop() wakes it. The workers own no business state: everything
  * that must survive a crash or be shared between processes is in the row.
  *
  * Outcomes: delivered -> done; nothing to deliver to (a webhook for a
@@ -297,9 +297,11 @@ static json_t *envelope(const struct outbox_row *row, const char *webhook_id)
 }
 
 /*
- * Sends a batch of logistics events (ascending ids) in one request: a JSON
- * array of envelopes. Fills fates[i] for every row: broken rows are parked
- * on their own, the others share the request's outcome.
+ * Sends logistics events (ascending ids) in one request: with the
+ * merchant's webhook.batch on, a JSON array of envelopes; off, the one
+ * event's envelope object itself (n is 1 then). Fills fates[i] for every
+ * row: broken rows are parked on their own, the others share the
+ * request's outcome.
  */
 static void send_batch(const struct merchant *m, const struct outbox_row *const *batch, size_t n,
 		       enum outcome *fates, char *err, size_t cap)
@@ -316,7 +318,8 @@ static void send_batch(const struct merchant *m, const struct outbox_row *const 
 			json_array_append_new(list, env);
 	}
 	if (json_array_size(list) && has_webhook_url(m, err, cap)) {
-		char *body = json_dumps(list, JSON_COMPACT | JSON_REAL_PRECISION(15));
+		const json_t *doc = m->webhook_batch ? list : json_array_get(list, 0);
+		char *body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
 		out = post_webhook(m, body, strlen(body), 0, err, cap);
 		free(body);
 	}
@@ -376,9 +379,12 @@ static void record_batch(struct store_conn *c, const struct outbox_row *const *b
 }
 
 /*
- * A claimed logistics event: leases more due events of its merchant
- * (store/repo_outbox.h keeps each order's order), sends them all in one
- * request and records the outcome for every row.
+ * A claimed logistics event. For a merchant whose receiver takes arrays
+ * (webhook.batch), leases more due events of that merchant
+ * (store/repo_outbox.h keeps each order's order) and sends them all in one
+ * request; otherwise sends head alone, as an object: the claim's rules
+ * (one row leased per merchant, the lowest pending id of each order_key)
+ * keep each order's order just the same. Records the outcome for every row.
  */
 static void deliver_batch(struct store_conn *c, const struct outbox_row *head, uint64_t *rng)
 {
@@ -387,10 +393,15 @@ static void deliver_batch(struct store_conn *c, const struct outbox_row *head, u
 	size_t nmore = 0, n = 0;
 	struct merchant m;
 
-	enum apo_result rc =
-	    outbox_claim_more(c, head, now_ms(), OUTBOX_LEASE_MS, OUTBOX_BATCH_MAX, &more, &nmore);
-	if (rc != APO_OK)
-		log_warn("cannot batch webhook events", "\"error\":\"%s\"", apo_result_name(rc));
+	merchant_init(&m);
+	enum apo_result loaded = merchant_load(c, head->merchant_id, &m);
+	if (loaded == APO_OK && m.webhook_batch) {
+		enum apo_result rc = outbox_claim_more(c, head, now_ms(), OUTBOX_LEASE_MS,
+						       OUTBOX_BATCH_MAX, &more, &nmore);
+		if (rc != APO_OK)
+			log_warn("cannot batch webhook events", "\"error\":\"%s\"",
+				 apo_result_name(rc));
+	}
 	const struct outbox_row **batch = xcalloc(nmore + 1, sizeof(*batch));
 	enum outcome *fates = xcalloc(nmore + 1, sizeof(*fates));
 	/* In id order: head goes where its id falls among the others. */
@@ -403,10 +414,8 @@ static void deliver_batch(struct store_conn *c, const struct outbox_row *head, u
 			batch[n++] = &more[i];
 	}
 
-	merchant_init(&m);
-	rc = merchant_load(c, batch[0]->merchant_id, &m);
-	if (rc != APO_OK) {
-		fmt_into(err, sizeof(err), "cannot load merchant: %s", apo_result_name(rc));
+	if (loaded != APO_OK) {
+		fmt_into(err, sizeof(err), "cannot load merchant: %s", apo_result_name(loaded));
 		for (size_t i = 0; i < n; i++)
 			fates[i] = OUT_RETRY;
 	} else {

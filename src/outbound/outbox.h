@@ -11,10 +11,12 @@
  *   body; delivered when the receiver answers 2xx with a JSON object that
  *   has a "status" member;
  * - logistics events (order.info.change, order.shipped,
- *   product.inventory.change) are POSTed as a JSON array of 1 to
- *   OUTBOX_BATCH_MAX envelopes {event_id, webhook_id, event_type, ts,
- *   retry_count, payload} of one merchant, in outbox id order; any 2xx
- *   delivers the whole batch, anything else reschedules it whole.
+ *   product.inventory.change) are POSTed in the envelope {event_id,
+ *   webhook_id, event_type, ts, retry_count, payload}: one envelope object
+ *   per request by default, or, for a merchant with webhook.batch on, a
+ *   JSON array of 1 to OUTBOX_BATCH_MAX envelopes of that merchant in
+ *   outbox id order; any 2xx delivers the whole request, anything else
+ *   reschedules it whole.
  * Every request carries the merchant's auth header and X-Apotheca-Signature.
  *
  * A slow or dead receiver costs one worker at most: a merchant has one

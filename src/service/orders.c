@@ -68,24 +68,63 @@ static const char *logistics_event_type(const struct order *o)
 	return o->status_id == ST_SHIPPED ? OUTBOX_EV_ORDER_SHIPPED : OUTBOX_EV_ORDER_INFO_CHANGE;
 }
 
+/*
+ * The order's merchants_order as the merchant sent it: its object with
+ * "id" the reference apotheca keeps, or {"id"} when it sent a string (or
+ * nothing, the reference then being the order's own id).
+ */
+static json_t *merchants_order_json(const struct order *o)
+{
+	json_t *doc = o->extra_json ? json_loads(o->extra_json, 0, NULL) : NULL;
+	json_t *sent = json_object_get(doc, "merchants_order");
+	json_t *mo = json_is_object(sent) ? json_deep_copy(sent) : json_object();
+	json_decref(doc);
+	json_object_set_new(mo, "id", json_string(o->merchant_order_id));
+	return mo;
+}
+
+/*
+ * A logistics order event: the logistics API's documented members first
+ * (order {id, merchants_order, status, tracking_code, tracking_url}, and
+ * shipment {id, carrier_tracking_code} once the courier has it), apotheca's
+ * own facts beside them in order, then the flat members earlier releases
+ * sent, kept for receivers written against them (docs/api/webhooks.md).
+ */
 static json_t *logistics_event(const struct app *app, const struct order *o, const char *event_id,
 			       int from)
 {
 	char url[512], ts[32];
 	json_t *tracking_url = json_null();
+	const char *status = order_status_logistics(o->status_id, o->ever_confirmed);
 	if (o->tracking_code) {
 		flow_tracking_url(app, o->tracking_code, url, sizeof(url));
 		tracking_url = json_string(url);
 	}
 	iso8601_utc(o->updated, ts);
-	json_t *payload = json_pack(
-	    "{s:s,s:s,s:s,s:s,s:i,s:i,s:o,s:o,s:o,s:o,s:s}", "order_id", o->hex_id,
-	    "merchants_order", o->merchant_order_id, "reference", o->order_id, "status",
-	    order_status_logistics(o->status_id, o->ever_confirmed), "status_id", o->status_id,
-	    "previous_status_id", from, "tracking_code", jx_str_or_null(o->tracking_code),
-	    "tracking_url", tracking_url, "delivery_partner_name",
-	    jx_str_or_null(o->delivery_partner), "carrier_tracking_code",
-	    jx_str_or_null(o->carrier_tracking_code), "updated", ts);
+	json_t *order =
+	    json_pack("{s:s,s:o,s:s,s:o,s:o,s:s,s:i,s:i,s:o,s:s}", "id", o->hex_id,
+		      "merchants_order", merchants_order_json(o), "status", status, "tracking_code",
+		      jx_str_or_null(o->tracking_code), "tracking_url", tracking_url, "reference",
+		      o->order_id, "status_id", o->status_id, "previous_status_id", from,
+		      "delivery_partner_name", jx_str_or_null(o->delivery_partner), "updated", ts);
+	json_t *payload = json_pack("{s:o}", "order", order);
+	/* One parcel per order: the shipment is known by the order's id. */
+	if (strcmp(status, "processed") == 0)
+		json_object_set_new(
+		    payload, "shipment",
+		    json_pack("{s:s,s:o,s:o}", "id", o->hex_id, "carrier_tracking_code",
+			      jx_str_or_null(o->carrier_tracking_code), "delivery_partner_name",
+			      jx_str_or_null(o->delivery_partner)));
+	json_t *flat =
+	    json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:O,s:O,s:o,s:o,s:s}", "order_id", o->hex_id,
+		      "merchants_order", o->merchant_order_id, "reference", o->order_id, "status",
+		      status, "status_id", o->status_id, "previous_status_id", from,
+		      "tracking_code", json_object_get(order, "tracking_code"), "tracking_url",
+		      json_object_get(order, "tracking_url"), "delivery_partner_name",
+		      jx_str_or_null(o->delivery_partner), "carrier_tracking_code",
+		      jx_str_or_null(o->carrier_tracking_code), "updated", ts);
+	json_object_update(payload, flat);
+	json_decref(flat);
 	return json_pack("{s:s,s:s,s:s,s:o}", "event_id", event_id, "event_type",
 			 logistics_event_type(o), "ts", ts, "payload", payload);
 }

@@ -13,6 +13,12 @@
 #include "base/log.h"
 #include "base/banned.h"
 
+/*
+ * {"event_id", "event_type", "ts", "payload"} of one stock change. The
+ * payload is the logistics API's: product {id, merchants_id, name, gtin}
+ * and inventory {...}, then the flat merchants_id and id that earlier
+ * releases sent, kept for receivers written against them.
+ */
 static void inventory_event(const struct stock_state *st, struct buf *b)
 {
 	char event_id[HEX_ID_LEN + 1], ts[32], moved[32];
@@ -25,13 +31,20 @@ static void inventory_event(const struct stock_state *st, struct buf *b)
 	iso8601_utc(now_epoch(), ts);
 	buf_addf(b,
 		 "{\"event_id\":\"%s\",\"event_type\":\"" OUTBOX_EV_INVENTORY_CHANGE
-		 "\",\"ts\":\"%s\",\"payload\":{\"merchants_id\":",
+		 "\",\"ts\":\"%s\",\"payload\":{\"product\":{\"id\":",
 		 event_id, ts);
-	json_quote(b, st->sku_id);
-	buf_adds(b, ",\"id\":");
 	json_quote(b, st->hex_id);
+	buf_adds(b, ",\"merchants_id\":");
+	json_quote(b, st->sku_id);
+	buf_adds(b, ",\"name\":");
+	json_quote(b, st->name);
+	buf_adds(b, ",\"gtin\":");
+	if (st->has_gtin)
+		json_quote(b, st->gtin);
+	else
+		buf_adds(b, "null");
 	buf_addf(b,
-		 ",\"inventory\":{\"inbound\":%lld,\"in_stock\":%lld,\"available\":%lld,"
+		 "},\"inventory\":{\"inbound\":%lld,\"in_stock\":%lld,\"available\":%lld,"
 		 "\"reserved\":%lld,\"on_hold\":%lld,\"last_movement\":",
 		 (long long)st->inbound, (long long)st->on_hand, (long long)product_available(&p),
 		 (long long)st->reserved, (long long)st->on_hold);
@@ -41,7 +54,11 @@ static void inventory_event(const struct stock_state *st, struct buf *b)
 		iso8601_utc(st->last_movement, moved);
 		json_quote(b, moved);
 	}
-	buf_adds(b, "}}}");
+	buf_adds(b, "},\"merchants_id\":");
+	json_quote(b, st->sku_id);
+	buf_adds(b, ",\"id\":");
+	json_quote(b, st->hex_id);
+	buf_adds(b, "}}");
 }
 
 static enum apo_result announce(struct store_conn *c, const struct stock_state *st)

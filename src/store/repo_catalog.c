@@ -59,7 +59,7 @@ static struct store_sql q_stock_by_pid = {
  */
 #define STOCK_RETURNING                                                                            \
 	" RETURNING merchant_id, sku_id, hex_id, on_hand, reserved, inbound, on_hold, "            \
-	"last_movement"
+	"last_movement, name, gtin"
 
 static struct store_sql q_stock_cas = {
     .sql = "UPDATE products SET on_hand = ?, last_movement = ? "
@@ -263,6 +263,14 @@ static enum apo_result announce_stock(struct store_conn *c, const struct stock_s
 	return observer(c, st);
 }
 
+/* Copies a product's name and gtin (either may be NULL) into st. */
+static void stock_state_names(struct stock_state *st, const char *name, const char *gtin)
+{
+	fmt_into(st->name, sizeof(st->name), "%s", name ? name : "");
+	fmt_into(st->gtin, sizeof(st->gtin), "%s", gtin ? gtin : "");
+	st->has_gtin = gtin != NULL;
+}
+
 /*
  * Runs a stock UPDATE ... STOCK_RETURNING. *changed is 1 when its WHERE
  * clause let it change the row, and then the change is announced.
@@ -286,6 +294,7 @@ static enum apo_result stock_update(struct store_conn *c, struct store_sql *q,
 		st.inbound = store_int(rows, 5);
 		st.on_hold = store_int(rows, 6);
 		st.last_movement = opt_col(rows, 7);
+		stock_state_names(&st, store_text(rows, 8), store_text(rows, 9));
 	}
 	/* The cursor must be gone before the next statement on this connection. */
 	store_rows_free(rows);
@@ -407,6 +416,7 @@ static enum apo_result upsert_in_tx(struct store_conn *c, const struct product *
 	fmt_into(st.merchant_id, sizeof(st.merchant_id), "%s", mid);
 	fmt_into(st.sku_id, sizeof(st.sku_id), "%s", p->sku_id);
 	fmt_into(st.hex_id, sizeof(st.hex_id), "%s", hex);
+	stock_state_names(&st, p->name, p->gtin);
 	rc = ledger_add(c, pid, on_hand, 0, reason, NULL);
 	return rc == APO_OK ? announce_stock(c, &st) : rc;
 }

@@ -29,11 +29,17 @@
 
 struct store_conn;
 
-/* A merchant product's stock after a change. */
+/* The longest gtin a stock change reports (the logistics API takes 64). */
+#define STOCK_MAX_GTIN 64
+
+/* A merchant product's stock after a change, with what names the product. */
 struct stock_state {
 	char merchant_id[MERCHANT_MAX_ID + 1];
 	char sku_id[SKU_MAX_ID + 1];
 	char hex_id[HEX_ID_LEN + 1];
+	char name[PRODUCT_MAX_NAME + 1];
+	char gtin[STOCK_MAX_GTIN + 1];
+	int has_gtin; /* 0: the product has no gtin */
 	int64_t on_hand, reserved, inbound, on_hold;
 	int64_t last_movement; /* epoch seconds, or CATALOG_NONE */
 };

@@ -15,7 +15,7 @@
 	"id, name, display_name, jwt_public_key, logistics_secret_hash, payment_base_url, "    \
 	"payment_auth_header, payment_auth_value, payment_aggregator, webhook_url, "           \
 	"webhook_auth_header, webhook_auth_value, webhook_signing_secret, payment_window_s, "  \
-	"active, created, updated, help_url, help_email, help_phone"
+	"active, created, updated, help_url, help_email, help_phone, webhook_batch"
 
 static struct store_sql q_by_id = {.sql = "SELECT " MERCHANT_COLS " FROM merchants WHERE id = ?"};
 static struct store_sql q_by_name = {.sql = "SELECT " MERCHANT_COLS
@@ -25,14 +25,14 @@ static struct store_sql q_charges = {
 	       "WHERE merchant_id = ? ORDER BY pos"};
 static struct store_sql q_insert = {
 	.sql = "INSERT INTO merchants (" MERCHANT_COLS
-	       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+	       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
 static struct store_sql q_update = {
 	.sql = "UPDATE merchants SET name = ?, display_name = ?, jwt_public_key = ?, "
 	       "logistics_secret_hash = ?, payment_base_url = ?, payment_auth_header = ?, "
 	       "payment_auth_value = ?, payment_aggregator = ?, webhook_url = ?, "
 	       "webhook_auth_header = ?, webhook_auth_value = ?, webhook_signing_secret = ?, "
 	       "payment_window_s = ?, active = ?, updated = ?, help_url = ?, help_email = ?, "
-	       "help_phone = ? WHERE id = ?"};
+	       "help_phone = ?, webhook_batch = ? WHERE id = ?"};
 static struct store_sql q_del_charges = {.sql = "DELETE FROM merchant_charges WHERE merchant_id = ?"};
 static struct store_sql q_add_charge = {
 	.sql = "INSERT INTO merchant_charges (merchant_id, pos, type, display_text, amount, below) "
@@ -83,6 +83,7 @@ static enum apo_result load_by(struct store_conn *c, struct store_sql *q, const 
 	m->active = (int)store_int(rows, 14);
 	m->created = store_int(rows, 15);
 	m->updated = store_int(rows, 16);
+	m->webhook_batch = store_int(rows, 20) != 0;
 	store_rows_free(rows);
 	return load_charges(c, m);
 }
@@ -129,8 +130,8 @@ enum apo_result merchant_save(struct store_conn *c, const struct merchant *m, in
 			SV_INT(m->payment_window_s),	  SV_INT(m->active),
 			SV_INT(now),			  SV_TEXT(m->help_url),
 			SV_TEXT(m->help_email),		  SV_TEXT(m->help_phone),
-			SV_TEXT(m->id)};
-		rc = store_exec(c, &q_update, args, 19, NULL);
+			SV_INT(m->webhook_batch != 0),	  SV_TEXT(m->id)};
+		rc = store_exec(c, &q_update, args, 20, NULL);
 		if (rc == APO_OK && store_changes(c) == 0)
 			rc = APO_ERR_NOT_FOUND;
 	} else {
@@ -144,8 +145,9 @@ enum apo_result merchant_save(struct store_conn *c, const struct merchant *m, in
 			SV_TEXT(m->webhook_signing_secret), SV_INT(m->payment_window_s),
 			SV_INT(m->active),		  SV_INT(now),
 			SV_INT(now),			  SV_TEXT(m->help_url),
-			SV_TEXT(m->help_email),		  SV_TEXT(m->help_phone)};
-		rc = store_exec(c, &q_insert, args, 20, NULL);
+			SV_TEXT(m->help_email),		  SV_TEXT(m->help_phone),
+			SV_INT(m->webhook_batch != 0)};
+		rc = store_exec(c, &q_insert, args, 21, NULL);
 	}
 	if (rc == APO_OK)
 		rc = save_charges(c, m);

@@ -38,8 +38,9 @@ struct store_conn;
  * Event types of webhook rows. An OUTBOX_EV_ORDER_STATUS row (a pharmacy
  * order's move) holds the request body itself and is sent alone. The
  * logistics types hold one event {"event_id", "event_type", "ts",
- * "payload"}; the workers wrap each in the logistics envelope and send up
- * to OUTBOX_BATCH_MAX of one merchant in one request.
+ * "payload"}; the workers wrap each in the logistics envelope and send it
+ * alone, or up to OUTBOX_BATCH_MAX of one merchant in one request for a
+ * merchant whose receiver takes arrays (webhook.batch).
  */
 #define OUTBOX_EV_ORDER_STATUS "order.status"
 #define OUTBOX_EV_ORDER_INFO_CHANGE "order.info.change"
@@ -49,7 +50,7 @@ struct store_conn;
 /* The most logistics events one webhook request carries. */
 #define OUTBOX_BATCH_MAX 100
 
-/* True when a webhook row of event_type is a logistics event (batched). */
+/* True when a webhook row of event_type is a logistics event (enveloped). */
 int outbox_event_is_logistics(const char *event_type);
 
 /* States of outbox rows. */

@@ -299,3 +299,85 @@ class MockWebhookReceiver(MockServer):
             h.send(200, {"status": "ok"})
         else:
             h.send(200, {"received": True})
+
+
+class MockShopPlugin(MockServer):
+    """A merchant's shop plugin receiving logistics webhooks, the way the
+    Logitrail modules for WooCommerce and Magento 2 do: the request must
+    carry HTTP Basic credentials (user, password), else 401; the raw body is
+    decoded as ONE event object {event_id, webhook_id, event_type, ts,
+    retry_count, payload}; then it reads exactly
+    - product.inventory.change: payload.product.merchants_id and
+      payload.inventory.available, and sets that product's stock
+      (.stock {merchants_id: available}, .stock_log [(merchants_id, n)]);
+    - order.shipped: payload.order.merchants_order.id, and completes that
+      shop order (.completed, in arrival order).
+    A body that is not such an object (e.g. an array of events) is what the
+    plugins cannot read: they do nothing and still answer 200; it lands in
+    .unreadable. Every request is in .received; every decoded event in
+    .events. fail_first(n) answers the next n requests 500 first."""
+
+    def __init__(self, user="shop", password="plugin-pass"):
+        self.user, self.password = user, password
+        self.received = []
+        self.events = []
+        self.unreadable = []
+        self.stock = {}
+        self.stock_log = []
+        self.completed = []
+        self._fail_left = 0
+        super().__init__()
+
+    def basic_auth(self):
+        """The webhook auth settings that make apotheca send these credentials."""
+        import base64
+        raw = ("%s:%s" % (self.user, self.password)).encode()
+        return {"auth_header": "Authorization", "auth_value": "Basic " + base64.b64encode(raw).decode()}
+
+    def fail_first(self, n):
+        with self.lock:
+            self._fail_left = n
+
+    def _authorised(self, headers):
+        import base64
+        value = header(headers, "Authorization") or ""
+        if not value.startswith("Basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(value[6:], validate=True).decode().partition(":")
+        except ValueError:
+            return False
+        return hmac.compare_digest(user, self.user) and hmac.compare_digest(password, self.password)
+
+    def handle(self, h, rec):
+        if rec["method"] != "POST":
+            h.send(405, {"error": "POST only"})
+            return
+        with self.lock:
+            self.received.append(rec)
+            if not self._authorised(rec["headers"]):
+                answer = 401
+            elif self._fail_left > 0:
+                self._fail_left -= 1
+                answer = 500
+            else:
+                answer = 200
+                self._process(rec["raw"])
+        h.send(answer, {"ok": answer == 200})
+
+    def _process(self, raw):
+        try:
+            event = json.loads(raw)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict) or "event_id" not in event:
+            self.unreadable.append(event)
+            return
+        self.events.append(event)
+        payload = event.get("payload") or {}
+        if event.get("event_type") == "product.inventory.change":
+            sku = payload["product"]["merchants_id"]
+            self.stock[sku] = payload["inventory"]["available"]
+            self.stock_log.append((sku, payload["inventory"]["available"]))
+        elif event.get("event_type") == "order.shipped":
+            self.completed.append(payload["order"]["merchants_order"]["id"])

@@ -61,7 +61,8 @@ class Help(unittest.TestCase):
             "migrate": ["--db"],
             "demo": ["--dir", "--db", "--listen", "--sandbox-url"],
             "import": ["--db"],
-            "merchant": ["--id", "--name", "--public-key", "--logistics-secret", "--json", "--db"],
+            "merchant": ["--id", "--name", "--public-key", "--logistics-secret", "--webhook-batch", "--json",
+                         "--db"],
             "token": ["--merchant", "--key", "--ttl", "--iat"],
         }
         for cmd, flags in own.items():

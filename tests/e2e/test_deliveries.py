@@ -191,7 +191,8 @@ class WebhookDelivery(ServerTest):
                      "payload": {"order_id": "PO-wh4"}}, order_key="PO-wh4", event_type="order.shipped")
         wait_state(self.server, did, "done")
         got = self.received("/hooks/wh4")
-        self.assertEqual([e["event_id"] for e in got[0]["json"]], ["E-wh4"])  # an array of envelopes
+        self.assertEqual(got[0]["json"]["event_id"], "E-wh4")  # one envelope (webhook.batch is off)
+        self.assertEqual(got[0]["json"]["webhook_id"], "wh_wh4")
 
     def test_in_order_per_order(self):
         self.merchant("wh5")

@@ -4,10 +4,12 @@ at least once.
 Pharmacy events come from real order moves (create COD, then the admin
 moves); each is POSTed alone, signed with the merchant's signing secret and
 carrying its auth header. Logistics events come from a logistics order's
-life and its products' stock changes, and must arrive as JSON arrays of
-envelopes {event_id, webhook_id, event_type, ts, retry_count, payload}, up
-to 100 per request; batching rules are driven with events queued straight
-into the outbox, the way the dialect and the catalog queue them. Then the
+life and its products' stock changes, in envelopes {event_id, webhook_id,
+event_type, ts, retry_count, payload}: one object per request by default
+(the lifecycle below), JSON arrays of up to 100 for a merchant with
+webhook.batch on; batching rules are driven with events queued straight
+into the outbox, the way the dialect and the catalog queue them
+(test_plugin_webhooks.py has a shop plugin's view of the default). Then the
 hard cases: a receiver that fails, hangs or is down while apotheca is
 killed with SIGKILL, two apotheca processes sharing one PostgreSQL
 database, and a hanging merchant next to a healthy one."""
@@ -26,9 +28,12 @@ LIFECYCLE = [120, 130, 25, 30, 40]
 TITLES = {120: "Processing", 130: "Packed", 25: "Shipped", 30: "Out for Delivery", 40: "Delivered"}
 
 
-def webhook_config(receiver, mid):
-    return {"url": "%s/hooks/%s" % (receiver.url, mid), "auth_header": "X-Hook-Key",
+def webhook_config(receiver, mid, batch=None):
+    hook = {"url": "%s/hooks/%s" % (receiver.url, mid), "auth_header": "X-Hook-Key",
             "auth_value": "hook-key-" + mid, "signing_secret": "whsec-" + mid}
+    if batch is not None:
+        hook["batch"] = batch
+    return hook
 
 
 def setup_catalog(server):
@@ -89,8 +94,9 @@ def queue_events(server, merchant_id, events, due_in_ms=300):
 
 
 def envelopes(requests):
-    """Every envelope of logistics webhook requests, in arrival order."""
-    return [env for r in requests for env in r["json"]]
+    """Every envelope of logistics webhook requests, in arrival order: an
+    array's members (webhook.batch on), or the one envelope object."""
+    return [env for r in requests for env in (r["json"] if isinstance(r["json"], list) else [r["json"]])]
 
 
 def wait_until(predicate, timeout=15, interval=0.05):
@@ -198,7 +204,7 @@ class LogisticsEnvelopes(harness.ServerTest):
         self.hooks.reset()
 
     def merchant(self, mid):
-        return Merchant(self.server, mid, webhook=webhook_config(self.hooks, mid))
+        return Merchant(self.server, mid, webhook=webhook_config(self.hooks, mid, batch=True))
 
     def test_events_arrive_as_one_array_of_envelopes(self):
         self.merchant("lg1")
@@ -340,7 +346,7 @@ class LogisticsLifecycle(harness.ServerTest):
         time.sleep(0.3)
         got = received(self.hooks, "lw")
         for r in got:
-            self.assertIsInstance(r["json"], list)
+            self.assertIsInstance(r["json"], dict)  # webhook.batch is off: one event per request
             self.assertTrue(verify_signature(r["headers"], r["raw"], "whsec-lw"))
             self.assertEqual(header(r["headers"], "X-Hook-Key"), "hook-key-lw")
         events = envelopes(got)
@@ -351,19 +357,24 @@ class LogisticsLifecycle(harness.ServerTest):
             self.assertRegex(e["ts"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
         orders = [e for e in events if e["event_type"] != "product.inventory.change"]
+        self.assertEqual([e["payload"]["order"]["status_id"] for e in orders], want_orders)
+        # The flat members of earlier releases are still there, the same.
         self.assertEqual([e["payload"]["status_id"] for e in orders], want_orders)
         self.assertEqual([e["event_type"] for e in orders],
                          ["order.info.change"] * 3 + ["order.shipped"] + ["order.info.change"] * 2)
         self.assertEqual([e["payload"]["status"] for e in orders],
                          ["confirmed", "confirmed", "confirmed", "processed", "processed", "processed"])
-        self.assertTrue(all(e["payload"]["order_id"] == oid for e in orders))
-        self.assertTrue(orders[0]["payload"]["tracking_code"])
+        self.assertTrue(all(e["payload"]["order"]["id"] == e["payload"]["order_id"] == oid for e in orders))
+        self.assertTrue(all(e["payload"]["order"]["merchants_order"] == {"id": "wc-1"} for e in orders))
+        self.assertTrue(orders[0]["payload"]["order"]["tracking_code"])
+        self.assertEqual(orders[0]["payload"]["order"]["tracking_code"], orders[0]["payload"]["tracking_code"])
 
         stock = [e["payload"] for e in events if e["event_type"] == "product.inventory.change"]
-        self.assertTrue(all(p["merchants_id"] == "LW-1" for p in stock))
+        self.assertTrue(all(p["product"]["merchants_id"] == p["merchants_id"] == "LW-1" for p in stock))
         self.assertEqual([(p["inventory"]["in_stock"], p["inventory"]["reserved"], p["inventory"]["available"])
                           for p in stock], [(10, 0, 10), (10, 2, 8), (8, 0, 8)])
         inv = self.call("GET", "/products/inventory?merchants_id=LW-1")["products"][0]
+        self.assertEqual(stock[-1]["product"]["id"], inv["id"])
         self.assertEqual(stock[-1]["id"], inv["id"])
         self.assertEqual(stock[-1]["inventory"], inv["inventory"])  # the same numbers the API shows
 
@@ -538,7 +549,8 @@ class TwoProcessesDeliverOnce(unittest.TestCase):
         b = Server(db=a.db).start()
         try:
             setup_catalog(a)
-            merchants = [Merchant(a, "tp%d" % i, webhook=webhook_config(hooks, "tp%d" % i)) for i in range(3)]
+            merchants = [Merchant(a, "tp%d" % i, webhook=webhook_config(hooks, "tp%d" % i, batch=True))
+                         for i in range(3)]
             orders = [(m, create_cod(a if n % 2 else b, m, "tp-%d" % n)) for n, m in enumerate(merchants * 3)]
             for step, to in enumerate(LIFECYCLE):
                 for n, (m, oid) in enumerate(orders):

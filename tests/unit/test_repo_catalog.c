@@ -350,6 +350,13 @@ static int64_t check_event(const char *hex, int64_t in_stock, int64_t reserved, 
 	json_t *pl = json_object_get(ev, "payload");
 	CHECK_STR(json_string_value(json_object_get(pl, "merchants_id")), "LP-1");
 	CHECK_STR(json_string_value(json_object_get(pl, "id")), hex);
+	/* The logistics API's product object beside the flat members. */
+	json_t *prod = json_object_get(pl, "product");
+	CHECK_STR(json_string_value(json_object_get(prod, "id")), hex);
+	CHECK_STR(json_string_value(json_object_get(prod, "merchants_id")), "LP-1");
+	CHECK_STR(json_string_value(json_object_get(prod, "name")), "Logistics product");
+	CHECK_STR(json_string_value(json_object_get(prod, "gtin")), "4006381333931");
+	CHECK_INT((long long)json_object_size(prod), 4);
 	CHECK_INT(inv(ev, "in_stock"), in_stock);
 	CHECK_INT(inv(ev, "reserved"), reserved);
 	CHECK_INT(inv(ev, "available"), in_stock - reserved);
@@ -380,6 +387,7 @@ static void test_inventory_events(void)
 	p.merchant_id = xstrdup("lw1");
 	p.sku_id = xstrdup("LP-1");
 	p.name = xstrdup("Logistics product");
+	p.gtin = xstrdup("4006381333931");
 	p.inbound = 7;
 	p.on_hold = 2;
 	CHECK_INT(product_upsert(c, &p, 0, &created), APO_OK);
