@@ -180,6 +180,7 @@ void logi_fail(struct req *r, enum apo_result rc, const char *message)
 		code = "upstream_error", dflt = "Upstream error";
 		break;
 	case APO_ERR_UNAVAILABLE:
+		/* The database is away (a failover): the same request will do. */
 		code = "unavailable", dflt = "Database unavailable";
 		req_add_header(r, "Retry-After", "1");
 		break;
@@ -191,9 +192,6 @@ void logi_fail(struct req *r, enum apo_result rc, const char *message)
 	case APO_ERR_INTERNAL:
 		break;
 	}
-	/* The database is away (a failover): the same request will do. */
-	if (rc == APO_ERR_UNAVAILABLE)
-		req_add_header(r, "Retry-After", "1");
 	logi_error(r, logi_status(rc), code, message ? message : dflt);
 }
 

@@ -193,7 +193,9 @@ static void pool_submit(struct pool *p, struct req *r, route_fn fn, const char *
 	if (p->count == p->cap || p->stop || !p->jobs) {
 		pthread_mutex_unlock(&p->lock);
 		req_add_header(r, "Retry-After", "1");
-		req_fail(r, 503, "busy", "Too many requests waiting on merchant systems");
+		req_fail(r, 503, "busy",
+			 p == &outbound_pool ? "Too many requests waiting on merchant systems"
+				     : "Too many writes waiting; retry shortly");
 		return;
 	}
 	if (key) {
