@@ -8,6 +8,9 @@
 #include "api/admin.h"
 #include "api/idempotency.h"
 #include "app.h"
+#include "auth/throttle.h"
+#include "base/clock.h"
+#include "base/buf.h"
 #include "store/store.h"
 #include "base/strnum.h"
 #include "base/banned.h"
@@ -64,7 +67,17 @@ int admin_auth_or_reply(struct req *r)
 		return -1;
 	}
 	h += 7;
+	char addr[REQ_ADDR_CAP], secs[24];
+	req_client_addr(r, addr, sizeof(addr));
+	int64_t wait = throttle_wait(addr, now_epoch());
+	if (wait) {
+		fmt_into(secs, sizeof(secs), "%lld", (long long)wait);
+		req_add_header(r, "Retry-After", secs);
+		req_fail(r, 429, "too_many_requests", "Too many failed logins from this address");
+		return -1;
+	}
 	if (!str_ct_equal(h, strlen(h), want, strlen(want))) {
+		throttle_fail(addr, now_epoch());
 		req_add_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
 		req_fail(r, 401, "unauthorized", "Invalid admin token");
 		return -1;

@@ -15,6 +15,9 @@
 #include "api/console.h"
 #include "api/routes.h"
 #include "app.h"
+#include "auth/throttle.h"
+#include "base/buf.h"
+#include "base/clock.h"
 #include "base/digest.h"
 #include "base/log.h"
 #include "base/strnum.h"
@@ -607,8 +610,19 @@ static void signin_post(struct req *r)
 		signin_form(r, 403, "The sign-in form expired; please try again.", next);
 		return;
 	}
+	char addr[REQ_ADDR_CAP], secs[24];
+	req_client_addr(r, addr, sizeof(addr));
+	int64_t wait = throttle_wait(addr, now_epoch());
+	if (wait) {
+		fmt_into(secs, sizeof(secs), "%lld", (long long)wait);
+		req_add_header(r, "Retry-After", secs);
+		signin_form(r, 429, "Too many failed sign-ins from this address; try again in a minute.",
+			    next);
+		return;
+	}
 	if (console_field(r, "token", token, sizeof(token)) ||
 	    !str_ct_equal(token, strlen(token), want, strlen(want))) {
+		throttle_fail(addr, now_epoch());
 		log_line(LOG_WARN, r->request_id, "console sign-in refused", NULL);
 		signin_form(r, 401, "That is not the admin token.", next);
 		return;

@@ -473,6 +473,49 @@ class BasicAuth(ServerTest):
         r = request_from("127.0.0.1", self.server.port, "GET", path, headers=self.m.basic())
         self.assertNotIn(r.status, (403, 429))
 
+    def test_wrong_admin_tokens_from_one_address_get_429(self):
+        wrong = {"Authorization": "Bearer " + ADMIN_TOKEN + "-guess"}
+        statuses = [request_from("127.0.0.5", self.server.port, "GET", "/admin/v1/orders",
+                                 headers=wrong).status for _ in range(20)]
+        self.assertEqual(statuses, [401] * 20)
+        right = {"Authorization": "Bearer " + ADMIN_TOKEN}
+        r = request_from("127.0.0.5", self.server.port, "GET", "/admin/v1/orders", headers=right)
+        self.assertStatus(r, 429)
+        self.assertGreaterEqual(int(r.header("Retry-After")), 1)
+        self.assertEqual(r.json["error"]["code"], "too_many_requests")
+        r = request_from("127.0.0.1", self.server.port, "GET", "/admin/v1/orders", headers=right)
+        self.assertStatus(r, 200)
+
+    def test_wrong_console_sign_ins_from_one_address_get_429(self):
+        import http.client
+        import re
+        import urllib.parse
+
+        def sign_in(token):
+            conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10,
+                                              source_address=("127.0.0.6", 0))
+            try:
+                conn.request("GET", "/admin/sign-in")
+                resp = conn.getresponse()
+                page = resp.read().decode()
+                cookie = resp.getheader("Set-Cookie").split(";")[0]
+                csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+                body = urllib.parse.urlencode({"csrf": csrf, "token": token, "next": "/admin/"})
+                conn.request("POST", "/admin/sign-in", body=body,
+                             headers={"Cookie": cookie,
+                                      "Content-Type": "application/x-www-form-urlencoded"})
+                resp = conn.getresponse()
+                return resp.status, resp.getheader("Retry-After"), resp.read().decode()
+            finally:
+                conn.close()
+
+        statuses = [sign_in("not-the-token-%d" % i)[0] for i in range(20)]
+        self.assertEqual(statuses, [401] * 20)
+        status, retry, page = sign_in(ADMIN_TOKEN)
+        self.assertEqual(status, 429)
+        self.assertGreaterEqual(int(retry), 1)
+        self.assertIn("Too many failed sign-ins", page)
+
 
 def ignore_sigxfsz():
     """In the server's child: a write past RLIMIT_FSIZE fails with EFBIG
