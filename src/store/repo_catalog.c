@@ -767,12 +767,50 @@ static void import_failure(enum apo_result rc, size_t line, size_t bad, size_t n
 			 apo_result_name(rc));
 }
 
+static int pid_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * Within the import's transaction: locks the stock rows of the rows' products
+ * that exist already, in ascending pid (the order every transaction takes
+ * stock rows in), so that an import and a create or an allocation touching
+ * the same products wait for each other instead of deadlocking.
+ */
+static enum apo_result lock_existing(struct store_conn *c, const struct sku_row *rows, size_t n)
+{
+	int64_t *pids = xcalloc(n ? n : 1, sizeof(*pids));
+	size_t k = 0;
+	enum apo_result rc = APO_OK;
+	for (size_t i = 0; i < n && rc == APO_OK; i++) {
+		int64_t pid = 0, on_hand, reserved;
+		const char *mid = rows[i].p.merchant_id ? rows[i].p.merchant_id : "";
+		rc = stock_row(c, mid, rows[i].p.sku_id, &pid, &on_hand, &reserved);
+		if (rc == APO_OK)
+			pids[k++] = pid;
+		else if (rc == APO_ERR_NOT_FOUND)
+			rc = APO_OK;
+	}
+	qsort(pids, k, sizeof(*pids), pid_cmp);
+	for (size_t i = 0; i < k && rc == APO_OK; i++) {
+		int64_t on_hand, reserved;
+		if (i == 0 || pids[i] != pids[i - 1])
+			rc = stock_lock(c, pids[i], &on_hand, &reserved);
+	}
+	free(pids);
+	return rc;
+}
+
 enum apo_result product_import(struct store_conn *c, const struct sku_row *rows, size_t n,
 			       size_t *created, char *err, size_t cap)
 {
 	size_t i;
 	*created = 0;
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	if (rc == APO_OK && (rc = lock_existing(c, rows, n)) != APO_OK)
+		store_rollback(c);
 	if (rc != APO_OK) {
 		fmt_into(err, cap, "the database is busy (%s); nothing was imported",
 			 apo_result_name(rc));
