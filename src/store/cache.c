@@ -172,7 +172,7 @@ static void map_put(struct cmap *m, size_t cap, const char *a, const char *b, in
 /* --- versions ----------------------------------------------------------- */
 
 static struct store_sql q_versions = {.sql = "SELECT family, version FROM cache_versions"};
-static struct store_sql q_data_version = {.sql = "SELECT data_version FROM pragma_data_version"};
+static struct store_sql q_data_version = {.sql = "PRAGMA data_version"};
 
 /* Reads every family's version into v. */
 static enum apo_result read_versions(struct store_conn *c, int64_t *v)

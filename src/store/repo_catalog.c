@@ -205,6 +205,8 @@ enum apo_result product_load_many(struct store_conn *c, const char *merchant_id,
 }
 
 /* The ids travel as one JSON array of strings, so one statement fits any cart. */
+static struct store_sql q_avail_one = {
+    .sql = "SELECT on_hand - reserved FROM products WHERE merchant_id = '' AND sku_id = ?"};
 static struct store_sql q_avail_many = {
     .sql = "SELECT sku_id, on_hand - reserved FROM products WHERE merchant_id = '' AND "
 	   "sku_id IN (SELECT value FROM json_each(?))",
@@ -218,6 +220,15 @@ enum apo_result stock_available_many(struct store_conn *c, const char *const *sk
 	struct buf ids;
 	enum apo_result rc;
 
+	if (n == 1) { /* the usual quote: a plain indexed read, no JSON */
+		struct store_val args[] = {SV_TEXT(sku_ids[0])};
+		rc = store_query_int(c, &q_avail_one, args, 1, &avail[0]);
+		if (rc == APO_ERR_NOT_FOUND)
+			avail[0] = -1;
+		else if (rc == APO_OK && avail[0] < 0)
+			avail[0] = 0;
+		return rc == APO_ERR_NOT_FOUND ? APO_OK : rc;
+	}
 	buf_init(&ids);
 	buf_addch(&ids, '[');
 	for (size_t i = 0; i < n; i++) {
