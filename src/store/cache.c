@@ -522,8 +522,10 @@ static void track_free(void *p)
 	free(tr);
 }
 
+/* The pharmacy dialect's references: the same rows, and the partial unique index, as order_load. */
 static struct store_sql q_order_version = {
-    .sql = "SELECT oid, version FROM orders WHERE merchant_id = ? AND merchant_order_id = ?"};
+    .sql = "SELECT oid, version FROM orders WHERE merchant_id = ? AND merchant_order_id = ? "
+	   "AND dialect = 'pharmacy'"};
 
 enum apo_result cache_order_version(struct store_conn *c, const char *merchant_id,
 				    const char *ref, int64_t *oid, int64_t *version)

@@ -124,8 +124,8 @@ void cache_track_put(const struct cache_ticket *t, const char *merchant_id, cons
 		     int64_t oid, int64_t version, const char *body, size_t len);
 
 /*
- * The order's id and version by its merchant and reference: one indexed
- * read. APO_ERR_NOT_FOUND when there is no such order.
+ * The pharmacy order's id and version by its merchant and reference: one
+ * indexed read. APO_ERR_NOT_FOUND when there is no such order.
  */
 enum apo_result cache_order_version(struct store_conn *c, const char *merchant_id,
 				    const char *ref, int64_t *oid, int64_t *version);
