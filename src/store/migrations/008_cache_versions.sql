@@ -116,13 +116,21 @@ END $$;
 CREATE TRIGGER order_version BEFORE UPDATE ON orders
 	FOR EACH ROW EXECUTE FUNCTION order_version_bump();
 
+-- An order row this transaction already wrote is new (nobody can have
+-- seen it) or had its version bumped by order_version_bump(): another row
+-- version of orders, with an entry in each of its indexes, would buy
+-- nothing, so only a row last written by another transaction is bumped.
 CREATE FUNCTION order_version_child() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	id BIGINT;
 BEGIN
 	IF TG_OP = 'DELETE' THEN
-		UPDATE orders SET version = version + 1 WHERE oid = OLD.oid;
+		id := OLD.oid;
 	ELSE
-		UPDATE orders SET version = version + 1 WHERE oid = NEW.oid;
+		id := NEW.oid;
 	END IF;
+	UPDATE orders SET version = version + 1
+	 WHERE oid = id AND xmin::text::bigint <> txid_current() % 4294967296;
 	RETURN NULL;
 END $$;
 CREATE TRIGGER order_version_lines AFTER UPDATE OR DELETE ON order_lines
