@@ -78,8 +78,9 @@
 #define SERVER_WATCH_INTERVAL_MS 200
 /*
  * libmicrohttpd's memory pool per connection (request line, headers, read
- * buffer; bodies are copied out as they arrive). Half its 32 KiB default:
- * 1,000 idle keep-alive connections then cost 16 MB less.
+ * and write buffers; bodies are copied out as they arrive). Half its 32
+ * KiB default: room for 8 KiB of headers, and at most 16 MB less for
+ * 1,000 connections that have each carried a request.
  */
 #define SERVER_CONNECTION_MEMORY (16 * 1024)
 
