@@ -34,10 +34,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# wanted SCENARIO: true unless BENCH_ONLY (a comma list of healthz,
+# inventory, track, create100, create1, checkout, rss) leaves it out.
+wanted() {
+	[ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]
+}
+
 # run_wrk KEY NAME URL wrk-options... [-- script-arguments...]
 # Prints one line and records requests/s under KEY.
 run_wrk() {
 	local key=$1 name=$2 url=$3 opts=() rest=()
+	[[ $key == base:* ]] || wanted "${key#*:}" || return 0
 	shift 3
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
 	[ $# -gt 0 ] && rest=("$@")
@@ -140,16 +147,20 @@ bench_db() {
 		-s bench/create_order.lua "${auth[@]}" -- 100
 	run_wrk "$key:create1" "create order, 1 hot SKU" "$base/api/v4/merchants/demo/orders" \
 		-s bench/create_order.lua "${auth[@]}" -- 1
-	run_wrk "$key:checkout_req" "full checkout (requests)" "$base/api/v4/merchants/demo" \
-		-s bench/checkout.lua "${auth[@]}"
-	local confirmed
-	confirmed=$(awk '/^confirmed/ {print $2}' "$work/wrk.out")
-	R[$key:checkout]=$(( ${confirmed:-0} / secs ))
-	echo "  full checkout                    ${R[$key:checkout]} orders/s (inventory check + ONLINE create + confirm)"
-	local rss held
-	read -r rss held < <(/usr/bin/python3 bench/conns.py "$server" "$port" "$idle_conns")
-	R[$key:rss_mb]=$((rss / 1024))
-	echo "  RSS with $held open connections  ${R[$key:rss_mb]} MB"
+	if wanted checkout; then
+		run_wrk "$key:checkout" "full checkout (requests)" "$base/api/v4/merchants/demo" \
+			-s bench/checkout.lua "${auth[@]}"
+		local confirmed
+		confirmed=$(awk '/^confirmed/ {print $2}' "$work/wrk.out")
+		R[$key:checkout]=$(( ${confirmed:-0} / secs ))
+		echo "  full checkout                    ${R[$key:checkout]} orders/s (inventory check + ONLINE create + confirm)"
+	fi
+	if wanted rss; then
+		local rss held
+		read -r rss held < <(/usr/bin/python3 bench/conns.py "$server" "$port" "$idle_conns")
+		R[$key:rss_mb]=$((rss / 1024))
+		echo "  RSS with $held open connections  ${R[$key:rss_mb]} MB"
+	fi
 	kill "$server"
 	wait "$server" 2>/dev/null || true
 	server=""

@@ -144,6 +144,7 @@ void config_init(struct config *c)
 	split_keys("1mg_public_access_key", c->public_keys, &c->npublic_keys);
 	c->threads = cores > 0 ? (unsigned)cores : 2;
 	c->sweep_ms = 1000;
+	c->cache_check_ms = CONFIG_CACHE_CHECK_MS;
 	c->retry_base_ms = 30000;
 	c->retry_give_up_ms = CONFIG_RETRY_GIVE_UP_MS;
 	c->access_log = 1;
@@ -225,6 +226,7 @@ int config_from_env(struct config *c)
 		return -1;
 	c->threads = (unsigned)n;
 	if (env_i64("APOTHECA_SWEEP_MS", 10, 3600000, &c->sweep_ms) ||
+	    env_i64("APOTHECA_CACHE_CHECK_MS", 0, CONFIG_MAX_CACHE_CHECK_MS, &c->cache_check_ms) ||
 	    env_i64("APOTHECA_RETRY_BASE_MS", 1, 86400000, &c->retry_base_ms) ||
 	    env_i64("APOTHECA_RETRY_GIVE_UP_MS", 1, 30 * CONFIG_RETRY_GIVE_UP_MS,
 		    &c->retry_give_up_ms))

@@ -13,6 +13,9 @@
 
 #define CONFIG_MAX_KEYS 16
 #define CONFIG_MAX_KEY_LEN 128
+/* Default and largest APOTHECA_CACHE_CHECK_MS. */
+#define CONFIG_CACHE_CHECK_MS 500
+#define CONFIG_MAX_CACHE_CHECK_MS 60000
 #define CONFIG_MAX_THREADS 256
 /* Shortest admin token served: shorter ones are guessable (or empty). */
 #define CONFIG_MIN_ADMIN_TOKEN 16
@@ -49,6 +52,13 @@ struct config {
 	size_t npublic_keys;
 	unsigned threads;	/* APOTHECA_THREADS; default: online cores */
 	int64_t sweep_ms;	/* APOTHECA_SWEEP_MS */
+	/*
+	 * APOTHECA_CACHE_CHECK_MS: on PostgreSQL, how long the in-memory cache
+	 * (store/cache.h) trusts what it holds before it reads the version
+	 * rows again; 0 reads them on every request. SQLite checks every
+	 * request (it costs no I/O there) and ignores it.
+	 */
+	int64_t cache_check_ms;
 	int64_t retry_base_ms;	/* APOTHECA_RETRY_BASE_MS */
 	int64_t retry_give_up_ms; /* APOTHECA_RETRY_GIVE_UP_MS: retried this long, then parked */
 	int access_log;		/* APOTHECA_ACCESS_LOG=0 silences access lines */

@@ -2,6 +2,7 @@
  * The pharmacy dialect's envelope, errors and authentication (see
  * pharmacy.h). Endpoint handlers live in pharmacy_*.c.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +13,7 @@
 #include "auth/jwt.h"
 #include "core/merchant.h"
 #include "store/repo_merchants.h"
+#include "store/cache.h"
 #include "store/store.h"
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -41,11 +43,15 @@ void pharm_merchant_not_found(struct req *r)
 				 "Merchant not found"));
 }
 
+json_t *pharm_ok_body(json_t *data, int partial_complete)
+{
+	return json_pack("{s:o,s:b,s:b,s:i}", "data", data, "partial_complete", partial_complete,
+			 "is_success", 1, "status_code", 200);
+}
+
 void pharm_ok(struct req *r, json_t *data, int partial_complete)
 {
-	req_reply_json(r, 200,
-		       json_pack("{s:o,s:b,s:b,s:i}", "data", data, "partial_complete",
-				 partial_complete, "is_success", 1, "status_code", 200));
+	req_reply_json(r, 200, pharm_ok_body(data, partial_complete));
 }
 
 static void dialect_error(struct req *r, unsigned status, const char *code, const char *message)
@@ -110,18 +116,20 @@ static const char *bearer_token(struct req *r)
 	return h;
 }
 
-int pharm_auth_or_reply(struct req *r, const char *key, int by_name, enum pharm_keys keys,
-			const struct merchant **out)
+/*
+ * The checks after the merchant is known: active, access key, token. On
+ * failure answers, hands m back with put and returns -1; on success r owns
+ * m (put frees it with the request).
+ */
+static int auth_checks(struct req *r, const struct merchant *m, enum apo_result rc,
+		       enum pharm_keys keys, void (*put)(void *), const struct merchant **out)
 {
-	struct merchant *m = xmalloc(sizeof(*m));
 	const struct config *cfg = &r->app->cfg;
 	char why[160];
-	enum apo_result rc;
 
-	merchant_init(m);
-	rc = by_name ? merchant_load_by_name(r->db, key, m) : merchant_load(r->db, key, m);
 	if (rc != APO_OK || !m->active) {
-		free_merchant(m);
+		if (m)
+			put((void *)(uintptr_t)m);
 		if (rc == APO_OK || rc == APO_ERR_NOT_FOUND)
 			pharm_merchant_not_found(r);
 		else
@@ -133,18 +141,51 @@ int pharm_auth_or_reply(struct req *r, const char *key, int by_name, enum pharm_
 	if (keys == PHARM_CLIENT_OR_PUBLIC_KEYS)
 		key_ok |= config_key_allowed(cfg->public_keys, cfg->npublic_keys, ak);
 	if (!key_ok) {
-		free_merchant(m);
+		put((void *)(uintptr_t)m);
 		pharm_error(r, 401, ak ? "Invalid X-Access-Key" : "Missing X-Access-Key");
 		return -1;
 	}
 	if (jwt_verify_rs256(bearer_token(r), m->jwt_public_key, now_epoch(), why, sizeof(why))) {
-		free_merchant(m);
+		put((void *)(uintptr_t)m);
 		pharm_error(r, 401, why);
 		return -1;
 	}
 	r->principal = m;
-	r->principal_free = free_merchant;
+	r->principal_free = put;
 	log_ctx_put(LOG_CTX_MERCHANT_ID, m->id);
 	*out = m;
 	return idem_begin_or_reply(r, m->id);
+}
+
+int pharm_auth_or_reply(struct req *r, const char *key, int by_name, enum pharm_keys keys,
+			const struct merchant **out)
+{
+	struct merchant *m = xmalloc(sizeof(*m));
+	enum apo_result rc;
+
+	merchant_init(m);
+	rc = by_name ? merchant_load_by_name(r->db, key, m) : merchant_load(r->db, key, m);
+	return auth_checks(r, m, rc, keys, free_merchant, out);
+}
+
+static void put_cached_merchant(void *p)
+{
+	cache_merchant_put(p);
+}
+
+int pharm_auth_cached_or_reply(struct req *r, const struct cache_ticket *t, const char *key,
+			       int by_name, enum pharm_keys keys, const struct merchant **out)
+{
+	const struct merchant *m = NULL;
+	enum apo_result rc = cache_merchant(r->db, t, by_name, key, &m);
+	return auth_checks(r, m, rc, keys, put_cached_merchant, out);
+}
+
+int pharm_cache_sync_or_reply(struct req *r, struct cache_ticket *t)
+{
+	enum apo_result rc = cache_sync(r->app->store, r->db, r->app->cfg.cache_check_ms, t);
+	if (rc == APO_OK)
+		return 0;
+	pharm_fail(r, rc, NULL);
+	return -1;
 }

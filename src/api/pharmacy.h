@@ -19,6 +19,9 @@ extern const struct dialect pharmacy_dialect;
  * steals data. */
 void pharm_ok(struct req *r, json_t *data, int partial_complete);
 
+/* The same envelope as a value (a new reference), for answers kept to be sent again. */
+json_t *pharm_ok_body(json_t *data, int partial_complete);
+
 /* The error envelope with "errors": [{"message": message}]. */
 void pharm_error(struct req *r, unsigned status, const char *message);
 
@@ -45,5 +48,22 @@ enum pharm_keys { PHARM_CLIENT_KEYS, PHARM_CLIENT_OR_PUBLIC_KEYS };
  */
 int pharm_auth_or_reply(struct req *r, const char *key, int by_name, enum pharm_keys keys,
 			const struct merchant **out);
+
+/*
+ * pharm_auth_or_reply() for the read endpoints (inventory check, track):
+ * the merchant comes from the read cache (store/cache.h) as of the ticket
+ * t, so it may be as old as the cache's bound (APOTHECA_CACHE_CHECK_MS)
+ * when another process changed it. Writes authenticate with
+ * pharm_auth_or_reply(), which always reads the database.
+ */
+struct cache_ticket;
+int pharm_auth_cached_or_reply(struct req *r, const struct cache_ticket *t, const char *key,
+			       int by_name, enum pharm_keys keys, const struct merchant **out);
+
+/*
+ * Syncs the read cache for this request (store/cache.h) into *t; a storage
+ * failure is answered (pharm_fail) and returns -1.
+ */
+int pharm_cache_sync_or_reply(struct req *r, struct cache_ticket *t);
 
 #endif

@@ -114,6 +114,18 @@ enum apo_result pharm_cart_price(struct store_conn *c, const struct merchant *m,
 				 const struct pharm_cart *cart, int64_t now, struct pharm_quote *q);
 
 /*
+ * pharm_cart_price() for a quote that reserves nothing (inventory check):
+ * prices, flags, the coupon's terms, the pincode and the merchant come
+ * from the read cache as of ticket t (store/cache.h); available units and
+ * a limited coupon's use count are read from the database. Only the
+ * products' numbers are filled (their strings stay NULL). Same results.
+ */
+struct cache_ticket;
+enum apo_result pharm_cart_price_cached(struct store_conn *c, const struct cache_ticket *t,
+					const struct merchant *m, const struct pharm_cart *cart,
+					int64_t now, struct pharm_quote *q);
+
+/*
  * Answers a failed pharm_cart_price(): a pricing refusal as 400 with its
  * message, anything else through pharm_fail().
  */

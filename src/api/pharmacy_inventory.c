@@ -3,7 +3,9 @@
  * inventory/check quotes a cart — what can be sold, at what price after the
  * coupon, with which charges, payable when, for how much — without
  * reserving anything. Parsing and pricing are pharmacy_cart.h's, shared
- * with create order; this file only answers the seed's shape.
+ * with create order; this file only answers the seed's shape. The quote
+ * reads through the read cache (store/cache.h); create order prices again
+ * from the database inside its transaction.
  */
 #include <stdlib.h>
 
@@ -13,6 +15,7 @@
 #include "base/xalloc.h"
 #include "core/merchant.h"
 #include "http/jsonx.h"
+#include "store/cache.h"
 #include "base/banned.h"
 
 static json_t *vas_json(const struct pricing_result *res)
@@ -69,9 +72,12 @@ static void inventory_check(struct req *r)
 	json_t *body;
 	struct pharm_cart cart;
 	struct pharm_quote *q;
+	struct cache_ticket t;
 	enum apo_result rc;
 
-	if (pharm_auth_or_reply(r, req_param(r, "merchant_id"), 0, PHARM_CLIENT_KEYS, &m) ||
+	/* A quote reserves nothing: it reads through the cache (store/cache.h). */
+	if (pharm_cache_sync_or_reply(r, &t) ||
+	    pharm_auth_cached_or_reply(r, &t, req_param(r, "merchant_id"), 0, PHARM_CLIENT_KEYS, &m) ||
 	    req_json_object_or_reply(r, 0, &body) || pharm_cart_parse_or_reply(r, body, &cart) ||
 	    pharm_cart_pincode_or_reply(r, body, "pincode", "pincode", &cart))
 		return;
@@ -79,7 +85,7 @@ static void inventory_check(struct req *r)
 	/* A quote is tens of kilobytes: keep it off the worker's stack. */
 	q = xmalloc(sizeof(*q));
 	pharm_quote_init(q);
-	rc = pharm_cart_price(r->db, m, &cart, now_epoch(), q);
+	rc = pharm_cart_price_cached(r->db, &t, m, &cart, now_epoch(), q);
 	if (rc != APO_OK)
 		pharm_quote_fail(r, rc, q);
 	else

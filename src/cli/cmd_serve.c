@@ -35,6 +35,7 @@ static const char serve_usage[] =
     "  APOTHECA_ACCESS_KEYS         X-Access-Key values (default 1mg_client_access_key)\n"
     "  APOTHECA_PUBLIC_ACCESS_KEYS  extra keys track accepts (default 1mg_public_access_key)\n"
     "  APOTHECA_SWEEP_MS            expiry and outbox sweep interval (default 1000)\n"
+    "  APOTHECA_CACHE_CHECK_MS      PostgreSQL: trust the read cache this long (default 500)\n"
     "  APOTHECA_RETRY_BASE_MS       first refund/webhook retry delay (default 30000)\n"
     "  APOTHECA_RETRY_GIVE_UP_MS    retry this long, then park as failed (default 86400000)\n"
     "  APOTHECA_ACCESS_LOG          0 silences the per-request access log (default 1)\n"

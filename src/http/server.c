@@ -60,6 +60,13 @@
 #define SERVER_BODY_DEADLINE_S 30
 /* How often the watcher looks for connections past their deadline. */
 #define SERVER_WATCH_INTERVAL_MS 200
+/*
+ * libmicrohttpd's memory pool per connection (request line, headers, read
+ * and write buffers; bodies are copied out as they arrive). Half its 32
+ * KiB default: room for 8 KiB of headers, and at most 16 MB less for
+ * 1,000 connections that have each carried a request.
+ */
+#define SERVER_CONNECTION_MEMORY (16 * 1024)
 
 /*
  * The connection watcher: every open connection with the time by which its
@@ -562,7 +569,8 @@ struct server *server_start(struct app *app, const struct dialect *const *dialec
 		(unsigned)SERVER_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		(unsigned)SERVER_MAX_CONNECTIONS_PER_IP, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 		s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)SERVER_CONNECTION_MEMORY, MHD_OPTION_END);
 	if (!s->daemon) {
 		close(fd);
 		log_error("cannot listen", "\"host\":\"%s\",\"port\":%u", app->cfg.listen_host,

@@ -200,6 +200,55 @@ enum apo_result product_load_many(struct store_conn *c, const char *merchant_id,
 	return APO_OK;
 }
 
+/* The ids travel as one JSON array of strings, so one statement fits any cart. */
+static struct store_sql q_avail_one = {
+    .sql = "SELECT on_hand - reserved FROM products WHERE merchant_id = '' AND sku_id = ?"};
+static struct store_sql q_avail_many = {
+    .sql = "SELECT sku_id, on_hand - reserved FROM products WHERE merchant_id = '' AND "
+	   "sku_id IN (SELECT value FROM json_each(?))",
+    .pg_sql = "SELECT sku_id, on_hand - reserved FROM products WHERE merchant_id = '' AND "
+	      "sku_id IN (SELECT json_array_elements_text(CAST($1 AS json)))"};
+
+enum apo_result stock_available_many(struct store_conn *c, const char *const *sku_ids, size_t n,
+				     int64_t *avail)
+{
+	struct store_rows *rows;
+	struct buf ids;
+	enum apo_result rc;
+
+	if (n == 1) { /* the usual quote: a plain indexed read, no JSON */
+		struct store_val args[] = {SV_TEXT(sku_ids[0])};
+		rc = store_query_int(c, &q_avail_one, args, 1, &avail[0]);
+		if (rc == APO_ERR_NOT_FOUND)
+			avail[0] = -1;
+		else if (rc == APO_OK && avail[0] < 0)
+			avail[0] = 0;
+		return rc == APO_ERR_NOT_FOUND ? APO_OK : rc;
+	}
+	buf_init(&ids);
+	buf_addch(&ids, '[');
+	for (size_t i = 0; i < n; i++) {
+		avail[i] = -1;
+		/* Valid SKU ids need no escaping inside a JSON string. */
+		buf_addf(&ids, "%s\"%s\"", i ? "," : "", sku_ids[i]);
+	}
+	buf_addch(&ids, ']');
+	struct store_val arg = SV_TEXT(ids.data);
+	rc = store_exec(c, &q_avail_many, &arg, 1, &rows);
+	buf_release(&ids);
+	if (rc != APO_OK)
+		return rc;
+	while (store_next(rows)) {
+		const char *sku = store_text(rows, 0);
+		int64_t left = store_int(rows, 1);
+		for (size_t i = 0; sku && i < n; i++)
+			if (strcmp(sku_ids[i], sku) == 0)
+				avail[i] = left > 0 ? left : 0;
+	}
+	store_rows_free(rows);
+	return APO_OK;
+}
+
 /* Reads a product's stock counters by (catalog, sku) or, with sku NULL, by pid. */
 static enum apo_result stock_row(struct store_conn *c, const char *merchant_id, const char *sku_id,
 				 int64_t *pid, int64_t *on_hand, int64_t *reserved)

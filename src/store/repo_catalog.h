@@ -88,6 +88,15 @@ enum apo_result product_load_many(struct store_conn *c, const char *merchant_id,
 				  int *found);
 
 /*
+ * Available units (on_hand - reserved, never below 0) of the platform
+ * catalog's sku_ids[0..n) into avail[i], or -1 for an SKU that is not in
+ * it, in one statement whatever n is. The ids must pass sku_id_valid().
+ * For quotes: what it reads may be gone by the time an order reserves.
+ */
+enum apo_result stock_available_many(struct store_conn *c, const char *const *sku_ids, size_t n,
+				     int64_t *avail);
+
+/*
  * Inserts or updates a product's descriptive fields (not its stock unless
  * set_stock, which sets on_hand and records a ledger movement). *created is
  * 1 when a new row was made. Runs in its own transaction.

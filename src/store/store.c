@@ -232,12 +232,34 @@ static const struct store_ops *conn_ops(struct store_conn *c)
 	return ((struct store_conn_base *)c)->ops;
 }
 
+/* store_local_writes(): the count, and the calling thread's transaction. */
+static atomic_ullong local_writes;
+static _Thread_local int tx_open, tx_wrote;
+
+uint64_t store_local_writes(void)
+{
+	return atomic_load(&local_writes);
+}
+
+static int sql_writes(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	return strncasecmp(sql, "SELECT", 6) != 0 && strncasecmp(sql, "PRAGMA", 6) != 0;
+}
+
 enum apo_result store_exec(struct store_conn *c, struct store_sql *q, const struct store_val *args,
 			   size_t n, struct store_rows **rows)
 {
 	store_sql_id(q);
 	enum apo_result rc = conn_ops(c)->exec(c, q, args, n, rows);
 	counters_db_error(rc);
+	if (sql_writes(q->sql)) {
+		if (tx_open)
+			tx_wrote = 1;
+		else
+			atomic_fetch_add(&local_writes, 1);
+	}
 	return rc;
 }
 
@@ -276,6 +298,8 @@ enum apo_result store_begin(struct store_conn *c, enum store_tx tx)
 {
 	enum apo_result rc = conn_ops(c)->begin(c, tx);
 	counters_db_error(rc);
+	tx_open = rc == APO_OK;
+	tx_wrote = 0;
 	return rc;
 }
 
@@ -290,6 +314,11 @@ enum apo_result store_commit(struct store_conn *c)
 {
 	enum apo_result rc = conn_ops(c)->commit(c);
 	counters_db_error(rc);
+	/* Counted after the commit, so whoever sees the new count also sees
+	 * the data; a failed commit is counted too, which costs a recheck. */
+	if (tx_wrote)
+		atomic_fetch_add(&local_writes, 1);
+	tx_open = tx_wrote = 0;
 	if (end_hook)
 		end_hook(c, rc == APO_OK);
 	return rc;
@@ -298,6 +327,7 @@ enum apo_result store_commit(struct store_conn *c)
 void store_rollback(struct store_conn *c)
 {
 	conn_ops(c)->rollback(c);
+	tx_open = tx_wrote = 0;
 	if (end_hook)
 		end_hook(c, 0);
 }

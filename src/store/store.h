@@ -143,6 +143,14 @@ void store_rows_free(struct store_rows *r);
 /* Rows changed by the last INSERT/UPDATE/DELETE on c. */
 int64_t store_changes(struct store_conn *c);
 
+/*
+ * How many writes this process has committed: bumped after each commit of
+ * a transaction that ran a statement other than SELECT or PRAGMA, and after
+ * each such statement run outside a transaction. Caches compare it to see
+ * this process's own writes at once, before any version check falls due.
+ */
+uint64_t store_local_writes(void);
+
 enum apo_result store_begin(struct store_conn *c, enum store_tx tx);
 enum apo_result store_commit(struct store_conn *c);
 /* Rolls back if a transaction is open; always safe to call. */

@@ -177,8 +177,19 @@ static void group_put(struct group *g)
 	pthread_mutex_unlock(&groups_lock);
 }
 
+/*
+ * SQLite's memory statistics take one global mutex on every allocation it
+ * makes, which the HTTP workers then queue on; nothing reads them.
+ */
+static void sq_global_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static struct store_conn *sq_connect(const char *url)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sq_global_setup);
 	struct store_conn *c = xcalloc(1, sizeof(*c));
 	c->base.ops = &store_sqlite_ops;
 	c->db = open_db(url);

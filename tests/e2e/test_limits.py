@@ -107,6 +107,14 @@ class Limits(ServerTest):
         r = self.server.request("GET", "/healthz", headers={"X-Request-ID": "has space"})
         self.assertNotEqual(r.header("X-Request-ID"), "has space")
 
+    def test_headers_fit_the_connection_memory(self):
+        # SERVER_CONNECTION_MEMORY (16 KiB) holds 12 KB of headers; more is 431.
+        r = self.server.request("GET", "/healthz", headers={"X-Big": "a" * 12000})
+        self.assertStatus(r, 200)
+        r = self.server.request("GET", "/healthz", headers={"X-Big": "a" * 20000})
+        self.assertStatus(r, 431)
+        self.assertStatus(self.server.request("GET", "/healthz"), 200)
+
     def test_garbage_on_the_socket_does_not_hurt(self):
         for payload in (b"\x00\x01\x02garbage\r\n\r\n", b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
                         b"POST /api/v4/merchants/lim/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",

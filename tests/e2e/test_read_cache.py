@@ -1,0 +1,145 @@
+"""The read cache (docs/ARCHITECTURE.md, "Read cache") across processes:
+two apotheca processes on one database (one SQLite file, or one
+PostgreSQL database). A change made through one — a price, a product
+deactivated, a merchant deactivated, a coupon, an order's status — shows
+in the other's inventory check and track within APOTHECA_CACHE_CHECK_MS
+(polled with a deadline; nothing here measures time), and stock is never
+served stale: the other process's very next quote sees it."""
+
+import time
+import unittest
+
+from harness import Merchant, Server
+
+CHECK_MS = 300
+# How long a change may take to show, beyond the bound: a loaded machine.
+DEADLINE_S = CHECK_MS / 1000 + 10
+
+USER = {"email": "rc@example.com", "mobile": "9611002324", "first_name": "R", "last_name": "C",
+        "address": {"pincode": "560103", "contact_number": "9611002324", "name": "R C",
+                    "street1": "1 Road", "street2": "", "type": "home"}}
+
+
+def sku(server, sku_id, price, mrp=200, stock=10, active=True):
+    r = server.admin("PUT", "/skus/" + sku_id, {"name": "Item " + sku_id, "mrp": mrp, "price": price,
+                                                 "pack_size_label": "strip of 10", "sku_type": "otc",
+                                                 "prescription_required": False, "active": active,
+                                                 "stock": stock})
+    assert r.status in (200, 201), r
+
+
+class ReadCacheAcrossProcesses(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        env = {"APOTHECA_CACHE_CHECK_MS": str(CHECK_MS)}
+        cls.a = Server(env=env).start()
+        cls.b = Server(env=env, db=cls.a.db).start()
+        cls.m = Merchant(cls.a, "rc1")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.b.stop()
+        cls.a.stop()
+
+    def quote(self, server, skus, coupon=None, merchant=None):
+        m = merchant or self.m
+        body = {"skus": skus, "pincode": "560103"}
+        if coupon:
+            body["coupon_code"] = coupon
+        return server.request("POST", "/api/v4/merchants/%s/inventory/check" % m.id, body=body,
+                              headers=m.headers())
+
+    def eventually(self, fn, what):
+        """Polls fn() until it is true or the deadline passes."""
+        deadline = time.time() + DEADLINE_S
+        while True:
+            if fn():
+                return
+            if time.time() > deadline:
+                self.fail("%s did not show in the other process within %.1f s" % (what, DEADLINE_S))
+            time.sleep(0.05)
+
+    def offered(self, server, sku_id, coupon=None):
+        r = self.quote(server, {sku_id: 1}, coupon)
+        self.assertEqual(r.status, 200, r)
+        return r.json["data"]["skus"][sku_id]
+
+    def test_a_price_change_made_through_the_other_process_shows(self):
+        sku(self.a, "RC-P", price=150)
+        self.assertEqual(self.offered(self.a, "RC-P")["offered_price"], 150)  # now cached in a
+        sku(self.b, "RC-P", price=120)
+        # The process that made the change sees it at once.
+        self.assertEqual(self.offered(self.b, "RC-P")["offered_price"], 120)
+        self.eventually(lambda: self.offered(self.a, "RC-P")["offered_price"] == 120, "the new price")
+
+    def test_a_product_deactivated_through_the_other_process_is_no_longer_quoted(self):
+        sku(self.a, "RC-D", price=100)
+        self.assertEqual(self.offered(self.a, "RC-D")["quantity"], 1)
+        sku(self.b, "RC-D", price=100, active=False)
+        self.eventually(lambda: self.offered(self.a, "RC-D")["offered_price"] is None,
+                        "the deactivation")
+        self.assertEqual(self.offered(self.a, "RC-D")["quantity"], 0)
+
+    def test_a_merchant_deactivated_through_the_other_process_is_refused(self):
+        m = Merchant(self.a, "rc-gone", key="rc-gone")
+        sku(self.a, "RC-M", price=100)
+        self.assertEqual(self.quote(self.a, {"RC-M": 1}, merchant=m).status, 200)
+        r = self.b.admin("PATCH", "/merchants/rc-gone", {"active": False})
+        self.assertEqual(r.status, 200, r)
+
+        def refused():
+            r = self.quote(self.a, {"RC-M": 1}, merchant=m)
+            return r.status == 400 and "Merchant not found" in r.body
+        self.eventually(refused, "the deactivation of the merchant")
+
+    def test_a_coupon_changed_through_the_other_process_shows(self):
+        sku(self.a, "RC-C", price=100, mrp=100)
+        self.assertEqual(self.a.admin("PUT", "/coupons/RCTEN", {"kind": "percent", "value": 10}).status, 201)
+        self.assertEqual(self.offered(self.a, "RC-C", "RCTEN")["discounted_price"], 90)
+        r = self.b.admin("PUT", "/coupons/RCTEN", {"kind": "percent", "value": 50})
+        self.assertEqual(r.status, 200, r)
+        self.eventually(lambda: self.offered(self.a, "RC-C", "RCTEN")["discounted_price"] == 50,
+                        "the new coupon value")
+
+    def test_stock_is_never_stale_in_the_other_process(self):
+        sku(self.a, "RC-S", price=100, stock=10)
+        self.assertEqual(self.offered(self.a, "RC-S")["quantity"], 1)
+        r = self.quote(self.a, {"RC-S": 8})
+        self.assertEqual(r.json["data"]["skus"]["RC-S"]["quantity"], 8)
+        # Five units go to an order placed through b; a's next quote knows.
+        r = self.b.request("POST", "/api/v4/merchants/rc1/orders", headers=self.m.headers(), body={
+            "merchant_order_id": "rc-stock-1", "payable_amount": 500, "payment_method": "COD",
+            "user": USER, "skus": {"RC-S": 5}})
+        self.assertEqual(r.status, 200, r)
+        r = self.quote(self.a, {"RC-S": 8})
+        self.assertEqual(r.json["data"]["skus"]["RC-S"]["quantity"], 5)
+        self.assertTrue(r.json["partial_complete"])
+
+    def test_track_shows_a_cancel_made_through_the_other_process(self):
+        sku(self.a, "RC-T", price=100, stock=10)
+        r = self.a.request("POST", "/api/v4/merchants/rc1/orders", headers=self.m.headers(), body={
+            "merchant_order_id": "rc-track-1", "payable_amount": 100, "payment_method": "COD",
+            "user": USER, "skus": {"RC-T": 1}})
+        self.assertEqual(r.status, 200, r)
+        order_id = r.json["data"]["order_id"]
+        path = "/api/v4/merchants/%s/orders/rc-track-1/track" % self.m.name
+
+        def status():
+            r = self.a.request("GET", path, headers=self.m.headers())
+            self.assertEqual(r.status, 200, r)
+            return r.json["data"]["result"]["grouped_orders"][0]["order_status"]["status_id"]
+        before = status()
+        self.assertEqual(status(), before)  # answered again, from the cache
+        r = self.b.request("POST", "/api/v4/rc1/order/cancel", headers=self.m.headers(),
+                           body={"order_id": order_id, "reason": "customer asked", "agent_id": "a1",
+                                 "merchant": "rc1"})
+        self.assertEqual(r.status, 200, r)
+        self.eventually(lambda: status() != before, "the cancel")
+        # And the process that cancelled answers the new status at once.
+        r = self.b.request("GET", path, headers=self.m.headers())
+        self.assertEqual(r.json["data"]["result"]["grouped_orders"][0]["order_status"]["status_id"],
+                         status())
+
+
+if __name__ == "__main__":
+    unittest.main()

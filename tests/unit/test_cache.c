@@ -1,0 +1,260 @@
+/*
+ * The read cache on a scratch SQLite database. "Another process" is a
+ * second SQLite connection writing behind apotheca's back (it bumps no
+ * in-process counter), so only the version rows and PRAGMA data_version
+ * can tell the cache. Checked: a repeated read is answered from memory; a
+ * change to a price, a flag, a merchant, a coupon or a pincode made by
+ * the other connection is seen by the next sync; stock and a coupon's use
+ * count never drop the catalog; a load tagged with versions read before a
+ * change is not kept; track answers are kept per order version.
+ */
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/merchant.h"
+#include "store/cache.h"
+#include "store/repo_catalog.h"
+#include "store/repo_merchants.h"
+#include "store/store.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "t.h"
+
+static struct store *db;
+static sqlite3 *other; /* the other process */
+
+static struct store_conn *conn(void)
+{
+	return store_thread_conn(db);
+}
+
+static void other_exec(const char *sql)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(other, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "other: %s: %s\n", sql, err ? err : "?");
+	CHECK_INT(rc, SQLITE_OK);
+	sqlite3_free(err);
+}
+
+static void sync_now(struct cache_ticket *t)
+{
+	CHECK_INT(cache_sync(db, conn(), 500, t), APO_OK);
+}
+
+static uint64_t misses(void)
+{
+	struct cache_stats st;
+	cache_stats(&st);
+	return st.misses;
+}
+
+static void seed(void)
+{
+	struct merchant m;
+	struct product p;
+	struct coupon cp;
+	int created;
+
+	merchant_init(&m);
+	m.id = xstrdup("cm1");
+	m.name = xstrdup("cache_merchant");
+	CHECK_INT(merchant_save(conn(), &m, 0), APO_OK);
+	merchant_release(&m);
+	product_init(&p);
+	p.merchant_id = xstrdup("");
+	p.sku_id = xstrdup("C-1");
+	p.name = xstrdup("Cached");
+	p.mrp = 20000;
+	p.price = 15000;
+	p.on_hand = 10;
+	CHECK_INT(product_upsert(conn(), &p, 1, &created), APO_OK);
+	product_release(&p);
+	coupon_init(&cp);
+	cp.code = xstrdup("CTEN");
+	cp.kind = COUPON_PERCENT;
+	cp.value = 1000;
+	CHECK_INT(coupon_save(conn(), &cp, &created), APO_OK);
+	coupon_release(&cp);
+}
+
+static void test_repeated_reads_come_from_memory(void)
+{
+	struct cache_ticket t;
+	struct cache_sku s;
+	const char *ids[] = {"C-1"};
+	const struct merchant *m = NULL;
+
+	sync_now(&t);
+	CHECK_INT(cache_skus(conn(), &t, ids, 1, &s), APO_OK);
+	CHECK_INT(cache_merchant(conn(), &t, 1, "cache_merchant", &m), APO_OK);
+	cache_merchant_put(m);
+	uint64_t before = misses();
+	sync_now(&t);
+	CHECK_INT(cache_skus(conn(), &t, ids, 1, &s), APO_OK);
+	CHECK_INT(s.found, 1);
+	CHECK_INT(s.price, 15000);
+	CHECK_INT(cache_merchant(conn(), &t, 1, "cache_merchant", &m), APO_OK);
+	CHECK_STR(m ? m->id : NULL, "cm1");
+	cache_merchant_put(m);
+	CHECK_INT(misses(), before);
+}
+
+static void test_changes_by_another_connection_are_seen(void)
+{
+	struct cache_ticket t;
+	struct cache_sku s;
+	struct coupon cp;
+	struct pincode_entry pin;
+	const char *ids[] = {"C-1"};
+	const struct merchant *m = NULL;
+
+	sync_now(&t);
+	CHECK_INT(cache_pincode(conn(), &t, "560099", &pin), APO_ERR_NOT_FOUND); /* remembered */
+	other_exec("UPDATE products SET price = 12000 WHERE sku_id = 'C-1'");
+	other_exec("UPDATE merchants SET active = 0 WHERE id = 'cm1'");
+	other_exec("UPDATE coupons SET value = 5000 WHERE code = 'CTEN'");
+	other_exec("INSERT INTO pincodes (pincode, serviceable, updated) VALUES ('560099', 1, 0)");
+	sync_now(&t);
+	CHECK_INT(cache_skus(conn(), &t, ids, 1, &s), APO_OK);
+	CHECK_INT(s.price, 12000);
+	CHECK_INT(cache_merchant(conn(), &t, 0, "cm1", &m), APO_OK);
+	CHECK_INT(m ? m->active : -1, 0);
+	cache_merchant_put(m);
+	coupon_init(&cp);
+	CHECK_INT(cache_coupon(conn(), &t, "CTEN", &cp), APO_OK);
+	CHECK_INT(cp.value, 5000);
+	coupon_release(&cp);
+	CHECK_INT(cache_pincode(conn(), &t, "560099", &pin), APO_OK);
+	CHECK_INT(pin.serviceable, 1);
+
+	other_exec("UPDATE products SET active = 0 WHERE sku_id = 'C-1'");
+	sync_now(&t);
+	CHECK_INT(cache_skus(conn(), &t, ids, 1, &s), APO_OK);
+	CHECK_INT(s.active, 0);
+	other_exec("DELETE FROM pincodes WHERE pincode = '560099'");
+	sync_now(&t);
+	CHECK_INT(cache_pincode(conn(), &t, "560099", &pin), APO_ERR_NOT_FOUND);
+}
+
+static void test_stock_and_uses_keep_the_cache(void)
+{
+	struct cache_ticket t;
+	struct cache_sku s;
+	const char *ids[] = {"C-1"};
+	int64_t avail = -2;
+
+	sync_now(&t);
+	CHECK_INT(cache_skus(conn(), &t, ids, 1, &s), APO_OK);
+	uint64_t before = misses();
+	other_exec("UPDATE products SET reserved = reserved + 3 WHERE sku_id = 'C-1'");
+	other_exec("UPDATE coupons SET used_count = used_count + 1 WHERE code = 'CTEN'");
+	sync_now(&t);
+	CHECK_INT(cache_skus(conn(), &t, ids, 1, &s), APO_OK);
+	CHECK_INT(misses(), before);
+	/* Stock itself is read fresh. */
+	CHECK_INT(stock_available_many(conn(), ids, 1, &avail), APO_OK);
+	CHECK_INT(avail, 7);
+}
+
+static void test_a_load_from_before_a_change_is_not_kept(void)
+{
+	struct cache_ticket before, after;
+	struct cache_sku s;
+	const char *ids[] = {"C-1"};
+
+	sync_now(&before);
+	other_exec("UPDATE products SET price = 11000, active = 1 WHERE sku_id = 'C-1'");
+	sync_now(&after); /* drops the catalog */
+	/* A request that synced before the change loads now: not kept. */
+	CHECK_INT(cache_skus(conn(), &before, ids, 1, &s), APO_OK);
+	uint64_t n = misses();
+	CHECK_INT(cache_skus(conn(), &after, ids, 1, &s), APO_OK);
+	CHECK_INT(misses(), n + 1);
+	CHECK_INT(s.price, 11000);
+	CHECK_INT(cache_skus(conn(), &after, ids, 1, &s), APO_OK);
+	CHECK_INT(misses(), n + 1); /* kept this time */
+}
+
+static void test_own_writes_are_seen_at_once(void)
+{
+	struct cache_ticket t;
+	struct coupon cp;
+	int created;
+
+	sync_now(&t);
+	coupon_init(&cp);
+	CHECK_INT(cache_coupon(conn(), &t, "CTEN", &cp), APO_OK);
+	cp.value = 2500;
+	CHECK_INT(coupon_save(conn(), &cp, &created), APO_OK);
+	coupon_release(&cp);
+	sync_now(&t);
+	coupon_init(&cp);
+	CHECK_INT(cache_coupon(conn(), &t, "CTEN", &cp), APO_OK);
+	CHECK_INT(cp.value, 2500);
+	coupon_release(&cp);
+}
+
+static void test_track_answers_per_version(void)
+{
+	struct cache_ticket t;
+	size_t len = 0;
+	char *body;
+
+	sync_now(&t);
+	cache_track_put(&t, "cm1", "ref-1", 7, 3, "{\"v\":3}", 7);
+	body = cache_track_get(&t, "cm1", "ref-1", 7, 3, &len);
+	CHECK_STR(body, "{\"v\":3}");
+	CHECK_INT(len, 7);
+	free(body);
+	CHECK(cache_track_get(&t, "cm1", "ref-1", 7, 4, &len) == NULL);
+	CHECK(cache_track_get(&t, "cm1", "ref-1", 8, 3, &len) == NULL);
+	CHECK(cache_track_get(&t, "cm2", "ref-1", 7, 3, &len) == NULL);
+	/* SQLite never trusts without the version. */
+	CHECK(cache_track_get(&t, "cm1", "ref-1", -1, -1, &len) == NULL);
+	/* An older answer never replaces a newer one. */
+	cache_track_put(&t, "cm1", "ref-1", 7, 2, "{\"v\":2}", 7);
+	body = cache_track_get(&t, "cm1", "ref-1", 7, 3, &len);
+	CHECK_STR(body, "{\"v\":3}");
+	free(body);
+	/* A merchant change makes every answer of the old version stale. */
+	other_exec("UPDATE merchants SET display_name = 'Shop' WHERE id = 'cm1'");
+	struct cache_ticket t2;
+	sync_now(&t2);
+	CHECK(cache_track_get(&t2, "cm1", "ref-1", 7, 3, &len) == NULL);
+}
+
+int main(void)
+{
+	char path[] = "/tmp/apotheca-test-cache-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	log_set_level(LOG_ERROR);
+	db = store_open(path);
+	CHECK(db != NULL);
+	CHECK_INT(store_migrate(db), APO_OK);
+	CHECK_INT(sqlite3_open(path, &other), SQLITE_OK);
+	sqlite3_busy_timeout(other, 5000);
+	seed();
+	test_repeated_reads_come_from_memory();
+	test_changes_by_another_connection_are_seen();
+	test_stock_and_uses_keep_the_cache();
+	test_a_load_from_before_a_change_is_not_kept();
+	test_own_writes_are_seen_at_once();
+	test_track_answers_per_version();
+	cache_clear();
+	sqlite3_close(other);
+	store_close(db);
+	unlink(path);
+	char side[sizeof(path) + 8];
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+	T_DONE();
+}
