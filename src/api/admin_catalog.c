@@ -18,6 +18,7 @@
 #include "api/routes.h"
 #include "core/catalog.h"
 #include "http/jsonx.h"
+#include "service/catalog_import.h"
 #include "store/repo_catalog.h"
 #include "base/buf.h"
 #include "base/xalloc.h"

@@ -2,7 +2,7 @@
  * `apotheca import skus|pincodes FILE`: loads a catalog CSV file into the
  * configured database, all or nothing, with the same parser, rules and
  * line-numbered errors as the admin API's import routes
- * (catalog_import_*_csv in store/repo_catalog.h). FILE "-" reads stdin.
+ * (catalog_import_*_csv in service/catalog_import.h). FILE "-" reads stdin.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 
 #include "cli/cli.h"
 #include "config.h"
-#include "store/repo_catalog.h"
+#include "service/catalog_import.h"
 #include "store/store.h"
 #include "base/buf.h"
 #include "base/banned.h"

@@ -1,6 +1,6 @@
 /*
  * Internal to the catalog's storage files (repo_products.c, repo_stock.c,
- * repo_coupons.c, repo_pincodes.c, repo_catalog.c): the column helpers
+ * repo_coupons.c, repo_pincodes.c): the column helpers
  * they all use, and the few calls one of them makes into another inside a
  * transaction the caller already holds. Nothing outside store/ includes it.
  */
@@ -49,18 +49,10 @@ static inline int64_t opt_col(struct store_rows *r, int col)
  */
 enum apo_result stock_row(struct store_conn *c, const char *merchant_id, const char *sku_id,
 			  int64_t *pid, int64_t *on_hand, int64_t *reserved);
-enum apo_result ledger_add(struct store_conn *c, int64_t pid, int64_t d_on_hand,
-			   int64_t d_reserved, const char *reason, const char *order_id);
+enum apo_result ledger_add(struct store_conn *c, int64_t pid, int64_t d_on_hand, int64_t d_reserved,
+			   const char *reason, const char *order_id);
 enum apo_result announce_stock(struct store_conn *c, const struct stock_state *st);
 void stock_state_names(struct stock_state *st, const char *name, const char *gtin);
-enum apo_result set_on_hand(struct store_conn *c, int64_t pid, int64_t target,
-			    const char *reason);
-
-/*
- * repo_catalog.c: the words for a failed import into err (cap bytes); bad
- * is the failing row, or n when the commit failed.
- */
-void import_failure(enum apo_result rc, size_t line, size_t bad, size_t n, char *err,
-		    size_t cap);
+enum apo_result set_on_hand(struct store_conn *c, int64_t pid, int64_t target, const char *reason);
 
 #endif

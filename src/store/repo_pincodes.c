@@ -78,16 +78,14 @@ enum apo_result pincode_save(struct store_conn *c, const struct pincode_entry *p
 	return rc;
 }
 enum apo_result pincode_import(struct store_conn *c, const struct pincode_row *rows, size_t n,
-			       size_t *created, char *err, size_t cap)
+			       size_t *created, size_t *bad)
 {
 	size_t i;
 	*created = 0;
+	*bad = IMPORT_NOT_STARTED;
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
-	if (rc != APO_OK) {
-		fmt_into(err, cap, "the database is busy (%s); nothing was imported",
-			 apo_result_name(rc));
+	if (rc != APO_OK)
 		return rc;
-	}
 	for (i = 0; i < n; i++) {
 		int made = 0;
 		rc = pincode_upsert_in_tx(c, &rows[i].e, &made);
@@ -101,6 +99,6 @@ enum apo_result pincode_import(struct store_conn *c, const struct pincode_row *r
 		return APO_OK;
 	store_rollback(c);
 	*created = 0;
-	import_failure(rc, i < n ? rows[i].line : 0, i, n, err, cap);
+	*bad = i;
 	return rc;
 }

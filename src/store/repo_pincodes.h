@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "core/catalog.h"
 #include "core/catalog_csv.h"
+#include "store/repo_products.h"
 
 struct store_conn;
 
@@ -20,11 +21,11 @@ enum apo_result pincode_load(struct store_conn *c, const char *pincode, struct p
 enum apo_result pincode_save(struct store_conn *c, const struct pincode_entry *p, int *created);
 
 /*
- * Imports pincode rows all or nothing, as product_import() (repo_products.h)
- * imports SKU rows: each row upserted like pincode_save(), in one write
- * transaction.
+ * Imports pincode rows all or nothing, as product_import() imports SKU
+ * rows: each row upserted like pincode_save(), in one write transaction;
+ * *created and *bad as there.
  */
 enum apo_result pincode_import(struct store_conn *c, const struct pincode_row *rows, size_t n,
-			       size_t *created, char *err, size_t cap);
+			       size_t *created, size_t *bad);
 
 #endif

@@ -281,18 +281,16 @@ static enum apo_result lock_existing(struct store_conn *c, const struct sku_row 
 }
 
 enum apo_result product_import(struct store_conn *c, const struct sku_row *rows, size_t n,
-			       size_t *created, char *err, size_t cap)
+			       size_t *created, size_t *bad)
 {
 	size_t i;
 	*created = 0;
+	*bad = IMPORT_NOT_STARTED;
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
 	if (rc == APO_OK && (rc = lock_existing(c, rows, n)) != APO_OK)
 		store_rollback(c);
-	if (rc != APO_OK) {
-		fmt_into(err, cap, "the database is busy (%s); nothing was imported",
-			 apo_result_name(rc));
+	if (rc != APO_OK)
 		return rc;
-	}
 	for (i = 0; i < n; i++) {
 		int made = 0;
 		rc = upsert_in_tx(c, &rows[i].p, rows[i].set_stock, "import", &made);
@@ -306,12 +304,6 @@ enum apo_result product_import(struct store_conn *c, const struct sku_row *rows,
 		return APO_OK;
 	store_rollback(c);
 	*created = 0;
-	if (rc == APO_ERR_INSUFFICIENT && i < n)
-		fmt_into(err, cap,
-			 "line %zu: stock %lld is below the units reserved by open orders for "
-			 "sku_id %s; nothing was imported",
-			 rows[i].line, (long long)rows[i].p.on_hand, rows[i].p.sku_id);
-	else
-		import_failure(rc, i < n ? rows[i].line : 0, i, n, err, cap);
+	*bad = i;
 	return rc;
 }

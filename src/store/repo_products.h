@@ -75,16 +75,20 @@ enum apo_result product_page(struct store_conn *c, const char *merchant_id, int6
 			     int64_t limit, void (*fn)(const struct product *p, void *ctx),
 			     void *ctx, int64_t *total);
 
+/* The failing row of an import that could not start its transaction. */
+#define IMPORT_NOT_STARTED ((size_t)-1)
+
 /*
  * Imports, all or nothing: every row is written in one write transaction,
  * or none is. SKU rows are upserted into the platform catalog like
  * product_upsert() (stock set only where the row sets it, with a ledger
- * movement "import"); pincode rows like pincode_save(). *created counts the
- * new rows. A row that cannot be stored (stock below what open orders have
- * reserved: APO_ERR_INSUFFICIENT) fails the import with a message naming
- * its line in err (cap bytes).
+ * movement "import"). *created counts the new rows. On failure *bad says
+ * where: the index of the row that could not be stored (stock below what
+ * open orders have reserved: APO_ERR_INSUFFICIENT), n when the commit
+ * failed, or IMPORT_NOT_STARTED when the transaction could not begin.
+ * What to tell the operator is the caller's (service/catalog_import.h).
  */
 enum apo_result product_import(struct store_conn *c, const struct sku_row *rows, size_t n,
-			       size_t *created, char *err, size_t cap);
+			       size_t *created, size_t *bad);
 
 #endif

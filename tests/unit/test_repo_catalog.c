@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/ids.h"
+#include "service/catalog_import.h"
 #include "service/stock_events.h"
 #include "store/repo_catalog.h"
 #include "store/repo_outbox.h"
@@ -161,14 +162,23 @@ static void test_import_all_or_nothing(void)
 	struct store_conn *c = store_thread_conn(db);
 	size_t n, created;
 	char err[320];
-	const char *bad =
+	const char *bad_csv =
 	    "sku_id,name,mrp,price,pack_size_label,sku_type,prescription_required,stock\n"
 	    "i-1,One,10,9,p,t,false,5\n"
 	    "s-1,Reserved below,10,9,p,t,false,1\n";
 	/* s-1 has 3 reserved: stock 1 fails line 3, and i-1 must not stay. */
-	CHECK_INT(catalog_import_skus_csv(c, bad, strlen(bad), &n, &created, err, sizeof(err)),
-		  APO_ERR_INSUFFICIENT);
+	CHECK_INT(
+	    catalog_import_skus_csv(c, bad_csv, strlen(bad_csv), &n, &created, err, sizeof(err)),
+	    APO_ERR_INSUFFICIENT);
 	CHECK(strncmp(err, "line 3: ", 8) == 0);
+	CHECK(strstr(err, "stock 1 is below the units reserved") != NULL);
+	/* Storage itself says only which row failed; the words are the service's. */
+	struct sku_row *rows;
+	size_t nrows, bad = 0;
+	CHECK_INT(catalog_csv_skus(bad_csv, strlen(bad_csv), &rows, &nrows, err, sizeof(err)), 0);
+	CHECK_INT(product_import(c, rows, nrows, &created, &bad), APO_ERR_INSUFFICIENT);
+	CHECK(bad == 1 && created == 0);
+	catalog_sku_rows_free(rows, nrows);
 	struct product p;
 	product_init(&p);
 	CHECK_INT(product_load(c, "", "i-1", &p), APO_ERR_NOT_FOUND);

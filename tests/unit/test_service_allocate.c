@@ -16,6 +16,7 @@
 #include "core/merchant.h"
 #include "core/order_state.h"
 #include "service/allocate.h"
+#include "service/catalog_import.h"
 #include "service/orders.h"
 #include "store/repo_catalog.h"
 #include "store/repo_merchants.h"
