@@ -394,6 +394,21 @@ static void confirm_reply(struct req *r, const struct order *o, enum orders_paid
 	pharm_error(r, 400, MSG_BAD_STATUS);
 }
 
+/*
+ * Loads the merchant's order to confirm into o, or answers as the seed
+ * does (500 "Order not found"; a failure in its shape) and returns -1.
+ */
+static int confirm_order_or_reply(struct req *r, const char *merchant_id, const char *order_id,
+				  struct order *o)
+{
+	enum apo_result rc = orders_get(r->db, ORDERS_BY_ORDER_ID, merchant_id, order_id, o);
+	if (rc == APO_ERR_NOT_FOUND)
+		pharm_error(r, 500, "Order not found");
+	else if (rc != APO_OK)
+		pharm_fail(r, rc, NULL);
+	return rc == APO_OK ? 0 : -1;
+}
+
 static void confirm_offloaded(struct req *r)
 {
 	const struct merchant *m = r->principal;
@@ -403,15 +418,8 @@ static void confirm_offloaded(struct req *r)
 	char err[160];
 	enum apo_result rc;
 
-	rc = orders_get(r->db, ORDERS_BY_ORDER_ID, m->id, req_param(r, "order_id"), o);
-	if (rc == APO_ERR_NOT_FOUND) {
-		pharm_error(r, 500, "Order not found");
+	if (confirm_order_or_reply(r, m->id, req_param(r, "order_id"), o))
 		goto out;
-	}
-	if (rc != APO_OK) {
-		pharm_fail(r, rc, NULL);
-		goto out;
-	}
 	rc = payment_transaction_status(m, o->merchant_order_id, &ts, err, sizeof(err));
 	/* A cancelled order answers the seed's 500 whatever the payment API
 	 * says; only a captured payment changes anything (it is refunded). */
@@ -447,7 +455,6 @@ static void order_confirm(struct req *r)
 	const char *oid_body, *ref_body;
 	const char *order_id = req_param(r, "order_id");
 	struct order *o = NULL;
-	enum apo_result rc;
 
 	if (pharm_auth_or_reply(r, req_param(r, "merchant_id"), 0, PHARM_CLIENT_KEYS, &m) ||
 	    req_json_object_or_reply(r, 0, &body))
@@ -458,15 +465,8 @@ static void order_confirm(struct req *r)
 		return;
 	}
 	o = order_new();
-	rc = orders_get(r->db, ORDERS_BY_ORDER_ID, m->id, order_id, o);
-	if (rc == APO_ERR_NOT_FOUND) {
-		pharm_error(r, 500, "Order not found");
+	if (confirm_order_or_reply(r, m->id, order_id, o))
 		goto out;
-	}
-	if (rc != APO_OK) {
-		pharm_fail(r, rc, NULL);
-		goto out;
-	}
 	if (strcmp(oid_body, o->order_id) != 0 || strcmp(ref_body, o->merchant_order_id) != 0) {
 		pharm_error(r, 400, "order_id and merchant_order_id do not match the order");
 		goto out;

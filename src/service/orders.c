@@ -347,6 +347,27 @@ static enum apo_result load_locked(struct store_conn *c, enum orders_key by,
 	return rc == APO_OK ? order_lock(c, o) : rc;
 }
 
+/*
+ * The one shape of every transition but a create: a write transaction in
+ * which the order is loaded by key and its row locked (key NULL: o is
+ * known by its oid and is locked and reloaded as it is), step(app, c, o,
+ * ctx) decides and acts under that lock, and the transaction commits when
+ * all of it succeeded, else rolls back. One attempt: a lost lock comes
+ * back as APO_ERR_BUSY (orders_with_locked() tries again).
+ */
+static enum apo_result locked_tx(struct app *app, struct store_conn *c, enum orders_key by,
+				 const char *merchant_id, const char *key, struct order *o,
+				 orders_step step, void *ctx)
+{
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	if (rc != APO_OK)
+		return rc;
+	rc = key ? load_locked(c, by, merchant_id, key, o) : order_lock(c, o);
+	if (rc == APO_OK)
+		rc = step(app, c, o, ctx);
+	return finish(c, rc);
+}
+
 static enum apo_result create_in_tx(struct app *app, struct store_conn *c, struct order *o,
 				    const char *const *rx, size_t n, int64_t payment_id_base,
 				    char *(*render)(const struct order *o, void *ctx), void *ctx,
@@ -438,16 +459,25 @@ static int amount_accepted(const struct order *o, int64_t amount)
 	return amount == o->payable || amount == order_asked_value(o);
 }
 
-static enum apo_result pay_in_tx(struct app *app, struct store_conn *c, struct order *o,
-				 const char *txn, int64_t amount, enum orders_paid_outcome *out,
-				 struct orders_refund *refund)
+/* What a payment brings to pay_step(); the step fills outcome and refund. */
+struct pay_ctx {
+	const char *txn;
+	int64_t amount;
+	enum orders_paid_outcome *out;
+	struct orders_refund *refund;
+};
+
+static enum apo_result pay_step(struct app *app, struct store_conn *c, struct order *o, void *ctx)
 {
-	enum apo_result rc = order_lock(c, o);
+	const struct pay_ctx *pc = ctx;
+	const char *txn = pc->txn;
+	int64_t amount = pc->amount;
+	enum orders_paid_outcome *out = pc->out;
+	struct orders_refund *refund = pc->refund;
+	enum apo_result rc;
 	char note[ORDERS_TXN_CAP + 16];
 	int known = 0;
 	size_t nrx = 0;
-	if (rc != APO_OK)
-		return rc;
 	if (o->ever_confirmed) {
 		*out = PAID_ALREADY;
 		return APO_OK;
@@ -494,13 +524,11 @@ enum apo_result orders_apply_payment(struct app *app, struct store_conn *c, stru
 				     enum orders_paid_outcome *outcome,
 				     struct orders_refund *refund)
 {
-	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	struct pay_ctx pc = {transaction_id, amount, outcome, refund};
 	if (refund)
 		memset(refund, 0, sizeof(*refund));
 	*outcome = PAID_BAD_STATUS;
-	if (rc != APO_OK)
-		return rc;
-	return finish(c, pay_in_tx(app, c, o, transaction_id, amount, outcome, refund));
+	return locked_tx(app, c, ORDERS_BY_ORDER_ID, NULL, NULL, o, pay_step, &pc);
 }
 
 /* In the caller's transaction: cancels qty units of line i, giving their stock back. */
@@ -517,17 +545,26 @@ static enum apo_result cancel_line_units(struct store_conn *c, struct order *o, 
 	return order_line_set_reserved(c, o, i, l->reserved_qty - give);
 }
 
-static enum apo_result cancel_in_tx(struct app *app, struct store_conn *c, const char *merchant_id,
-				    const char *order_id, const struct orders_cancel_units *units,
-				    size_t n, const char *reason, struct order *o, size_t *bad,
-				    struct orders_refund *refund)
+/* What a cancel brings to cancel_step(); *bad names a refused entry of units. */
+struct cancel_ctx {
+	const struct orders_cancel_units *units;
+	size_t n;
+	const char *reason;
+	size_t *bad;
+	struct orders_refund *refund;
+};
+
+static enum apo_result cancel_locked(struct app *app, struct store_conn *c, struct order *o,
+				     const struct cancel_ctx *cc)
 {
-	enum apo_result rc = load_locked(c, ORDERS_BY_ORDER_ID, merchant_id, order_id, o);
+	const struct orders_cancel_units *units = cc->units;
+	size_t n = cc->n;
+	const char *reason = cc->reason;
+	struct orders_refund *refund = cc->refund;
+	enum apo_result rc;
 	int64_t qty[ORDER_MAX_LINES] = {0};
 	size_t by_pid[ORDER_MAX_LINES];
 	int all = 1;
-	if (rc != APO_OK)
-		return rc;
 	if (!order_merchant_cancellable(o->status_id))
 		return APO_ERR_STATE;
 	for (size_t k = 0; k < n; k++) {
@@ -536,7 +573,7 @@ static enum apo_result cancel_in_tx(struct app *app, struct store_conn *c, const
 			;
 		if (i == o->nlines || units[k].qty < 1 ||
 		    units[k].qty > order_line_open_qty(&o->lines[i]) - qty[i]) {
-			*bad = k;
+			*cc->bad = k;
 			return APO_ERR_INVALID;
 		}
 		qty[i] += units[k].qty;
@@ -562,72 +599,99 @@ static enum apo_result cancel_in_tx(struct app *app, struct store_conn *c, const
 	return settle(c, o, reason, refund);
 }
 
+static enum apo_result cancel_step(struct app *app, struct store_conn *c, struct order *o,
+				   void *ctx)
+{
+	enum apo_result rc = cancel_locked(app, c, o, ctx);
+	/* A move lost to a concurrent one is a refusal of this status, too. */
+	return rc == APO_ERR_BUSY ? APO_ERR_STATE : rc;
+}
+
 enum apo_result orders_cancel(struct app *app, struct store_conn *c, const char *merchant_id,
 			      const char *order_id, const struct orders_cancel_units *units,
 			      size_t n, const char *reason, struct order *o, size_t *bad,
 			      struct orders_refund *refund)
 {
-	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	struct cancel_ctx cc = {units, n, reason, bad, refund};
 	memset(refund, 0, sizeof(*refund));
-	if (rc != APO_OK)
-		return rc;
-	rc = cancel_in_tx(app, c, merchant_id, order_id, units, n, reason, o, bad, refund);
-	/* A move lost to a concurrent one is a refusal of this status, too. */
-	if (rc == APO_ERR_BUSY)
-		rc = APO_ERR_STATE;
-	return finish(c, rc);
+	return locked_tx(app, c, ORDERS_BY_ORDER_ID, merchant_id, order_id, o, cancel_step, &cc);
+}
+
+/* Prescription URLs to attach (add_rx_step). */
+struct rx_ctx {
+	const char *const *urls;
+	size_t n;
+};
+
+static enum apo_result add_rx_step(struct app *app, struct store_conn *c, struct order *o,
+				   void *ctx)
+{
+	const struct rx_ctx *rx = ctx;
+	enum apo_result rc = APO_OK;
+	if (o->status_id != ST_RX_REQUIRED && o->status_id != ST_RX_REVIEW)
+		return APO_ERR_STATE;
+	for (size_t i = 0; rc == APO_OK && i < rx->n; i++)
+		rc = order_rx_add(c, o->oid, rx->urls[i]);
+	if (rc == APO_OK && o->status_id == ST_RX_REQUIRED)
+		rc = orders_move(app, c, o, ST_RX_REVIEW, NULL, ACTOR_MERCHANT,
+				 "prescriptions added", NULL);
+	return rc;
 }
 
 enum apo_result orders_add_prescriptions(struct app *app, struct store_conn *c,
 					 const char *merchant_id, const char *order_id,
 					 const char *const *urls, size_t n, struct order *o)
 {
-	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
-	if (rc != APO_OK)
-		return rc;
-	rc = load_locked(c, ORDERS_BY_ORDER_ID, merchant_id, order_id, o);
-	if (rc == APO_OK && o->status_id != ST_RX_REQUIRED && o->status_id != ST_RX_REVIEW)
-		rc = APO_ERR_STATE;
-	for (size_t i = 0; rc == APO_OK && i < n; i++)
-		rc = order_rx_add(c, o->oid, urls[i]);
-	if (rc == APO_OK && o->status_id == ST_RX_REQUIRED)
-		rc = orders_move(app, c, o, ST_RX_REVIEW, NULL, ACTOR_MERCHANT,
-				 "prescriptions added", NULL);
-	return finish(c, rc);
+	struct rx_ctx rx = {urls, n};
+	return locked_tx(app, c, ORDERS_BY_ORDER_ID, merchant_id, order_id, o, add_rx_step, &rx);
 }
 
-enum apo_result orders_verify_prescriptions(struct app *app, struct store_conn *c, const char *key,
-					    int approved, struct order *o)
+static enum apo_result verify_rx_step(struct app *app, struct store_conn *c, struct order *o,
+				      void *ctx)
 {
-	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
-	if (rc != APO_OK)
-		return rc;
-	rc = load_locked(c, ORDERS_BY_ANY_ID, NULL, key, o);
-	if (rc == APO_OK && o->status_id != ST_RX_REVIEW)
-		rc = APO_ERR_STATE;
-	if (rc == APO_OK)
-		rc = order_rx_set_status(c, o->oid, approved ? "Completed" : "Rejected");
+	int approved = *(const int *)ctx;
+	enum apo_result rc;
+	if (o->status_id != ST_RX_REVIEW)
+		return APO_ERR_STATE;
+	rc = order_rx_set_status(c, o->oid, approved ? "Completed" : "Rejected");
 	if (rc == APO_OK)
 		rc =
 		    orders_move(app, c, o, approved ? ST_ALLOCATION : ST_RX_REQUIRED,
 				approved ? NULL : "Prescription rejected", ACTOR_OPERATOR,
 				approved ? "prescription approved" : "prescription rejected", NULL);
-	return finish(c, rc);
+	return rc;
+}
+
+enum apo_result orders_verify_prescriptions(struct app *app, struct store_conn *c, const char *key,
+					    int approved, struct order *o)
+{
+	return locked_tx(app, c, ORDERS_BY_ANY_ID, NULL, key, o, verify_rx_step, &approved);
+}
+
+/* An operator's move (operator_move_step). */
+struct operator_move_ctx {
+	int to;
+	const char *subtitle, *note, *partner, *carrier_code;
+};
+
+static enum apo_result operator_move_step(struct app *app, struct store_conn *c, struct order *o,
+					  void *ctx)
+{
+	const struct operator_move_ctx *m = ctx;
+	enum apo_result rc = APO_OK;
+	if (m->partner || m->carrier_code)
+		rc = order_set_shipment(c, o, m->partner, m->carrier_code);
+	if (rc == APO_OK)
+		rc = orders_move(app, c, o, m->to, m->subtitle, ACTOR_OPERATOR, m->note, NULL);
+	return rc;
 }
 
 enum apo_result orders_operator_move(struct app *app, struct store_conn *c, const char *key, int to,
 				     const char *subtitle, const char *note, const char *partner,
 				     const char *carrier_code, struct order *o)
 {
-	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
-	if (rc != APO_OK)
-		return rc;
-	rc = load_locked(c, ORDERS_BY_ANY_ID, NULL, key, o);
-	if (rc == APO_OK && (partner || carrier_code))
-		rc = order_set_shipment(c, o, partner, carrier_code);
-	if (rc == APO_OK)
-		rc = orders_move(app, c, o, to, subtitle, ACTOR_OPERATOR, note, NULL);
-	return finish(c, rc);
+	struct operator_move_ctx m = {to, subtitle, note, partner, carrier_code};
+	return locked_tx(app, c, ORDERS_BY_ANY_ID, NULL, key, o, operator_move_step, &m);
 }
 
 enum apo_result orders_with_locked(struct app *app, struct store_conn *c, enum orders_key by,
@@ -635,15 +699,8 @@ enum apo_result orders_with_locked(struct app *app, struct store_conn *c, enum o
 				   orders_step step, void *ctx)
 {
 	enum apo_result rc = APO_ERR_BUSY;
-	for (int i = 0; i < ORDERS_TRIES && rc == APO_ERR_BUSY; i++) {
-		rc = store_begin(c, STORE_TX_WRITE);
-		if (rc != APO_OK)
-			continue;
-		rc = load_locked(c, by, merchant_id, key, o);
-		if (rc == APO_OK)
-			rc = step(app, c, o, ctx);
-		rc = finish(c, rc);
-	}
+	for (int i = 0; i < ORDERS_TRIES && rc == APO_ERR_BUSY; i++)
+		rc = locked_tx(app, c, by, merchant_id, key, o, step, ctx);
 	return rc;
 }
 
@@ -685,19 +742,23 @@ enum apo_result orders_reserve(struct store_conn *c, struct order *o)
 	return order_reserve_lines(c, o, NULL);
 }
 
+static enum apo_result expire_step(struct app *app, struct store_conn *c, struct order *o,
+				   void *ctx)
+{
+	(void)ctx;
+	if (o->status_id != ST_AWAITING_CONFIRMATION)
+		return APO_OK;
+	return orders_move(app, c, o, ST_CANCELLED, "Payment not received", ACTOR_SYSTEM,
+			   "payment window expired", NULL);
+}
+
 static void expire_one(struct app *app, struct store_conn *c, int64_t oid)
 {
 	struct order *o = order_new();
 	enum apo_result rc;
 
 	o->oid = oid;
-	if ((rc = store_begin(c, STORE_TX_WRITE)) != APO_OK)
-		goto out;
-	rc = order_lock(c, o);
-	if (rc == APO_OK && o->status_id == ST_AWAITING_CONFIRMATION)
-		rc = orders_move(app, c, o, ST_CANCELLED, "Payment not received", ACTOR_SYSTEM,
-				 "payment window expired", NULL);
-	rc = finish(c, rc);
+	rc = locked_tx(app, c, ORDERS_BY_ORDER_ID, NULL, NULL, o, expire_step, NULL);
 	if (rc != APO_OK) {
 		if (rc != APO_ERR_BUSY)
 			log_warn("payment-window expiry failed",
@@ -706,7 +767,6 @@ static void expire_one(struct app *app, struct store_conn *c, int64_t oid)
 	} else if (o->status_id == ST_CANCELLED) {
 		log_info("order expired unpaid", "\"order_id\":\"%s\"", o->order_id);
 	}
-out:
 	order_free(o);
 }
 
