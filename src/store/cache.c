@@ -531,18 +531,8 @@ enum apo_result cache_order_version(struct store_conn *c, const char *merchant_i
 				    const char *ref, int64_t *oid, int64_t *version)
 {
 	struct store_val args[] = {SV_TEXT(merchant_id), SV_TEXT(ref)};
-	struct store_rows *rows;
-	enum apo_result rc = store_exec(c, &q_order_version, args, 2, &rows);
-	if (rc != APO_OK)
-		return rc;
-	if (store_next(rows)) {
-		*oid = store_int(rows, 0);
-		*version = store_int(rows, 1);
-	} else {
-		rc = APO_ERR_NOT_FOUND;
-	}
-	store_rows_free(rows);
-	return rc;
+	int64_t *const out[] = {oid, version};
+	return store_query_ints(c, &q_order_version, args, 2, out, 2);
 }
 
 char *cache_track_get(const struct cache_ticket *t, const char *merchant_id, const char *ref,

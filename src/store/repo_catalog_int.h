@@ -55,4 +55,15 @@ enum apo_result announce_stock(struct store_conn *c, const struct stock_state *s
 void stock_state_names(struct stock_state *st, const char *name, const char *gtin);
 enum apo_result set_on_hand(struct store_conn *c, int64_t pid, int64_t target, const char *reason);
 
+/*
+ * repo_products.c: the all-or-nothing rest of an import, in a write
+ * transaction the caller began: put(c, rows, i, &made) stores row i for
+ * each i < n (made: 1 when the row is new). Commits when every row was
+ * stored, else rolls back. *created and *bad as product_import() says
+ * (the caller set them for a transaction that did not start).
+ */
+typedef enum apo_result (*import_put)(struct store_conn *c, const void *rows, size_t i, int *made);
+enum apo_result import_rows(struct store_conn *c, size_t n, import_put put, const void *rows,
+			    size_t *created, size_t *bad);
+
 #endif

@@ -41,20 +41,10 @@ static int coupon_key(const char *code, char out[COUPON_MAX_CODE + 1])
 	return 0;
 }
 
-enum apo_result coupon_load(struct store_conn *c, const char *code, struct coupon *out)
+/* Reads one COUPON_COLS row into the struct coupon cp. */
+static void coupon_from_row(struct store_rows *rows, void *cp)
 {
-	char key[COUPON_MAX_CODE + 1];
-	struct store_rows *rows;
-	if (coupon_key(code, key))
-		return APO_ERR_NOT_FOUND;
-	struct store_val arg = text_arg(key);
-	enum apo_result rc = store_exec(c, &q_coupon_load, &arg, 1, &rows);
-	if (rc != APO_OK)
-		return rc;
-	if (!store_next(rows)) {
-		store_rows_free(rows);
-		return APO_ERR_NOT_FOUND;
-	}
+	struct coupon *out = cp;
 	const char *kind = store_text(rows, 1);
 	out->code = dup_col(rows, 0);
 	out->kind = kind && strcmp(kind, "flat") == 0 ? COUPON_FLAT : COUPON_PERCENT;
@@ -66,8 +56,15 @@ enum apo_result coupon_load(struct store_conn *c, const char *code, struct coupo
 	out->usage_limit = opt_col(rows, 7);
 	out->used_count = store_int(rows, 8);
 	out->merchant_id = dup_col(rows, 9);
-	store_rows_free(rows);
-	return APO_OK;
+}
+
+enum apo_result coupon_load(struct store_conn *c, const char *code, struct coupon *out)
+{
+	char key[COUPON_MAX_CODE + 1];
+	if (coupon_key(code, key))
+		return APO_ERR_NOT_FOUND;
+	struct store_val arg = text_arg(key);
+	return store_query_row(c, &q_coupon_load, &arg, 1, coupon_from_row, out);
 }
 
 enum apo_result coupon_save(struct store_conn *c, const struct coupon *cp, int *created)
@@ -79,32 +76,26 @@ enum apo_result coupon_save(struct store_conn *c, const struct coupon *cp, int *
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
 	if (rc != APO_OK)
 		return rc;
-	struct store_val ins[] = {text_arg(key),
-				  SV_TEXT(coupon_kind_name(cp->kind)),
-				  SV_INT(cp->value),
-				  opt_int(cp->max_discount),
-				  opt_int(cp->min_cart_value),
-				  opt_int(cp->valid_from),
-				  opt_int(cp->valid_to),
-				  opt_int(cp->usage_limit),
-				  SV_TEXT(cp->merchant_id),
-				  SV_INT(now),
-				  SV_INT(now)};
-	rc = store_exec(c, &q_coupon_insert, ins, 11, NULL);
+	/* The insert's parameters are the code, then the terms and a time
+	 * twice (created, updated); the update's are the terms and the time
+	 * (updated), then the code: one array serves both. */
+	struct store_val args[] = {text_arg(key),
+				   SV_TEXT(coupon_kind_name(cp->kind)),
+				   SV_INT(cp->value),
+				   opt_int(cp->max_discount),
+				   opt_int(cp->min_cart_value),
+				   opt_int(cp->valid_from),
+				   opt_int(cp->valid_to),
+				   opt_int(cp->usage_limit),
+				   SV_TEXT(cp->merchant_id),
+				   SV_INT(now),
+				   SV_INT(now)};
+	rc = store_exec(c, &q_coupon_insert, args, 11, NULL);
 	if (rc == APO_OK) {
 		*created = store_changes(c) == 1;
 		if (!*created) {
-			struct store_val upd[] = {SV_TEXT(coupon_kind_name(cp->kind)),
-						  SV_INT(cp->value),
-						  opt_int(cp->max_discount),
-						  opt_int(cp->min_cart_value),
-						  opt_int(cp->valid_from),
-						  opt_int(cp->valid_to),
-						  opt_int(cp->usage_limit),
-						  SV_TEXT(cp->merchant_id),
-						  SV_INT(now),
-						  text_arg(key)};
-			rc = store_exec(c, &q_coupon_update, upd, 10, NULL);
+			args[10] = args[0];
+			rc = store_exec(c, &q_coupon_update, &args[1], 10, NULL);
 		}
 	}
 	if (rc == APO_OK)

@@ -54,8 +54,9 @@ static void copy_fixed(char *dst, size_t cap, const char *src)
 }
 
 /* Reads one ORDER_COLS row into o. */
-static void read_order(struct store_rows *r, struct order *o)
+static void read_order(struct store_rows *r, void *out)
 {
+	struct order *o = out;
 	o->oid = store_int(r, 0);
 	copy_fixed(o->order_id, sizeof(o->order_id), store_text(r, 1));
 	copy_fixed(o->hex_id, sizeof(o->hex_id), store_text(r, 2));
@@ -131,17 +132,8 @@ static enum apo_result load_children(struct store_conn *c, struct order *o)
 static enum apo_result load_one(struct store_conn *c, struct store_sql *q,
 				const struct store_val *args, size_t n, struct order *o)
 {
-	struct store_rows *rows;
-	enum apo_result rc = store_exec(c, q, args, n, &rows);
-	if (rc != APO_OK)
-		return rc;
-	if (!store_next(rows)) {
-		store_rows_free(rows);
-		return APO_ERR_NOT_FOUND;
-	}
-	read_order(rows, o);
-	store_rows_free(rows);
-	return load_children(c, o);
+	enum apo_result rc = store_query_row(c, q, args, n, read_order, o);
+	return rc == APO_OK ? load_children(c, o) : rc;
 }
 
 enum apo_result order_load(struct store_conn *c, enum order_key by, const char *merchant_id,

@@ -23,26 +23,23 @@ static struct store_sql q_pin_update = {
 
 /* ---- pincodes ---- */
 
+/* Reads one q_pin_load row into the struct pincode_entry e. */
+static void pincode_from_row(struct store_rows *rows, void *e)
+{
+	struct pincode_entry *out = e;
+	memset(out, 0, sizeof(*out));
+	fmt_into(out->pincode, sizeof(out->pincode), "%s", store_text(rows, 0));
+	out->serviceable = (int)store_int(rows, 1);
+	out->eta_min_days = opt_col(rows, 2);
+	out->eta_max_days = opt_col(rows, 3);
+}
+
 enum apo_result pincode_load(struct store_conn *c, const char *pincode, struct pincode_entry *out)
 {
-	struct store_rows *rows;
 	if (!pincode_valid(pincode))
 		return APO_ERR_NOT_FOUND;
 	struct store_val arg = text_arg(pincode);
-	enum apo_result rc = store_exec(c, &q_pin_load, &arg, 1, &rows);
-	if (rc != APO_OK)
-		return rc;
-	if (store_next(rows)) {
-		memset(out, 0, sizeof(*out));
-		fmt_into(out->pincode, sizeof(out->pincode), "%s", pincode);
-		out->serviceable = (int)store_int(rows, 1);
-		out->eta_min_days = opt_col(rows, 2);
-		out->eta_max_days = opt_col(rows, 3);
-	} else {
-		rc = APO_ERR_NOT_FOUND;
-	}
-	store_rows_free(rows);
-	return rc;
+	return store_query_row(c, &q_pin_load, &arg, 1, pincode_from_row, out);
 }
 
 /* Within a write transaction: the upsert of pincode_save(). */
@@ -77,28 +74,19 @@ enum apo_result pincode_save(struct store_conn *c, const struct pincode_entry *p
 		store_rollback(c);
 	return rc;
 }
+
+static enum apo_result put_pincode(struct store_conn *c, const void *rows, size_t i, int *made)
+{
+	return pincode_upsert_in_tx(c, &((const struct pincode_row *)rows)[i].e, made);
+}
+
 enum apo_result pincode_import(struct store_conn *c, const struct pincode_row *rows, size_t n,
 			       size_t *created, size_t *bad)
 {
-	size_t i;
 	*created = 0;
 	*bad = IMPORT_NOT_STARTED;
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
 	if (rc != APO_OK)
 		return rc;
-	for (i = 0; i < n; i++) {
-		int made = 0;
-		rc = pincode_upsert_in_tx(c, &rows[i].e, &made);
-		if (rc != APO_OK)
-			break;
-		*created += (size_t)made;
-	}
-	if (rc == APO_OK)
-		rc = store_commit(c);
-	if (rc == APO_OK)
-		return APO_OK;
-	store_rollback(c);
-	*created = 0;
-	*bad = i;
-	return rc;
+	return import_rows(c, n, put_pincode, rows, created, bad);
 }

@@ -39,10 +39,13 @@ static struct store_sql q_prod_update = {
     .sql = "UPDATE products SET name = ?, mrp = ?, price = ?, pack_size_label = ?, "
 	   "sku_type = ?, rx_required = ?, active = ?, gtin = ?, weight = ?, dimensions = ?, "
 	   "updated = ? WHERE merchant_id = ? AND sku_id = ?"};
+
 /* ---- products ---- */
 
-static void product_from_row(struct store_rows *r, struct product *p)
+/* Reads one PRODUCT_COLS row into the struct product out. */
+static void product_from_row(struct store_rows *r, void *out)
 {
+	struct product *p = out;
 	p->pid = store_int(r, 0);
 	p->merchant_id = dup_col(r, 1);
 	p->sku_id = dup_col(r, 2);
@@ -66,32 +69,17 @@ static void product_from_row(struct store_rows *r, struct product *p)
 	p->updated = store_int(r, 20);
 }
 
-static enum apo_result load_one(struct store_conn *c, struct store_sql *q,
-				const struct store_val *args, size_t n, struct product *out)
-{
-	struct store_rows *rows;
-	enum apo_result rc = store_exec(c, q, args, n, &rows);
-	if (rc != APO_OK)
-		return rc;
-	if (store_next(rows))
-		product_from_row(rows, out);
-	else
-		rc = APO_ERR_NOT_FOUND;
-	store_rows_free(rows);
-	return rc;
-}
-
 enum apo_result product_load(struct store_conn *c, const char *merchant_id, const char *sku_id,
 			     struct product *out)
 {
 	struct store_val args[] = {SV_TEXT(merchant_id ? merchant_id : ""), SV_TEXT(sku_id)};
-	return load_one(c, &q_prod_by_sku, args, 2, out);
+	return store_query_row(c, &q_prod_by_sku, args, 2, product_from_row, out);
 }
 
 enum apo_result product_load_by_hex(struct store_conn *c, const char *hex_id, struct product *out)
 {
 	struct store_val arg = SV_TEXT(hex_id);
-	return load_one(c, &q_prod_by_hex, &arg, 1, out);
+	return store_query_row(c, &q_prod_by_hex, &arg, 1, product_from_row, out);
 }
 
 enum apo_result product_load_many(struct store_conn *c, const char *merchant_id,
@@ -280,10 +268,34 @@ static enum apo_result lock_existing(struct store_conn *c, const struct sku_row 
 	return rc;
 }
 
+enum apo_result import_rows(struct store_conn *c, size_t n, import_put put, const void *rows,
+			    size_t *created, size_t *bad)
+{
+	enum apo_result rc = APO_OK;
+	size_t i;
+	for (i = 0; i < n; i++) {
+		int made = 0;
+		if ((rc = put(c, rows, i, &made)) != APO_OK)
+			break;
+		*created += (size_t)made;
+	}
+	if (rc == APO_OK && (rc = store_commit(c)) == APO_OK)
+		return APO_OK;
+	store_rollback(c);
+	*created = 0;
+	*bad = i;
+	return rc;
+}
+
+static enum apo_result put_sku(struct store_conn *c, const void *rows, size_t i, int *made)
+{
+	const struct sku_row *row = (const struct sku_row *)rows + i;
+	return upsert_in_tx(c, &row->p, row->set_stock, "import", made);
+}
+
 enum apo_result product_import(struct store_conn *c, const struct sku_row *rows, size_t n,
 			       size_t *created, size_t *bad)
 {
-	size_t i;
 	*created = 0;
 	*bad = IMPORT_NOT_STARTED;
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
@@ -291,19 +303,5 @@ enum apo_result product_import(struct store_conn *c, const struct sku_row *rows,
 		store_rollback(c);
 	if (rc != APO_OK)
 		return rc;
-	for (i = 0; i < n; i++) {
-		int made = 0;
-		rc = upsert_in_tx(c, &rows[i].p, rows[i].set_stock, "import", &made);
-		if (rc != APO_OK)
-			break;
-		*created += (size_t)made;
-	}
-	if (rc == APO_OK)
-		rc = store_commit(c);
-	if (rc == APO_OK)
-		return APO_OK;
-	store_rollback(c);
-	*created = 0;
-	*bad = i;
-	return rc;
+	return import_rows(c, n, put_sku, rows, created, bad);
 }

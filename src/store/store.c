@@ -332,8 +332,9 @@ void store_rollback(struct store_conn *c)
 		end_hook(c, 0);
 }
 
-enum apo_result store_query_int(struct store_conn *c, struct store_sql *q,
-				const struct store_val *args, size_t n, int64_t *out)
+enum apo_result store_query_row(struct store_conn *c, struct store_sql *q,
+				const struct store_val *args, size_t n,
+				void (*read)(struct store_rows *rows, void *out), void *out)
 {
 	struct store_rows *rows = NULL;
 	enum apo_result rc = store_exec(c, q, args, n, &rows);
@@ -341,11 +342,38 @@ enum apo_result store_query_int(struct store_conn *c, struct store_sql *q,
 		return rc;
 	rc = APO_ERR_NOT_FOUND;
 	if (store_next(rows)) {
-		*out = store_int(rows, 0);
+		read(rows, out);
 		rc = APO_OK;
 	}
 	store_rows_free(rows);
 	return rc;
+}
+
+/* What store_query_ints() reads a row into. */
+struct int_cols {
+	int64_t *const *out;
+	int k;
+};
+
+static void read_ints(struct store_rows *rows, void *out)
+{
+	const struct int_cols *ic = out;
+	for (int i = 0; i < ic->k; i++)
+		*ic->out[i] = store_int(rows, i);
+}
+
+enum apo_result store_query_ints(struct store_conn *c, struct store_sql *q,
+				 const struct store_val *args, size_t n, int64_t *const *out,
+				 int k)
+{
+	struct int_cols ic = {out, k};
+	return store_query_row(c, q, args, n, read_ints, &ic);
+}
+
+enum apo_result store_query_int(struct store_conn *c, struct store_sql *q,
+				const struct store_val *args, size_t n, int64_t *out)
+{
+	return store_query_ints(c, q, args, n, &out, 1);
 }
 
 /*

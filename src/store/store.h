@@ -174,4 +174,23 @@ void store_on_end(store_end_fn fn);
 enum apo_result store_query_int(struct store_conn *c, struct store_sql *q,
 				const struct store_val *args, size_t n, int64_t *out);
 
+/*
+ * Convenience: runs q expecting at most one row and reads its first k
+ * columns as integers into *out[0..k). APO_ERR_NOT_FOUND, with nothing
+ * written, when there is no row.
+ */
+enum apo_result store_query_ints(struct store_conn *c, struct store_sql *q,
+				 const struct store_val *args, size_t n, int64_t *const *out,
+				 int k);
+
+/*
+ * Convenience: runs q expecting at most one row and hands it to
+ * read(rows, out), which copies whatever it keeps (the row is gone when
+ * this returns). APO_ERR_NOT_FOUND, without calling read, when there is
+ * no row.
+ */
+enum apo_result store_query_row(struct store_conn *c, struct store_sql *q,
+				const struct store_val *args, size_t n,
+				void (*read)(struct store_rows *rows, void *out), void *out);
+
 #endif
