@@ -51,6 +51,18 @@ void admin_trust(struct req *r)
 	r->principal_free = NULL;
 }
 
+int admin_throttled(struct req *r, char *addr)
+{
+	char secs[24];
+	req_client_addr(r, addr, REQ_ADDR_CAP);
+	int64_t wait = throttle_wait(addr, now_epoch());
+	if (!wait)
+		return 0;
+	fmt_into(secs, sizeof(secs), "%lld", (long long)wait);
+	req_add_header(r, "Retry-After", secs);
+	return 1;
+}
+
 int admin_auth_or_reply(struct req *r)
 {
 	const char *want = r->app->cfg.admin_token;
@@ -67,12 +79,8 @@ int admin_auth_or_reply(struct req *r)
 		return -1;
 	}
 	h += 7;
-	char addr[REQ_ADDR_CAP], secs[24];
-	req_client_addr(r, addr, sizeof(addr));
-	int64_t wait = throttle_wait(addr, now_epoch());
-	if (wait) {
-		fmt_into(secs, sizeof(secs), "%lld", (long long)wait);
-		req_add_header(r, "Retry-After", secs);
+	char addr[REQ_ADDR_CAP];
+	if (admin_throttled(r, addr)) {
 		req_fail(r, 429, "too_many_requests", "Too many failed logins from this address");
 		return -1;
 	}

@@ -28,4 +28,12 @@ void admin_trust(struct req *r);
  * WWW-Authenticate: Bearer) and returns -1. */
 int admin_auth_or_reply(struct req *r);
 
+/*
+ * The failed-login throttle of every admin sign-in (the API's bearer token,
+ * the console's form): writes the client's address into addr (cap
+ * REQ_ADDR_CAP, for throttle_fail()) and returns 1, with Retry-After added
+ * to r, when that address must wait; the caller answers in its own shape.
+ */
+int admin_throttled(struct req *r, char *addr);
+
 #endif

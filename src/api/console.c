@@ -192,12 +192,9 @@ static void set_cookie(struct req *r, const char *name, const char *value, int64
 
 static void page_headers(struct req *r)
 {
-	req_add_header(r, "Cache-Control", "no-store");
-	req_add_header(r, "X-Content-Type-Options", "nosniff");
-	req_add_header(r, "Referrer-Policy", "same-origin");
-	req_add_header(r, "Content-Security-Policy",
-		       "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-		       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+	req_page_headers(r, "same-origin",
+			 "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+			 "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
 }
 
 void console_reply_page(struct req *r, unsigned status, struct buf *b)
@@ -610,12 +607,8 @@ static void signin_post(struct req *r)
 		signin_form(r, 403, "The sign-in form expired; please try again.", next);
 		return;
 	}
-	char addr[REQ_ADDR_CAP], secs[24];
-	req_client_addr(r, addr, sizeof(addr));
-	int64_t wait = throttle_wait(addr, now_epoch());
-	if (wait) {
-		fmt_into(secs, sizeof(secs), "%lld", (long long)wait);
-		req_add_header(r, "Retry-After", secs);
+	char addr[REQ_ADDR_CAP];
+	if (admin_throttled(r, addr)) {
 		signin_form(r, 429, "Too many failed sign-ins from this address; try again in a minute.",
 			    next);
 		return;

@@ -39,6 +39,13 @@ static const char *pill_class(int status)
 	return "pill";
 }
 
+/* Closes the open cell and opens a money cell showing o's amount key. */
+static void money_cell(struct buf *b, const char *label, const json_t *o, const char *key)
+{
+	buf_addf(b, "</td><td data-label=\"%s\" class=\"n\">", label);
+	console_money(b, console_paise(o, key));
+}
+
 static void status_pill(struct buf *b, int status)
 {
 	buf_addf(b, "<span class=\"%s\">", pill_class(status));
@@ -223,8 +230,7 @@ static void orders_table(struct buf *b, const json_t *orders)
 		if (jstr(o, "phone") && jstr(o, "email"))
 			buf_adds(b, "<br>");
 		html_escape(b, jstr(o, "email"));
-		buf_adds(b, "</td><td data-label=\"Payable\" class=\"n\">");
-		console_money(b, console_paise(o, "payable"));
+		money_cell(b, "Payable", o, "payable");
 		buf_adds(b, "</td><td data-label=\"Created\" class=\"small\">");
 		console_time(b, jint(o, "created"));
 		buf_adds(b, "</td></tr>");
@@ -368,16 +374,13 @@ static void lines_card(struct buf *b, const json_t *o)
 		html_escape(b, jstr(l, "name"));
 		if (json_is_true(json_object_get(l, "prescription_required")))
 			buf_adds(b, " <span class=\"pill warn\">Rx</span>");
-		buf_addf(
-		    b,
-		    "</td><td data-label=\"Qty\" class=\"n\">%lld</td><td data-label=\"Cancelled\" "
-		    "class=\"n\">%lld</td><td data-label=\"MRP\" class=\"n\">",
-		    (long long)jint(l, "qty"), (long long)jint(l, "cancelled_qty"));
-		console_money(b, console_paise(l, "mrp"));
-		buf_adds(b, "</td><td data-label=\"Price\" class=\"n\">");
-		console_money(b, console_paise(l, "offered_price"));
-		buf_adds(b, "</td><td data-label=\"After coupon\" class=\"n\">");
-		console_money(b, console_paise(l, "discounted_price"));
+		buf_addf(b,
+			 "</td><td data-label=\"Qty\" class=\"n\">%lld</td><td "
+			 "data-label=\"Cancelled\" class=\"n\">%lld",
+			 (long long)jint(l, "qty"), (long long)jint(l, "cancelled_qty"));
+		money_cell(b, "MRP", l, "mrp");
+		money_cell(b, "Price", l, "offered_price");
+		money_cell(b, "After coupon", l, "discounted_price");
 		buf_adds(b, "</td></tr>");
 	}
 	buf_adds(b, "</tbody></table></div></section>\n");

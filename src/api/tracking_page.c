@@ -136,13 +136,10 @@ static const char page_css[] =
 /* Headers of every answer: private, never cached, never framed or indexed. */
 static void page_headers(struct req *r)
 {
-	req_add_header(r, "Cache-Control", "no-store");
-	req_add_header(r, "X-Content-Type-Options", "nosniff");
-	req_add_header(r, "Referrer-Policy", "no-referrer");
+	req_page_headers(r, "no-referrer",
+			 "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+			 "form-action 'self'; frame-ancestors 'none'");
 	req_add_header(r, "X-Robots-Tag", "noindex");
-	req_add_header(r, "Content-Security-Policy",
-		       "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-		       "form-action 'self'; frame-ancestors 'none'");
 }
 
 /* Codes are URL-safe ids; anything else cannot be one. */

@@ -169,6 +169,14 @@ void req_add_header(struct req *r, const char *name, const char *value)
 	r->nheaders++;
 }
 
+void req_page_headers(struct req *r, const char *referrer_policy, const char *csp)
+{
+	req_add_header(r, "Cache-Control", "no-store");
+	req_add_header(r, "X-Content-Type-Options", "nosniff");
+	req_add_header(r, "Referrer-Policy", referrer_policy);
+	req_add_header(r, "Content-Security-Policy", csp);
+}
+
 void req_reply(struct req *r, unsigned status, const char *content_type, const char *body,
 	       size_t len)
 {

@@ -170,6 +170,13 @@ json_t *req_defer_decref(struct req *r, json_t *j);
 /* Adds a response header (copied). */
 void req_add_header(struct req *r, const char *name, const char *value);
 
+/*
+ * Adds the headers every HTML page of the server sends: never stored
+ * (Cache-Control: no-store), no content sniffing, and the page's own
+ * Referrer-Policy and Content-Security-Policy (copied).
+ */
+void req_page_headers(struct req *r, const char *referrer_policy, const char *csp);
+
 /* Answers with raw bytes (copied). */
 void req_reply(struct req *r, unsigned status, const char *content_type, const char *body,
 	       size_t len);

@@ -209,6 +209,18 @@ static void apply_versions(const int64_t *v, struct cache_ticket *t)
 	}
 }
 
+/* Reads every family's version and moves the families to them (a sync). */
+static enum apo_result sync_versions(struct store_conn *c, struct cache_ticket *t)
+{
+	int64_t v[CACHE_NFAMILIES];
+	enum apo_result rc = read_versions(c, v);
+	if (rc != APO_OK)
+		return rc;
+	atomic_fetch_add(&n_syncs, 1);
+	apply_versions(v, t);
+	return APO_OK;
+}
+
 static void current_versions(struct cache_ticket *t)
 {
 	for (int f = 0; f < CACHE_NFAMILIES; f++) {
@@ -221,7 +233,7 @@ static void current_versions(struct cache_ticket *t)
 static enum apo_result sync_sqlite(struct store_conn *c, struct cache_ticket *t)
 {
 	uint64_t gen = store_local_writes();
-	int64_t dv, v[CACHE_NFAMILIES];
+	int64_t dv;
 	enum apo_result rc = store_query_int(c, &q_data_version, NULL, 0, &dv);
 	if (rc != APO_OK)
 		return rc;
@@ -230,10 +242,8 @@ static enum apo_result sync_sqlite(struct store_conn *c, struct cache_ticket *t)
 		current_versions(t);
 		return APO_OK;
 	}
-	if ((rc = read_versions(c, v)) != APO_OK)
+	if ((rc = sync_versions(c, t)) != APO_OK)
 		return rc;
-	atomic_fetch_add(&n_syncs, 1);
-	apply_versions(v, t);
 	seen_conn = c;
 	seen_data_version = dv;
 	seen_gen = gen;
@@ -244,7 +254,7 @@ static enum apo_result sync_sqlite(struct store_conn *c, struct cache_ticket *t)
 static enum apo_result sync_pg(struct store_conn *c, int64_t check_ms, struct cache_ticket *t)
 {
 	uint64_t gen = store_local_writes();
-	int64_t now = mono_ms(), v[CACHE_NFAMILIES];
+	int64_t now = mono_ms();
 	enum apo_result rc;
 
 	pthread_mutex_lock(&sync_lock);
@@ -254,10 +264,8 @@ static enum apo_result sync_pg(struct store_conn *c, int64_t check_ms, struct ca
 		current_versions(t);
 		return APO_OK;
 	}
-	if ((rc = read_versions(c, v)) != APO_OK)
+	if ((rc = sync_versions(c, t)) != APO_OK)
 		return rc;
-	atomic_fetch_add(&n_syncs, 1);
-	apply_versions(v, t);
 	pthread_mutex_lock(&sync_lock);
 	/* The window starts when the read started: now, taken before it. */
 	if (now >= synced_ms) {
@@ -439,78 +447,98 @@ static enum apo_result fresh_used_count(struct store_conn *c, struct coupon *cp)
 	return rc;
 }
 
-enum apo_result cache_coupon(struct store_conn *c, const struct cache_ticket *t, const char *code,
-			     struct coupon *out)
+/* What differs between the families looked up by one key (cached_one). */
+struct one_key {
+	enum cache_family family;
+	size_t size; /* of a kept value */
+	void (*copy)(void *dst, const void *src);
+	enum apo_result (*load)(struct store_conn *c, const char *key, void *out);
+};
+
+/*
+ * A lookup by one key: a kept answer (found or not) is copied into out
+ * (*hit 1); else the value is loaded and, when the ticket allows, kept
+ * (*hit 0). Errors other than APO_ERR_NOT_FOUND are not kept.
+ */
+static enum apo_result cached_one(struct store_conn *c, const struct cache_ticket *t,
+				  const struct one_key *f, const char *key, void *out, int *hit)
 {
-	struct cmap *m = &maps[CACHE_COUPONS];
+	struct cmap *m = &maps[f->family];
 	struct centry *e;
 	enum apo_result rc;
 
-	if (strchr(code, '\n'))
+	*hit = 0;
+	if (strchr(key, '\n'))
 		return APO_ERR_NOT_FOUND;
 	pthread_mutex_lock(&m->lock);
-	if ((e = map_find(m, "", code))) {
+	if ((e = map_find(m, "", key))) {
 		rc = e->found ? APO_OK : APO_ERR_NOT_FOUND;
 		if (e->found)
-			coupon_copy(out, e->val);
+			f->copy(out, e->val);
 		pthread_mutex_unlock(&m->lock);
 		atomic_fetch_add(&n_hits, 1);
-		return rc == APO_OK ? fresh_used_count(c, out) : rc;
+		*hit = 1;
+		return rc;
 	}
 	pthread_mutex_unlock(&m->lock);
 	atomic_fetch_add(&n_misses, 1);
 
-	rc = coupon_load(c, code, out);
+	rc = f->load(c, key, out);
 	if (rc != APO_OK && rc != APO_ERR_NOT_FOUND)
 		return rc;
 	pthread_mutex_lock(&m->lock);
-	if (may_keep(m, t, CACHE_COUPONS)) {
-		struct coupon *v = NULL;
+	if (may_keep(m, t, f->family)) {
+		void *v = NULL;
 		if (rc == APO_OK) {
-			v = xmalloc(sizeof(*v));
-			coupon_copy(v, out);
+			v = xmalloc(f->size);
+			f->copy(v, out);
 		}
-		map_put(m, CACHE_MAX_ENTRIES, "", code, rc == APO_OK, v);
+		map_put(m, CACHE_MAX_ENTRIES, "", key, rc == APO_OK, v);
 	}
 	pthread_mutex_unlock(&m->lock);
 	return rc;
 }
 
+static void coupon_copy_any(void *dst, const void *src)
+{
+	coupon_copy(dst, src);
+}
+
+static enum apo_result coupon_load_any(struct store_conn *c, const char *code, void *out)
+{
+	return coupon_load(c, code, out);
+}
+
+static const struct one_key coupons_key = {CACHE_COUPONS, sizeof(struct coupon), coupon_copy_any,
+					   coupon_load_any};
+
+enum apo_result cache_coupon(struct store_conn *c, const struct cache_ticket *t, const char *code,
+			     struct coupon *out)
+{
+	int hit;
+	enum apo_result rc = cached_one(c, t, &coupons_key, code, out, &hit);
+	/* What was just loaded is fresh; a kept coupon's use count is read again. */
+	return rc == APO_OK && hit ? fresh_used_count(c, out) : rc;
+}
+
+static void pincode_copy(void *dst, const void *src)
+{
+	*(struct pincode_entry *)dst = *(const struct pincode_entry *)src;
+}
+
+static enum apo_result pincode_load_any(struct store_conn *c, const char *pincode, void *out)
+{
+	return pincode_load(c, pincode, out);
+}
+
+static const struct one_key pincodes_key = {CACHE_PINCODES, sizeof(struct pincode_entry),
+					    pincode_copy, pincode_load_any};
+
 enum apo_result cache_pincode(struct store_conn *c, const struct cache_ticket *t,
 			      const char *pincode, struct pincode_entry *out)
 {
-	struct cmap *m = &maps[CACHE_PINCODES];
-	struct centry *e;
-	enum apo_result rc;
-
-	if (strchr(pincode, '\n'))
-		return APO_ERR_NOT_FOUND;
-	pthread_mutex_lock(&m->lock);
-	if ((e = map_find(m, "", pincode))) {
-		rc = e->found ? APO_OK : APO_ERR_NOT_FOUND;
-		if (e->found)
-			*out = *(struct pincode_entry *)e->val;
-		pthread_mutex_unlock(&m->lock);
-		atomic_fetch_add(&n_hits, 1);
-		return rc;
-	}
-	pthread_mutex_unlock(&m->lock);
-	atomic_fetch_add(&n_misses, 1);
-
-	rc = pincode_load(c, pincode, out);
-	if (rc != APO_OK && rc != APO_ERR_NOT_FOUND)
-		return rc;
-	pthread_mutex_lock(&m->lock);
-	if (may_keep(m, t, CACHE_PINCODES)) {
-		struct pincode_entry *v = NULL;
-		if (rc == APO_OK) {
-			v = xmalloc(sizeof(*v));
-			*v = *out;
-		}
-		map_put(m, CACHE_MAX_ENTRIES, "", pincode, rc == APO_OK, v);
-	}
-	pthread_mutex_unlock(&m->lock);
-	return rc;
+	int hit;
+	return cached_one(c, t, &pincodes_key, pincode, out, &hit);
 }
 
 /* --- track answers ------------------------------------------------------ */

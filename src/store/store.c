@@ -363,8 +363,7 @@ static void read_ints(struct store_rows *rows, void *out)
 }
 
 enum apo_result store_query_ints(struct store_conn *c, struct store_sql *q,
-				 const struct store_val *args, size_t n, int64_t *const *out,
-				 int k)
+				 const struct store_val *args, size_t n, int64_t *const *out, int k)
 {
 	struct int_cols ic = {out, k};
 	return store_query_row(c, q, args, n, read_ints, &ic);
