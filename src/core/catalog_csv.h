@@ -2,8 +2,9 @@
  * The catalog's CSV import formats: the bytes of an SKU or pincode file
  * turned into validated rows, each remembering the line it came from. The
  * one place those formats are defined, shared by the admin API's import
- * routes and the CLI's `import` command; storing the rows (in one
- * transaction) is store/repo_catalog.h's job.
+ * routes and the CLI's `import` command (both through
+ * service/catalog_import.h); storing the rows in one transaction is
+ * store/repo_products.h's and repo_pincodes.h's job.
  *
  * SKU file, header exactly
  *   sku_id,name,mrp,price,pack_size_label,sku_type,prescription_required,stock

@@ -10,7 +10,7 @@
  * code, webhook), all orders of one pass in one transaction.
  *
  * What triggers a pass:
- * - every stock rise (repo_catalog's rise observer: an operator's
+ * - every stock rise (repo_stock's rise observer: an operator's
  *   adjustment or import, units an order gives back on cancel or delete,
  *   a merchant product's goods received), noted inside the rising
  *   transaction and served right after it commits (store_on_end), on the

@@ -1,7 +1,7 @@
 /*
  * Stock events: what a logistics merchant hears when one of its products'
  * stock changes (SPEC §4.3, product.inventory.change). Storage reports the
- * change (store/repo_catalog.h's stock observer); this module decides it
+ * change (store/repo_stock.h's stock observer); this module decides it
  * is an event and queues it in the outbox in the same transaction, keyed
  * "product:<merchant>:<sku>" so a product's events keep their order.
  *

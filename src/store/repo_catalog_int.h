@@ -1,8 +1,11 @@
 /*
  * Internal to the catalog's storage files (repo_products.c, repo_stock.c,
- * repo_coupons.c, repo_pincodes.c): the column helpers
- * they all use, and the few calls one of them makes into another inside a
- * transaction the caller already holds. Nothing outside store/ includes it.
+ * repo_coupons.c, repo_pincodes.c): the column helpers they all use, and
+ * the few calls one of them makes into another inside a transaction the
+ * caller already holds. Nothing outside store/ includes it.
+ *
+ * Ownership: dup_col() returns a copy the caller frees (NULL for SQL
+ * NULL); text_arg() borrows its string for as long as the statement runs.
  */
 #ifndef APO_REPO_CATALOG_INT_H
 #define APO_REPO_CATALOG_INT_H

@@ -14,7 +14,7 @@
  * - a status move happens once: order_move() is a compare-and-set
  *   (UPDATE ... WHERE oid = ? AND status_id = <expected>); on PostgreSQL the
  *   row lock taken by that UPDATE serializes racing movers until commit.
- * - stock never oversells: repo_catalog's conditional UPDATEs.
+ * - stock never oversells: repo_stock's conditional UPDATEs.
  */
 #ifndef APO_REPO_ORDERS_H
 #define APO_REPO_ORDERS_H
