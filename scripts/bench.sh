@@ -20,6 +20,7 @@ conns="${BENCH_CONNECTIONS:-64}"
 port="${BENCH_PORT:-18089}"
 ngport="${BENCH_NGINX_PORT:-18090}"
 idle_conns="${BENCH_IDLE_CONNECTIONS:-1000}"
+only="${BENCH_ONLY:-}" # space-separated scenario keys to run (empty: all)
 work=$(mktemp -d /tmp/apotheca-bench.XXXXXX)
 server=""
 nginx=""
@@ -38,6 +39,7 @@ trap cleanup EXIT
 # Prints one line and records requests/s under KEY.
 run_wrk() {
 	local key=$1 name=$2 url=$3 opts=() rest=()
+	wanted "${key#*:}" || return 0
 	shift 3
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
 	[ $# -gt 0 ] && rest=("$@")
@@ -49,6 +51,14 @@ run_wrk() {
 	R[$key]=${rps:-0}
 	awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
 	     END {printf "%10s req/s   p50 %-8s p99 %-8s non-2xx %s\n", rps, p50, p99, (bad ? bad : 0)}' "$work/wrk.out"
+}
+
+# wanted SCENARIO: whether BENCH_ONLY (healthz inventory track create100
+# create1 checkout_req rss; empty means all) asks for it.
+wanted() {
+	[ -z "$only" ] && return 0
+	case " $only " in *" $1 "*) return 0 ;; esac
+	return 1
 }
 
 wait_healthy() {
@@ -142,14 +152,18 @@ bench_db() {
 		-s bench/create_order.lua "${auth[@]}" -- 1
 	run_wrk "$key:checkout_req" "full checkout (requests)" "$base/api/v4/merchants/demo" \
 		-s bench/checkout.lua "${auth[@]}"
-	local confirmed
-	confirmed=$(awk '/^confirmed/ {print $2}' "$work/wrk.out")
-	R[$key:checkout]=$(( ${confirmed:-0} / secs ))
-	echo "  full checkout                    ${R[$key:checkout]} orders/s (inventory check + ONLINE create + confirm)"
-	local rss held
-	read -r rss held < <(/usr/bin/python3 bench/conns.py "$server" "$port" "$idle_conns")
-	R[$key:rss_mb]=$((rss / 1024))
-	echo "  RSS with $held open connections  ${R[$key:rss_mb]} MB"
+	if wanted checkout_req; then
+		local confirmed
+		confirmed=$(awk '/^confirmed/ {print $2}' "$work/wrk.out")
+		R[$key:checkout]=$(( ${confirmed:-0} / secs ))
+		echo "  full checkout                    ${R[$key:checkout]} orders/s (inventory check + ONLINE create + confirm)"
+	fi
+	if wanted rss; then
+		local rss held
+		read -r rss held < <(/usr/bin/python3 bench/conns.py "$server" "$port" "$idle_conns")
+		R[$key:rss_mb]=$((rss / 1024))
+		echo "  RSS with $held open connections  ${R[$key:rss_mb]} MB"
+	fi
 	kill "$server"
 	wait "$server" 2>/dev/null || true
 	server=""
@@ -173,7 +187,7 @@ if [ -x /usr/lib/postgresql/15/bin/initdb ] && [ "${BENCH_PG:-1}" = 1 ]; then
 	baseline_pgbench "$sock" "$pgport"
 fi
 
-bench_db sqlite "SQLite (WAL, synchronous=FULL)" "$work/bench.db"
+[ "${BENCH_SQLITE:-1}" = 1 ] && bench_db sqlite "SQLite (WAL, synchronous=FULL)" "$work/bench.db"
 if [ $have_pg = 1 ]; then
 	psql -X -q -h "$sock" -p "$pgport" -U postgres -c "CREATE DATABASE bench" postgres
 	bench_db pg "PostgreSQL 15" "postgresql://postgres@/bench?host=$sock&port=$pgport"
@@ -185,9 +199,9 @@ printf '  %-34s %-14s %-14s\n' scenario SQLite PostgreSQL
 row() { # label sqlite-value pg-value
 	printf '  %-34s %-14s %-14s\n' "$1" "$2" "$3"
 }
-row "inventory check / nginx" "$(ratio "${R[sqlite:inventory]:-}" "${R[base:nginx]}")" \
-	"$(ratio "${R[pg:inventory]:-}" "${R[base:nginx]}")"
-row "track / nginx" "$(ratio "${R[sqlite:track]:-}" "${R[base:nginx]}")" "$(ratio "${R[pg:track]:-}" "${R[base:nginx]}")"
+row "inventory check / nginx" "$(ratio "${R[sqlite:inventory]:-}" "${R[base:nginx]:-}")" \
+	"$(ratio "${R[pg:inventory]:-}" "${R[base:nginx]:-}")"
+row "track / nginx" "$(ratio "${R[sqlite:track]:-}" "${R[base:nginx]:-}")" "$(ratio "${R[pg:track]:-}" "${R[base:nginx]:-}")"
 row "create 100 SKUs / raw txn" "$(ratio "${R[sqlite:create100]:-}" "${R[base:raw_sqlite]}")" \
 	"$(ratio "${R[pg:create100]:-}" "${R[base:raw_pg]:-}")"
 row "create hot SKU / create 100 SKUs" "$(ratio "${R[sqlite:create1]:-}" "${R[sqlite:create100]:-}")" \
