@@ -241,6 +241,17 @@ enum apo_result store_exec(struct store_conn *c, struct store_sql *q, const stru
 	return rc;
 }
 
+enum apo_result store_exec_later(struct store_conn *c, struct store_sql *q,
+				 const struct store_val *args, size_t n)
+{
+	store_sql_id(q);
+	const struct store_ops *ops = conn_ops(c);
+	enum apo_result rc =
+	    ops->exec_later ? ops->exec_later(c, q, args, n) : ops->exec(c, q, args, n, NULL);
+	counters_db_error(rc);
+	return rc;
+}
+
 int store_next(struct store_rows *r)
 {
 	return ((struct store_rows_base *)r)->ops->next(r);
