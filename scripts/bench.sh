@@ -49,6 +49,7 @@ run_wrk() {
 	local rps
 	rps=$(awk '/Requests\/sec/ {print int($2)}' "$work/wrk.out")
 	R[$key]=${rps:-0}
+	[ "${BENCH_VERBOSE:-0}" = 1 ] && sed 's/^/    | /' "$work/wrk.out" >&2
 	awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
 	     END {printf "%10s req/s   p50 %-8s p99 %-8s non-2xx %s\n", rps, p50, p99, (bad ? bad : 0)}' "$work/wrk.out"
 }

@@ -413,6 +413,8 @@ static void confirm_offloaded(struct req *r)
 		goto out;
 	}
 	rc = payment_transaction_status(m, o->merchant_order_id, &ts, err, sizeof(err));
+	/* The merchant's system has answered: what is left is ours. */
+	offload_merchant_call_done();
 	/* A cancelled order answers the seed's 500 whatever the payment API
 	 * says; only a captured payment changes anything (it is refunded). */
 	if (o->status_id == ST_CANCELLED && (rc != APO_OK || ts.state != TXN_SUCCESS)) {

@@ -95,6 +95,29 @@ static struct inflight *inflight_slot(struct pool *p, const char *key, int creat
 	return create ? free_slot : NULL;
 }
 
+/* The job this pool thread runs, for offload_merchant_call_done(). */
+static __thread struct offload_job *current_job;
+static __thread struct pool *current_pool;
+
+/* Takes job out of its merchant's share (once). */
+static void uncount(struct pool *p, struct offload_job *job)
+{
+	if (!job->counted)
+		return;
+	pthread_mutex_lock(&p->lock);
+	struct inflight *f = inflight_slot(p, job->key, 0);
+	if (f)
+		f->n--;
+	pthread_mutex_unlock(&p->lock);
+	job->counted = 0;
+}
+
+void offload_merchant_call_done(void)
+{
+	if (current_job && current_pool)
+		uncount(current_pool, current_job);
+}
+
 static void run_job(struct pool *p, struct offload_job *job)
 {
 	struct req *r = job->r;
@@ -129,14 +152,12 @@ static void *pool_main(void *arg)
 
 		struct req *r = job.r;
 		log_bind(r->request_id, &r->log);
+		current_job = &job;
+		current_pool = p;
 		run_job(p, &job);
-		if (job.counted) {
-			pthread_mutex_lock(&p->lock);
-			struct inflight *f = inflight_slot(p, job.key, 0);
-			if (f)
-				f->n--;
-			pthread_mutex_unlock(&p->lock);
-		}
+		current_job = NULL;
+		current_pool = NULL;
+		uncount(p, &job);
 		log_bind(NULL, NULL);
 		__atomic_store_n(&r->done_async, 1, __ATOMIC_RELEASE);
 		MHD_resume_connection(r->conn);
