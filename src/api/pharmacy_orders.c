@@ -238,6 +238,36 @@ static size_t rx_list(const json_t *rx, const char *urls[ORDER_MAX_PRESCRIPTIONS
 	return n;
 }
 
+/*
+ * A create about to be refused may be the retry of one that went through:
+ * then the stored order answers it (1, answered; also on a storage error).
+ * 0 when there is no such order and the refusal stands.
+ */
+static int answered_existing(struct req *r, const struct merchant *m, const struct create_req *cr,
+			     struct order *o)
+{
+	enum apo_result rc = orders_get(r->db, ORDERS_BY_REF, m->id, cr->ref, o);
+	if (rc == APO_OK) {
+		reply_existing(r, o, cr->hash);
+		return 1;
+	}
+	if (rc != APO_ERR_NOT_FOUND) {
+		pharm_fail(r, rc, NULL);
+		return 1;
+	}
+	return 0;
+}
+
+/* Whether availability_or_reply() and payable_or_reply() would pass. */
+static int quote_acceptable(const struct create_req *cr, const struct pharm_quote *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (!q->result.lines[i].known ||
+		    q->result.lines[i].quantity != q->result.lines[i].requested)
+			return 0;
+	return q->result.payable == cr->payable;
+}
+
 /* The create answer as text, for the service to store with the order. */
 static char *render_create(const struct order *o, void *ctx)
 {
@@ -300,22 +330,19 @@ static void order_create(struct req *r)
 	    req_json_object_or_reply(r, 0, &body) || create_parse_or_reply(r, body, &cr))
 		return;
 	o = order_new();
-	/* A retry answers what the first create answered, whatever stock says now. */
-	rc = orders_get(r->db, ORDERS_BY_REF, m->id, cr.ref, o);
-	if (rc == APO_OK) {
-		reply_existing(r, o, cr.hash);
-		goto out;
-	}
-	if (rc != APO_ERR_NOT_FOUND) {
-		pharm_fail(r, rc, NULL);
-		goto out;
-	}
 	q = xmalloc(sizeof(*q));
 	pharm_quote_init(q);
+	/* A retry answers what the first create answered, whatever stock and
+	 * prices say now: a refusal first looks for the stored order. A retry
+	 * that would pass finds it when the insert meets the unique reference
+	 * (orders_create()), so a create that goes through reads nothing more. */
 	if ((rc = pharm_cart_price(r->db, m, &cr.cart, now_epoch(), q)) != APO_OK) {
-		pharm_quote_fail(r, rc, q);
+		if (!answered_existing(r, m, &cr, o))
+			pharm_quote_fail(r, rc, q);
 		goto out;
 	}
+	if (!quote_acceptable(&cr, q) && answered_existing(r, m, &cr, o))
+		goto out;
 	if (availability_or_reply(r, &cr.cart, q) || payable_or_reply(r, &cr, q))
 		goto out;
 	build_order(o, m, &cr, q, now_epoch());
