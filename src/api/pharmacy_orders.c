@@ -421,6 +421,47 @@ static void confirm_reply(struct req *r, const struct order *o, enum orders_paid
 	pharm_error(r, 400, MSG_BAD_STATUS);
 }
 
+/* The confirm's body names the order of the path; 0 when it answered. */
+static int confirm_body_or_reply(struct req *r, const char **oid_body, const char **ref_body)
+{
+	json_t *body;
+	if (req_json_object_or_reply(r, 0, &body))
+		return 0;
+	if (jx_str(body, "order_id", ORDER_ID_LEN, oid_body) != 0 ||
+	    jx_str(body, "merchant_order_id", ORDER_MAX_REF, ref_body) != 0) {
+		pharm_error(r, 400, "order_id and merchant_order_id are required");
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * On the outbound thread, the confirm's one read of the order: it must
+ * exist, match the body, and be waiting for its payment (confirm_precheck).
+ * 1 when the payment API is to be asked, 0 when it answered.
+ */
+static int confirm_order_or_reply(struct req *r, const struct merchant *m, struct order *o)
+{
+	const char *oid_body, *ref_body;
+	enum apo_result rc;
+	if (!confirm_body_or_reply(r, &oid_body, &ref_body))
+		return 0;
+	rc = orders_get(r->db, ORDERS_BY_ORDER_ID, m->id, req_param(r, "order_id"), o);
+	if (rc == APO_ERR_NOT_FOUND) {
+		pharm_error(r, 500, "Order not found");
+		return 0;
+	}
+	if (rc != APO_OK) {
+		pharm_fail(r, rc, NULL);
+		return 0;
+	}
+	if (strcmp(oid_body, o->order_id) != 0 || strcmp(ref_body, o->merchant_order_id) != 0) {
+		pharm_error(r, 400, "order_id and merchant_order_id do not match the order");
+		return 0;
+	}
+	return confirm_precheck(r, o);
+}
+
 static void confirm_offloaded(struct req *r)
 {
 	const struct merchant *m = r->principal;
@@ -430,15 +471,8 @@ static void confirm_offloaded(struct req *r)
 	char err[160];
 	enum apo_result rc;
 
-	rc = orders_get(r->db, ORDERS_BY_ORDER_ID, m->id, req_param(r, "order_id"), o);
-	if (rc == APO_ERR_NOT_FOUND) {
-		pharm_error(r, 500, "Order not found");
+	if (!confirm_order_or_reply(r, m, o))
 		goto out;
-	}
-	if (rc != APO_OK) {
-		pharm_fail(r, rc, NULL);
-		goto out;
-	}
 	rc = payment_transaction_status(m, o->merchant_order_id, &ts, err, sizeof(err));
 	/* The merchant's system has answered: what is left is ours. */
 	offload_merchant_call_done();
@@ -469,41 +503,20 @@ out:
 	order_free(o);
 }
 
+/*
+ * Confirm reads the order once, on the outbound thread that then asks the
+ * payment API and records the payment: one thread hop, one read before
+ * the transaction (which locks and reads it again).
+ */
 static void order_confirm(struct req *r)
 {
 	const struct merchant *m;
-	json_t *body;
 	const char *oid_body, *ref_body;
-	const char *order_id = req_param(r, "order_id");
-	struct order *o = NULL;
-	enum apo_result rc;
 
 	if (pharm_auth_or_reply(r, req_param(r, "merchant_id"), 0, PHARM_CLIENT_KEYS, &m) ||
-	    req_json_object_or_reply(r, 0, &body))
+	    !confirm_body_or_reply(r, &oid_body, &ref_body))
 		return;
-	if (jx_str(body, "order_id", ORDER_ID_LEN, &oid_body) != 0 ||
-	    jx_str(body, "merchant_order_id", ORDER_MAX_REF, &ref_body) != 0) {
-		pharm_error(r, 400, "order_id and merchant_order_id are required");
-		return;
-	}
-	o = order_new();
-	rc = orders_get(r->db, ORDERS_BY_ORDER_ID, m->id, order_id, o);
-	if (rc == APO_ERR_NOT_FOUND) {
-		pharm_error(r, 500, "Order not found");
-		goto out;
-	}
-	if (rc != APO_OK) {
-		pharm_fail(r, rc, NULL);
-		goto out;
-	}
-	if (strcmp(oid_body, o->order_id) != 0 || strcmp(ref_body, o->merchant_order_id) != 0) {
-		pharm_error(r, 400, "order_id and merchant_order_id do not match the order");
-		goto out;
-	}
-	if (confirm_precheck(r, o))
-		req_offload_merchant(r, m->id, confirm_offloaded);
-out:
-	order_free(o);
+	req_offload_merchant(r, m->id, confirm_offloaded);
 }
 
 struct cancel_req {
