@@ -185,15 +185,16 @@ enum apo_result order_reload(struct store_conn *c, struct order *o)
 	return load_one(c, &q_by_oid, &arg, 1, o);
 }
 
-static struct store_sql q_lock = {.sql = "SELECT oid FROM orders WHERE oid = ?",
-				   .pg_sql = "SELECT oid FROM orders WHERE oid = $1 FOR UPDATE"};
+/* Locks and reads the row in one statement (then its lines and charges). */
+static struct store_sql q_lock = {
+	.sql = "SELECT " ORDER_COLS " FROM orders WHERE oid = ?",
+	.pg_sql = "SELECT " ORDER_COLS " FROM orders WHERE oid = $1 FOR UPDATE"};
 
 enum apo_result order_lock(struct store_conn *c, struct order *o)
 {
-	int64_t oid;
 	struct store_val arg = SV_INT(o->oid);
-	enum apo_result rc = store_query_int(c, &q_lock, &arg, 1, &oid);
-	return rc == APO_OK ? order_reload(c, o) : rc;
+	order_release(o);
+	return load_one(c, &q_lock, &arg, 1, o);
 }
 
 static struct store_sql q_insert = {
@@ -521,7 +522,7 @@ enum apo_result order_payment_add(struct store_conn *c, int64_t oid, const char 
 {
 	struct store_val args[] = {SV_INT(oid), SV_TEXT(transaction_id), SV_INT(amount),
 				   SV_TEXT(status), SV_INT(now_epoch())};
-	return store_exec(c, &q_payment, args, 5, NULL);
+	return store_exec_later(c, &q_payment, args, 5);
 }
 
 enum apo_result order_refund_add(struct store_conn *c, int64_t oid, const char *refund_id,
