@@ -525,7 +525,9 @@ static enum apo_result pipeline(struct store_conn *c, struct store_sql *q,
 	for (int nulls = 0;;) {
 		PGresult *res = PQgetResult(c->pg);
 		if (!res) {
-			if (++nulls > 1 && (PQstatus(c->pg) != CONNECTION_OK || got >= sent))
+			/* One NULL ends each statement's answer; two in a row
+			 * mean libpq has nothing more to give. */
+			if (++nulls > 1)
 				return pipeline_broken(c);
 			continue;
 		}
