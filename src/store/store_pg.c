@@ -545,11 +545,12 @@ static enum apo_result pipeline(struct store_conn *c, struct store_sql *q,
 				PQclear(res);
 			continue;
 		}
-		if (rc == APO_OK)
-			rc = st == PGRES_PIPELINE_ABORTED
-				 ? APO_ERR_INTERNAL
-				 : map_error(c, res, "postgres statement failed",
-					     q && got == sent ? (q->pg_sql ? q->pg_sql : q->sql) : NULL);
+		/* The first failure is the one to report; what follows it was skipped. */
+		const char *sql = q && got == sent ? (q->pg_sql ? q->pg_sql : q->sql) : NULL;
+		if (rc == APO_OK && st == PGRES_PIPELINE_ABORTED)
+			rc = APO_ERR_INTERNAL;
+		else if (rc == APO_OK)
+			rc = map_error(c, res, "postgres statement failed", sql);
 		PQclear(res);
 	}
 	if (!PQexitPipelineMode(c->pg)) {
