@@ -54,6 +54,7 @@ run_wrk() {
 	local rps
 	rps=$(awk '/Requests\/sec/ {print int($2)}' "$work/wrk.out")
 	R[$key]=${rps:-0}
+	[ "${BENCH_VERBOSE:-0}" = 1 ] && sed 's/^/    | /' "$work/wrk.out" >&2
 	awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
 	     END {printf "%10s req/s   p50 %-8s p99 %-8s non-2xx %s\n", rps, p50, p99, (bad ? bad : 0)}' "$work/wrk.out"
 }
@@ -184,7 +185,7 @@ if [ -x /usr/lib/postgresql/15/bin/initdb ] && [ "${BENCH_PG:-1}" = 1 ]; then
 	baseline_pgbench "$sock" "$pgport"
 fi
 
-bench_db sqlite "SQLite (WAL, synchronous=FULL)" "$work/bench.db"
+[ "${BENCH_SQLITE:-1}" = 1 ] && bench_db sqlite "SQLite (WAL, synchronous=FULL)" "$work/bench.db"
 if [ $have_pg = 1 ]; then
 	psql -X -q -h "$sock" -p "$pgport" -U postgres -c "CREATE DATABASE bench" postgres
 	bench_db pg "PostgreSQL 15" "postgresql://postgres@/bench?host=$sock&port=$pgport"
@@ -196,9 +197,9 @@ printf '  %-34s %-14s %-14s\n' scenario SQLite PostgreSQL
 row() { # label sqlite-value pg-value
 	printf '  %-34s %-14s %-14s\n' "$1" "$2" "$3"
 }
-row "inventory check / nginx" "$(ratio "${R[sqlite:inventory]:-}" "${R[base:nginx]}")" \
-	"$(ratio "${R[pg:inventory]:-}" "${R[base:nginx]}")"
-row "track / nginx" "$(ratio "${R[sqlite:track]:-}" "${R[base:nginx]}")" "$(ratio "${R[pg:track]:-}" "${R[base:nginx]}")"
+row "inventory check / nginx" "$(ratio "${R[sqlite:inventory]:-}" "${R[base:nginx]:-}")" \
+	"$(ratio "${R[pg:inventory]:-}" "${R[base:nginx]:-}")"
+row "track / nginx" "$(ratio "${R[sqlite:track]:-}" "${R[base:nginx]:-}")" "$(ratio "${R[pg:track]:-}" "${R[base:nginx]:-}")"
 row "create 100 SKUs / raw txn" "$(ratio "${R[sqlite:create100]:-}" "${R[base:raw_sqlite]}")" \
 	"$(ratio "${R[pg:create100]:-}" "${R[base:raw_pg]:-}")"
 row "create hot SKU / create 100 SKUs" "$(ratio "${R[sqlite:create1]:-}" "${R[sqlite:create100]:-}")" \

@@ -238,6 +238,36 @@ static size_t rx_list(const json_t *rx, const char *urls[ORDER_MAX_PRESCRIPTIONS
 	return n;
 }
 
+/*
+ * A create about to be refused may be the retry of one that went through:
+ * then the stored order answers it (1, answered; also on a storage error).
+ * 0 when there is no such order and the refusal stands.
+ */
+static int answered_existing(struct req *r, const struct merchant *m, const struct create_req *cr,
+			     struct order *o)
+{
+	enum apo_result rc = orders_get(r->db, ORDERS_BY_REF, m->id, cr->ref, o);
+	if (rc == APO_OK) {
+		reply_existing(r, o, cr->hash);
+		return 1;
+	}
+	if (rc != APO_ERR_NOT_FOUND) {
+		pharm_fail(r, rc, NULL);
+		return 1;
+	}
+	return 0;
+}
+
+/* Whether availability_or_reply() and payable_or_reply() would pass. */
+static int quote_acceptable(const struct create_req *cr, const struct pharm_quote *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (!q->result.lines[i].known ||
+		    q->result.lines[i].quantity != q->result.lines[i].requested)
+			return 0;
+	return q->result.payable == cr->payable;
+}
+
 /* The create answer as text, for the service to store with the order. */
 static char *render_create(const struct order *o, void *ctx)
 {
@@ -300,22 +330,19 @@ static void order_create(struct req *r)
 	    req_json_object_or_reply(r, 0, &body) || create_parse_or_reply(r, body, &cr))
 		return;
 	o = order_new();
-	/* A retry answers what the first create answered, whatever stock says now. */
-	rc = orders_get(r->db, ORDERS_BY_REF, m->id, cr.ref, o);
-	if (rc == APO_OK) {
-		reply_existing(r, o, cr.hash);
-		goto out;
-	}
-	if (rc != APO_ERR_NOT_FOUND) {
-		pharm_fail(r, rc, NULL);
-		goto out;
-	}
 	q = xmalloc(sizeof(*q));
 	pharm_quote_init(q);
+	/* A retry answers what the first create answered, whatever stock and
+	 * prices say now: a refusal first looks for the stored order. A retry
+	 * that would pass finds it when the insert meets the unique reference
+	 * (orders_create()), so a create that goes through reads nothing more. */
 	if ((rc = pharm_cart_price(r->db, m, &cr.cart, now_epoch(), q)) != APO_OK) {
-		pharm_quote_fail(r, rc, q);
+		if (!answered_existing(r, m, &cr, o))
+			pharm_quote_fail(r, rc, q);
 		goto out;
 	}
+	if (!quote_acceptable(&cr, q) && answered_existing(r, m, &cr, o))
+		goto out;
 	if (availability_or_reply(r, &cr.cart, q) || payable_or_reply(r, &cr, q))
 		goto out;
 	build_order(o, m, &cr, q, now_epoch());
@@ -394,19 +421,45 @@ static void confirm_reply(struct req *r, const struct order *o, enum orders_paid
 	pharm_error(r, 400, MSG_BAD_STATUS);
 }
 
-/*
- * Loads the merchant's order to confirm into o, or answers as the seed
- * does (500 "Order not found"; a failure in its shape) and returns -1.
- */
-static int confirm_order_or_reply(struct req *r, const char *merchant_id, const char *order_id,
-				  struct order *o)
+/* The confirm's body names the order of the path; 0 when it answered. */
+static int confirm_body_or_reply(struct req *r, const char **oid_body, const char **ref_body)
 {
-	enum apo_result rc = orders_get(r->db, ORDERS_BY_ORDER_ID, merchant_id, order_id, o);
-	if (rc == APO_ERR_NOT_FOUND)
+	json_t *body;
+	if (req_json_object_or_reply(r, 0, &body))
+		return 0;
+	if (jx_str(body, "order_id", ORDER_ID_LEN, oid_body) != 0 ||
+	    jx_str(body, "merchant_order_id", ORDER_MAX_REF, ref_body) != 0) {
+		pharm_error(r, 400, "order_id and merchant_order_id are required");
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * On the outbound thread, the confirm's one read of the order: it must
+ * exist, match the body, and be waiting for its payment (confirm_precheck).
+ * 1 when the payment API is to be asked, 0 when it answered.
+ */
+static int confirm_order_or_reply(struct req *r, const struct merchant *m, struct order *o)
+{
+	const char *oid_body, *ref_body;
+	enum apo_result rc;
+	if (!confirm_body_or_reply(r, &oid_body, &ref_body))
+		return 0;
+	rc = orders_get(r->db, ORDERS_BY_ORDER_ID, m->id, req_param(r, "order_id"), o);
+	if (rc == APO_ERR_NOT_FOUND) {
 		pharm_error(r, 500, "Order not found");
-	else if (rc != APO_OK)
+		return 0;
+	}
+	if (rc != APO_OK) {
 		pharm_fail(r, rc, NULL);
-	return rc == APO_OK ? 0 : -1;
+		return 0;
+	}
+	if (strcmp(oid_body, o->order_id) != 0 || strcmp(ref_body, o->merchant_order_id) != 0) {
+		pharm_error(r, 400, "order_id and merchant_order_id do not match the order");
+		return 0;
+	}
+	return confirm_precheck(r, o);
 }
 
 static void confirm_offloaded(struct req *r)
@@ -418,9 +471,11 @@ static void confirm_offloaded(struct req *r)
 	char err[160];
 	enum apo_result rc;
 
-	if (confirm_order_or_reply(r, m->id, req_param(r, "order_id"), o))
+	if (!confirm_order_or_reply(r, m, o))
 		goto out;
 	rc = payment_transaction_status(m, o->merchant_order_id, &ts, err, sizeof(err));
+	/* The merchant's system has answered: what is left is ours. */
+	offload_merchant_call_done();
 	/* A cancelled order answers the seed's 500 whatever the payment API
 	 * says; only a captured payment changes anything (it is refunded). */
 	if (o->status_id == ST_CANCELLED && (rc != APO_OK || ts.state != TXN_SUCCESS)) {
@@ -448,33 +503,20 @@ out:
 	order_free(o);
 }
 
+/*
+ * Confirm reads the order once, on the outbound thread that then asks the
+ * payment API and records the payment: one thread hop, one read before
+ * the transaction (which locks and reads it again).
+ */
 static void order_confirm(struct req *r)
 {
 	const struct merchant *m;
-	json_t *body;
 	const char *oid_body, *ref_body;
-	const char *order_id = req_param(r, "order_id");
-	struct order *o = NULL;
 
 	if (pharm_auth_or_reply(r, req_param(r, "merchant_id"), 0, PHARM_CLIENT_KEYS, &m) ||
-	    req_json_object_or_reply(r, 0, &body))
+	    !confirm_body_or_reply(r, &oid_body, &ref_body))
 		return;
-	if (jx_str(body, "order_id", ORDER_ID_LEN, &oid_body) != 0 ||
-	    jx_str(body, "merchant_order_id", ORDER_MAX_REF, &ref_body) != 0) {
-		pharm_error(r, 400, "order_id and merchant_order_id are required");
-		return;
-	}
-	o = order_new();
-	if (confirm_order_or_reply(r, m->id, order_id, o))
-		goto out;
-	if (strcmp(oid_body, o->order_id) != 0 || strcmp(ref_body, o->merchant_order_id) != 0) {
-		pharm_error(r, 400, "order_id and merchant_order_id do not match the order");
-		goto out;
-	}
-	if (confirm_precheck(r, o))
-		req_offload_merchant(r, m->id, confirm_offloaded);
-out:
-	order_free(o);
+	req_offload_merchant(r, m->id, confirm_offloaded);
 }
 
 struct cancel_req {

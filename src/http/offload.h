@@ -47,4 +47,13 @@ void req_offload(struct req *r, route_fn fn);
  */
 void req_offload_merchant(struct req *r, const char *merchant_id, route_fn fn);
 
+/*
+ * Called by a job of req_offload_merchant() once it is done waiting on the
+ * merchant's systems (its payment API answered): the request stops
+ * counting in the merchant's share, so the database work that follows (a
+ * commit waiting on a disk sync) does not turn away the merchant's next
+ * requests. A no-op anywhere else, and after the first call.
+ */
+void offload_merchant_call_done(void);
+
 #endif

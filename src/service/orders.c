@@ -373,34 +373,57 @@ static enum apo_result create_in_tx(struct app *app, struct store_conn *c, struc
 				    char *(*render)(const struct order *o, void *ctx), void *ctx,
 				    struct orders_create_result *res)
 {
-	struct order *old = order_new();
-	enum apo_result rc = order_load(c, ORDER_BY_REF, o->merchant_id, o->merchant_order_id, old);
+	enum apo_result rc;
 	int online = o->status_id == ST_AWAITING_CONFIRMATION;
 	(void)app;
-	if (rc == APO_OK) {
-		/* The retry's answer is the stored one: hand the stored order back. */
-		order_release(o);
-		*o = *old;
-		order_init(old);
-		order_free(old);
-		res->existing = 1;
-		return APO_ERR_CONFLICT;
+	if (!online) {
+		o->status_id = order_placed_status(order_needs_rx(o), n);
+		o->ever_confirmed = 1;
 	}
-	order_free(old);
-	if (rc != APO_ERR_NOT_FOUND)
+	/*
+	 * The order and its rows go in first, its lines holding what they
+	 * reserve; the stock rows are reserved last, in product order as
+	 * every stock change does (no deadlock), so a busy product's row is
+	 * locked only from its UPDATE to the commit. If stock is short the
+	 * whole transaction rolls back, order included. On PostgreSQL the
+	 * line, history and ledger rows travel with the next statement
+	 * (store_exec_later): a create is a few round trips.
+	 */
+	for (size_t i = 0; i < o->nlines; i++)
+		o->lines[i].reserved_qty = o->lines[i].qty;
+	if (!online) {
+		/* A COD order is placed now: its tracking code and its answer go
+		 * into the one INSERT. */
+		char code[TRACKING_CODE_LEN + 1];
+		ids_tracking_code(code);
+		o->tracking_code = xstrdup(code);
+		o->response = render(o, ctx);
+	}
+	/* One order per merchant reference: the unique index on it refuses a
+	 * second (APO_ERR_CONFLICT), which orders_create() answers with the
+	 * stored order. No lookup first: a retry is rare, a create is not. */
+	if ((rc = order_insert(c, o, ACTOR_MERCHANT)) != APO_OK)
 		return rc;
+	/* After the insert, so a retry of an order whose coupon is now spent
+	 * still answers the stored order. */
 	if (o->coupon_code && (rc = coupon_use(c, o->coupon_code)) != APO_OK) {
 		if (rc != APO_ERR_CONFLICT)
 			return rc;
 		res->coupon_spent = 1;
 		return APO_ERR_INVALID;
 	}
-	if (!online) {
-		o->status_id = order_placed_status(order_needs_rx(o), n);
-		o->ever_confirmed = 1;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = order_rx_add(c, o->oid, rx[i])) != APO_OK)
+			return rc;
+	if (online) {
+		/* Payment ids derive from the row id: unique without a shared counter. */
+		o->payment_id = payment_id_base + o->oid;
+		char *text = render(o, ctx);
+		rc = order_set_response(c, o, o->payment_id, text);
+		free(text);
+		if (rc != APO_OK)
+			return rc;
 	}
-	/* Reserve first, so the lines are written once with what they hold;
-	 * in product order, as every stock change does (no deadlock). */
 	size_t by_pid[ORDER_MAX_LINES];
 	order_lines_by_pid(o, by_pid);
 	for (size_t k = 0; k < o->nlines; k++) {
@@ -411,29 +434,8 @@ static enum apo_result create_in_tx(struct app *app, struct store_conn *c, struc
 			res->short_line = i;
 		if (rc != APO_OK)
 			return rc;
-		l->reserved_qty = l->qty;
 	}
-	if (!online) {
-		/* A COD order is placed now: its tracking code and its answer go
-		 * into the one INSERT. */
-		char code[TRACKING_CODE_LEN + 1];
-		ids_tracking_code(code);
-		o->tracking_code = xstrdup(code);
-		o->response = render(o, ctx);
-	}
-	if ((rc = order_insert(c, o, ACTOR_MERCHANT)) != APO_OK)
-		return rc;
-	for (size_t i = 0; i < n; i++)
-		if ((rc = order_rx_add(c, o->oid, rx[i])) != APO_OK)
-			return rc;
-	if (!online)
-		return APO_OK;
-	/* Payment ids derive from the row id: unique without a shared counter. */
-	o->payment_id = payment_id_base + o->oid;
-	char *text = render(o, ctx);
-	rc = order_set_response(c, o, o->payment_id, text);
-	free(text);
-	return rc;
+	return APO_OK;
 }
 
 enum apo_result orders_create(struct app *app, struct store_conn *c, struct order *o,
@@ -446,11 +448,21 @@ enum apo_result orders_create(struct app *app, struct store_conn *c, struct orde
 	if (rc != APO_OK)
 		return rc;
 	rc = create_in_tx(app, c, o, rx, n, payment_id_base, render, ctx, res);
-	if (res->existing) {
-		store_rollback(c);
-		return rc;
+	if (rc != APO_ERR_CONFLICT)
+		return finish(c, rc);
+	/* Refused by a unique index: when the reference is taken, the retry's
+	 * answer is the stored order (read after the rollback: on PostgreSQL
+	 * the failed transaction can read nothing more). */
+	store_rollback(c);
+	struct order *old = order_new();
+	if (order_load(c, ORDER_BY_REF, o->merchant_id, o->merchant_order_id, old) == APO_OK) {
+		order_release(o);
+		*o = *old;
+		order_init(old);
+		res->existing = 1;
 	}
-	return finish(c, rc);
+	order_free(old);
+	return APO_ERR_CONFLICT;
 }
 
 /* A payment of `amount` settles o when it is what is due or what was asked. */

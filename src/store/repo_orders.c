@@ -177,15 +177,16 @@ enum apo_result order_reload(struct store_conn *c, struct order *o)
 	return load_one(c, &q_by_oid, &arg, 1, o);
 }
 
-static struct store_sql q_lock = {.sql = "SELECT oid FROM orders WHERE oid = ?",
-				   .pg_sql = "SELECT oid FROM orders WHERE oid = $1 FOR UPDATE"};
+/* Locks and reads the row in one statement (then its lines and charges). */
+static struct store_sql q_lock = {
+	.sql = "SELECT " ORDER_COLS " FROM orders WHERE oid = ?",
+	.pg_sql = "SELECT " ORDER_COLS " FROM orders WHERE oid = $1 FOR UPDATE"};
 
 enum apo_result order_lock(struct store_conn *c, struct order *o)
 {
-	int64_t oid;
 	struct store_val arg = SV_INT(o->oid);
-	enum apo_result rc = store_query_int(c, &q_lock, &arg, 1, &oid);
-	return rc == APO_OK ? order_reload(c, o) : rc;
+	order_release(o);
+	return load_one(c, &q_lock, &arg, 1, o);
 }
 
 static struct store_sql q_insert = {
@@ -211,7 +212,7 @@ static enum apo_result history_add(struct store_conn *c, int64_t oid, int from, 
 {
 	struct store_val args[] = {SV_INT(oid),	   from ? SV_INT(from) : SV_NULL, SV_INT(to),
 				   SV_TEXT(actor), SV_TEXT(note),		  SV_INT(at)};
-	return store_exec(c, &q_history, args, 6, NULL);
+	return store_exec_later(c, &q_history, args, 6);
 }
 
 static struct store_val int_or_null(int64_t v)
@@ -232,7 +233,7 @@ static enum apo_result insert_lines(struct store_conn *c, const struct order *o)
 					 SV_TEXT(l->pack_size_label ? l->pack_size_label : ""),
 					 SV_TEXT(l->sku_type ? l->sku_type : ""),
 					 SV_TEXT(l->extra_json)};
-		enum apo_result rc = store_exec(c, &q_insert_line, la, 15, NULL);
+		enum apo_result rc = store_exec_later(c, &q_insert_line, la, 15);
 		if (rc != APO_OK)
 			return rc;
 	}
@@ -277,7 +278,7 @@ enum apo_result order_insert(struct store_conn *c, struct order *o, const char *
 		const struct order_charge *ch = &o->charges[i];
 		struct store_val ca[] = {SV_INT(o->oid), SV_INT(i), SV_TEXT(ch->type),
 					 SV_TEXT(ch->display_text), SV_INT(ch->amount)};
-		if ((rc = store_exec(c, &q_insert_charge, ca, 5, NULL)) != APO_OK)
+		if ((rc = store_exec_later(c, &q_insert_charge, ca, 5)) != APO_OK)
 			return rc;
 	}
 	return history_add(c, o->oid, 0, o->status_id, actor, NULL, now);
@@ -330,7 +331,7 @@ enum apo_result order_set_response(struct store_conn *c, struct order *o, int64_
 				   const char *response)
 {
 	struct store_val args[] = {int_or_null(payment_id), SV_TEXT(response), SV_INT(o->oid)};
-	enum apo_result rc = store_exec(c, &q_set_response, args, 3, NULL);
+	enum apo_result rc = store_exec_later(c, &q_set_response, args, 3);
 	if (rc == APO_OK) {
 		o->payment_id = payment_id;
 		free(o->response);
@@ -513,7 +514,7 @@ enum apo_result order_payment_add(struct store_conn *c, int64_t oid, const char 
 {
 	struct store_val args[] = {SV_INT(oid), SV_TEXT(transaction_id), SV_INT(amount),
 				   SV_TEXT(status), SV_INT(now_epoch())};
-	return store_exec(c, &q_payment, args, 5, NULL);
+	return store_exec_later(c, &q_payment, args, 5);
 }
 
 enum apo_result order_refund_add(struct store_conn *c, int64_t oid, const char *refund_id,
@@ -532,7 +533,7 @@ enum apo_result order_rx_add(struct store_conn *c, int64_t oid, const char *url)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	struct store_val args[] = {SV_INT(oid), SV_TEXT(url), SV_INT(ms)};
-	return store_exec(c, &q_rx_add, args, 3, NULL);
+	return store_exec_later(c, &q_rx_add, args, 3);
 }
 
 enum apo_result order_rx_set_status(struct store_conn *c, int64_t oid, const char *status)

@@ -248,18 +248,36 @@ static int sql_writes(const char *sql)
 	return strncasecmp(sql, "SELECT", 6) != 0 && strncasecmp(sql, "PRAGMA", 6) != 0;
 }
 
+/* Counts a write statement toward store_local_writes() (at commit in a transaction). */
+static void note_write(const struct store_sql *q)
+{
+	if (!sql_writes(q->sql))
+		return;
+	if (tx_open)
+		tx_wrote = 1;
+	else
+		atomic_fetch_add(&local_writes, 1);
+}
+
 enum apo_result store_exec(struct store_conn *c, struct store_sql *q, const struct store_val *args,
 			   size_t n, struct store_rows **rows)
 {
 	store_sql_id(q);
 	enum apo_result rc = conn_ops(c)->exec(c, q, args, n, rows);
 	counters_db_error(rc);
-	if (sql_writes(q->sql)) {
-		if (tx_open)
-			tx_wrote = 1;
-		else
-			atomic_fetch_add(&local_writes, 1);
-	}
+	note_write(q);
+	return rc;
+}
+
+enum apo_result store_exec_later(struct store_conn *c, struct store_sql *q,
+				 const struct store_val *args, size_t n)
+{
+	store_sql_id(q);
+	const struct store_ops *ops = conn_ops(c);
+	enum apo_result rc =
+	    ops->exec_later ? ops->exec_later(c, q, args, n) : ops->exec(c, q, args, n, NULL);
+	counters_db_error(rc);
+	note_write(q);
 	return rc;
 }
 

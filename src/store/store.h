@@ -130,6 +130,19 @@ int store_ready(struct store_conn *c, char *reason, size_t cap);
 enum apo_result store_exec(struct store_conn *c, struct store_sql *q, const struct store_val *args,
 			   size_t n, struct store_rows **rows);
 
+/*
+ * Runs q (no rows) as part of the open transaction, some time before its
+ * next statement or its COMMIT: for writes whose outcome the caller does
+ * not need to decide anything (ledger, history and line rows). PostgreSQL
+ * holds it back and sends it with the next statement in one round trip
+ * (libpq pipeline mode); SQLite runs it at once. A failure surfaces from
+ * that next statement or from store_commit(), and the transaction is then
+ * rolled back as usual; store_changes() never counts it. Outside a
+ * transaction it runs at once, like store_exec(). Text is copied.
+ */
+enum apo_result store_exec_later(struct store_conn *c, struct store_sql *q,
+				 const struct store_val *args, size_t n);
+
 /* Advances the cursor: 1 on a row, 0 at the end (or on error, logged). */
 int store_next(struct store_rows *r);
 

@@ -17,6 +17,9 @@ struct store_ops {
 	int (*broken)(struct store_conn *c);
 	enum apo_result (*exec)(struct store_conn *c, struct store_sql *q,
 				const struct store_val *args, size_t n, struct store_rows **rows);
+	/* store_exec_later(); NULL: run at once with exec. */
+	enum apo_result (*exec_later)(struct store_conn *c, struct store_sql *q,
+				      const struct store_val *args, size_t n);
 	int (*next)(struct store_rows *r);
 	int64_t (*col_int)(struct store_rows *r, int col);
 	const char *(*col_text)(struct store_rows *r, int col);

@@ -72,12 +72,27 @@
  * health check; a closed connection shows up within two reads. */
 #define PG_IDLE_READS 4
 
+/* A statement held back by store_exec_later(), its text arguments copied. */
+struct pg_later {
+	struct store_sql *q;
+	struct store_val *args;
+	size_t n;
+};
+
 struct store_conn {
 	struct store_conn_base base;
 	PGconn *pg;
 	int dead;	 /* a query failed because the connection is gone */
 	int64_t changes; /* rows touched by the last command */
 	unsigned char prepared[STORE_MAX_STATEMENTS];
+	/*
+	 * Round trips saved: store_begin() only notes that a transaction is
+	 * wanted, and statements from store_exec_later() wait here; both go
+	 * to the server in one pipeline with the next statement or COMMIT.
+	 */
+	int begin_pending;
+	struct pg_later *later;
+	size_t nlater, later_cap;
 };
 
 struct store_rows {
@@ -254,8 +269,29 @@ static struct store_conn *pg_connect(const char *url)
 	return c;
 }
 
+/* Whether something waits to go with the next statement. */
+static int pending(const struct store_conn *c)
+{
+	return c->begin_pending || c->nlater;
+}
+
+/* Forgets the held-back statements (sent, or their transaction ended). */
+static void later_clear(struct store_conn *c)
+{
+	for (size_t i = 0; i < c->nlater; i++) {
+		struct pg_later *l = &c->later[i];
+		for (size_t k = 0; k < l->n; k++)
+			if (l->args[k].kind == STORE_TEXT)
+				free((char *)l->args[k].s);
+		free(l->args);
+	}
+	c->nlater = 0;
+}
+
 static void pg_disconnect(struct store_conn *c)
 {
+	later_clear(c);
+	free(c->later);
 	PQfinish(c->pg);
 	free(c);
 }
@@ -270,7 +306,7 @@ static int pg_broken(struct store_conn *c)
 {
 	if (c->dead || PQstatus(c->pg) != CONNECTION_OK)
 		return 1;
-	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE || pending(c))
 		return 0;
 	for (int i = 0; i < PG_IDLE_READS; i++) {
 		struct pollfd p = {.fd = PQsocket(c->pg), .events = POLLIN};
@@ -389,25 +425,12 @@ static int64_t parse_count(const char *s)
 }
 
 static enum apo_result pg_exec(struct store_conn *c, struct store_sql *q,
-			       const struct store_val *args, size_t n, struct store_rows **rows)
-{
-	char stack_ints[PG_STACK_PARAMS][PG_INT_TEXT];
-	const char *stack_vals[PG_STACK_PARAMS];
-	char(*ints)[PG_INT_TEXT] = stack_ints;
-	const char **vals = stack_vals;
-	char name[PG_NAME_MAX];
-	enum apo_result rc;
+			       const struct store_val *args, size_t n, struct store_rows **rows);
 
-	if (rows)
-		*rows = NULL;
-	if (c->dead)
-		return APO_ERR_UNAVAILABLE;
-	if (!c->prepared[q->id] && (rc = prepare(c, q, args, n)) != APO_OK)
-		return rc;
-	if (n > PG_STACK_PARAMS) {
-		ints = xmalloc(n * sizeof(*ints));
-		vals = xmalloc(n * sizeof(*vals));
-	}
+/* Each argument as text (ints[i] holds an integer's digits), NULL for NULL. */
+static void param_texts(const struct store_val *args, size_t n, char (*ints)[PG_INT_TEXT],
+			const char **vals)
+{
 	for (size_t i = 0; i < n; i++) {
 		switch (args[i].kind) {
 		case STORE_INT:
@@ -421,8 +444,180 @@ static enum apo_result pg_exec(struct store_conn *c, struct store_sql *q,
 			vals[i] = NULL;
 		}
 	}
+}
+
+/* Queues q in the pipeline (libpq copies the arguments at once). */
+static int send_prepared(struct store_conn *c, struct store_sql *q, const struct store_val *args,
+			 size_t n)
+{
+	char name[PG_NAME_MAX];
+	char(*ints)[PG_INT_TEXT] = n ? xmalloc(n * sizeof(*ints)) : NULL;
+	const char **vals = n ? xmalloc(n * sizeof(*vals)) : NULL;
+	param_texts(args, n, ints, vals);
 	statement_name(name, q->id);
-	PGresult *res = PQexecPrepared(c->pg, name, (int)n, vals, NULL, NULL, 0);
+	int ok = PQsendQueryPrepared(c->pg, name, (int)n, vals, NULL, NULL, 0);
+	free(ints);
+	free(vals);
+	return ok;
+}
+
+static int send_command(struct store_conn *c, const char *sql)
+{
+	return PQsendQueryParams(c->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
+}
+
+/* The pipeline could not be used as libpq promises: give the link up. */
+static enum apo_result pipeline_broken(struct store_conn *c)
+{
+	log_pg(1, "postgres pipeline failed", NULL, PQerrorMessage(c->pg), NULL);
+	c->dead = 1;
+	store_trouble(APO_ERR_UNAVAILABLE, "database connection lost");
+	return APO_ERR_UNAVAILABLE;
+}
+
+/*
+ * One round trip for what is pending: the BEGIN store_begin() noted, the
+ * statements store_exec_later() held back, then q with args — or COMMIT
+ * when q is NULL — sent as one pipeline and answered together. Statements
+ * new to this connection are prepared first (once per connection). Returns
+ * the first failure (the server skips what follows it up to the sync; the
+ * transaction is then failed, and the caller rolls back); on success *last
+ * receives q's (or COMMIT's) result.
+ */
+static enum apo_result pipeline(struct store_conn *c, struct store_sql *q,
+				const struct store_val *args, size_t n, PGresult **last)
+{
+	enum apo_result rc = APO_OK;
+	size_t sent = 0, got = 0;
+	int ok;
+
+	*last = NULL;
+	for (size_t i = 0; i < c->nlater && rc == APO_OK; i++) {
+		struct pg_later *l = &c->later[i];
+		if (!c->prepared[l->q->id])
+			rc = prepare(c, l->q, l->args, l->n);
+	}
+	if (rc == APO_OK && q && !c->prepared[q->id])
+		rc = prepare(c, q, args, n);
+	if (rc != APO_OK) {
+		later_clear(c);
+		c->begin_pending = 0;
+		return rc;
+	}
+	ok = PQenterPipelineMode(c->pg);
+	if (ok && c->begin_pending) {
+		ok = send_command(c, "BEGIN");
+		sent++;
+	}
+	for (size_t i = 0; ok && i < c->nlater; i++, sent++)
+		ok = send_prepared(c, c->later[i].q, c->later[i].args, c->later[i].n);
+	if (ok) {
+		ok = q ? send_prepared(c, q, args, n) : send_command(c, "COMMIT");
+		sent++;
+	}
+	ok = ok && PQpipelineSync(c->pg);
+	c->begin_pending = 0;
+	later_clear(c);
+	if (!ok)
+		return pipeline_broken(c);
+
+	/* Each statement answers one result and a NULL; the sync ends it all. */
+	for (int nulls = 0;;) {
+		PGresult *res = PQgetResult(c->pg);
+		if (!res) {
+			/* One NULL ends each statement's answer; two in a row
+			 * mean libpq has nothing more to give. */
+			if (++nulls > 1)
+				return pipeline_broken(c);
+			continue;
+		}
+		nulls = 0;
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		got++;
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+			if (got == sent && rc == APO_OK)
+				*last = res;
+			else
+				PQclear(res);
+			continue;
+		}
+		/* The first failure is the one to report; what follows it was skipped. */
+		const char *sql = q && got == sent ? (q->pg_sql ? q->pg_sql : q->sql) : NULL;
+		if (rc == APO_OK && st == PGRES_PIPELINE_ABORTED)
+			rc = APO_ERR_INTERNAL;
+		else if (rc == APO_OK)
+			rc = map_error(c, res, "postgres statement failed", sql);
+		PQclear(res);
+	}
+	if (!PQexitPipelineMode(c->pg)) {
+		PQclear(*last);
+		*last = NULL;
+		return pipeline_broken(c);
+	}
+	if (rc != APO_OK || got != sent) {
+		PQclear(*last);
+		*last = NULL;
+		return rc != APO_OK ? rc : pipeline_broken(c);
+	}
+	return APO_OK;
+}
+
+static enum apo_result pg_exec_later(struct store_conn *c, struct store_sql *q,
+				     const struct store_val *args, size_t n)
+{
+	if (c->dead)
+		return APO_ERR_UNAVAILABLE;
+	if (!c->begin_pending && PQtransactionStatus(c->pg) != PQTRANS_INTRANS)
+		return pg_exec(c, q, args, n, NULL);
+	if (c->nlater == c->later_cap) {
+		c->later_cap = c->later_cap ? c->later_cap * 2 : 16;
+		c->later = xrealloc(c->later, c->later_cap * sizeof(*c->later));
+	}
+	struct pg_later *l = &c->later[c->nlater++];
+	l->q = q;
+	l->n = n;
+	l->args = n ? xmalloc(n * sizeof(*l->args)) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		l->args[i] = args[i];
+		if (args[i].kind == STORE_TEXT)
+			l->args[i].s = xstrdup(args[i].s);
+	}
+	return APO_OK;
+}
+
+static enum apo_result pg_exec(struct store_conn *c, struct store_sql *q,
+			       const struct store_val *args, size_t n, struct store_rows **rows)
+{
+	char stack_ints[PG_STACK_PARAMS][PG_INT_TEXT];
+	const char *stack_vals[PG_STACK_PARAMS];
+	char(*ints)[PG_INT_TEXT] = stack_ints;
+	const char **vals = stack_vals;
+	char name[PG_NAME_MAX];
+	enum apo_result rc;
+
+	PGresult *res;
+	if (rows)
+		*rows = NULL;
+	if (c->dead)
+		return APO_ERR_UNAVAILABLE;
+	if (pending(c)) {
+		if ((rc = pipeline(c, q, args, n, &res)) != APO_OK)
+			return rc;
+		goto answered;
+	}
+	if (!c->prepared[q->id] && (rc = prepare(c, q, args, n)) != APO_OK)
+		return rc;
+	if (n > PG_STACK_PARAMS) {
+		ints = xmalloc(n * sizeof(*ints));
+		vals = xmalloc(n * sizeof(*vals));
+	}
+	param_texts(args, n, ints, vals);
+	statement_name(name, q->id);
+	res = PQexecPrepared(c->pg, name, (int)n, vals, NULL, NULL, 0);
 	if (ints != stack_ints) {
 		free(ints);
 		free(vals);
@@ -434,6 +629,7 @@ static enum apo_result pg_exec(struct store_conn *c, struct store_sql *q,
 		PQclear(res);
 		return rc;
 	}
+answered:
 	c->changes = parse_count(PQcmdTuples(res));
 	if (!rows) {
 		PQclear(res);
@@ -502,25 +698,62 @@ static int64_t pg_changes(struct store_conn *c)
 	return c->changes;
 }
 
+/* Sends what is pending on its own (before a command outside the pipeline). */
+static enum apo_result flush_pending(struct store_conn *c)
+{
+	PGresult *res;
+	static struct store_sql q_nothing = {.sql = "SELECT 1"};
+	if (!pending(c))
+		return APO_OK;
+	store_sql_id(&q_nothing);
+	enum apo_result rc = pipeline(c, &q_nothing, NULL, 0, &res);
+	PQclear(res);
+	return rc;
+}
+
 static enum apo_result simple(struct store_conn *c, const char *sql, const char *what)
 {
+	enum apo_result rc;
 	if (c->dead)
 		return APO_ERR_UNAVAILABLE;
+	if ((rc = flush_pending(c)) != APO_OK)
+		return rc;
 	return check_clear(c, PQexec(c->pg, sql), what, sql);
 }
 
 /* Both kinds are READ COMMITTED: writers take their row locks explicitly. */
+/*
+ * Both kinds are READ COMMITTED: writers take their row locks explicitly.
+ * The BEGIN travels with the transaction's first statement.
+ */
 static enum apo_result pg_begin(struct store_conn *c, enum store_tx tx)
 {
 	(void)tx;
-	return simple(c, "BEGIN", "postgres begin failed");
+	if (c->dead)
+		return APO_ERR_UNAVAILABLE;
+	if (c->begin_pending || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		return simple(c, "BEGIN", "postgres begin failed"); /* as before: a warning */
+	c->begin_pending = 1;
+	return APO_OK;
 }
 
 static enum apo_result pg_commit(struct store_conn *c)
 {
+	PGresult *res;
 	if (c->dead)
 		return APO_ERR_UNAVAILABLE;
-	PGresult *res = PQexec(c->pg, "COMMIT");
+	if (c->begin_pending && !c->nlater) {
+		/* Nothing ran: there is nothing to commit. */
+		c->begin_pending = 0;
+		return APO_OK;
+	}
+	if (pending(c)) {
+		enum apo_result rc = pipeline(c, NULL, NULL, 0, &res);
+		if (rc != APO_OK)
+			return rc;
+	} else {
+		res = PQexec(c->pg, "COMMIT");
+	}
 	ExecStatusType st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK) {
 		enum apo_result rc = map_error(c, res, "postgres commit failed", NULL);
@@ -539,6 +772,9 @@ static enum apo_result pg_commit(struct store_conn *c)
 
 static void pg_rollback(struct store_conn *c)
 {
+	/* Held back, never sent: the server saw none of it. */
+	c->begin_pending = 0;
+	later_clear(c);
 	PGTransactionStatusType ts = PQtransactionStatus(c->pg);
 	if (c->dead || (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR))
 		return;
@@ -562,6 +798,7 @@ const struct store_ops store_pg_ops = {
     .disconnect = pg_disconnect,
     .broken = pg_broken,
     .exec = pg_exec,
+    .exec_later = pg_exec_later,
     .next = pg_next,
     .col_int = pg_col_int,
     .col_text = pg_col_text,

@@ -17,12 +17,14 @@ USER = {"email": "a@example.com", "mobile": "8465944178", "first_name": "A", "la
 
 
 def refused(port):
-    """True once the port refuses connections; a connect that times out on a
-    loaded machine is not a refusal (the caller keeps polling)."""
+    """True when a new connection is turned away. A connection that the
+    kernel completed just before the listener closed is reset instead of
+    refused: that is turned away too. A connect that times out (a loaded
+    machine) says nothing yet; the caller polls again."""
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
         return False
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError):
         return True
     except socket.timeout:
         return False

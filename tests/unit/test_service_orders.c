@@ -284,6 +284,37 @@ static void test_payment_after_cancel(int64_t pid)
 	order_free(o);
 }
 
+/*
+ * The unique merchant reference is what answers a retry (no lookup before
+ * the insert), and a create short of stock leaves no order behind although
+ * the order row goes in before the reservation.
+ */
+static void test_retry_and_short_stock(int64_t pid)
+{
+	struct orders_create_result res;
+	struct order *first = create("once-1", "DUP", pid, 2, 0, 0, NULL, 0);
+	CHECK_INT(reserved_of("DUP"), 2);
+
+	struct order *again = new_order("once-1", "DUP", pid, 2, 0, 0);
+	CHECK_INT(orders_create(&app, conn(), again, NULL, 0, 1000, render, NULL, &res),
+		  APO_ERR_CONFLICT);
+	CHECK(res.existing);
+	CHECK_STR(again->order_id, first->order_id);
+	CHECK_INT(reserved_of("DUP"), 2);
+
+	struct order *big = new_order("short-1", "DUP", pid, 1000, 0, 0);
+	CHECK_INT(orders_create(&app, conn(), big, NULL, 0, 1000, render, NULL, &res),
+		  APO_ERR_INSUFFICIENT);
+	CHECK_INT((long long)res.short_line, 0);
+	CHECK_INT(reserved_of("DUP"), 2);
+	struct order *none = order_new();
+	CHECK_INT(orders_get(conn(), ORDERS_BY_REF, "svc", "short-1", none), APO_ERR_NOT_FOUND);
+	order_free(none);
+	order_free(big);
+	order_free(again);
+	order_free(first);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/apotheca-test-service-XXXXXX";
@@ -304,6 +335,7 @@ int main(void)
 	test_partial_cancel_of_every_unit(pid);
 	test_mismatch_leaves_the_order(pid);
 	test_payment_after_cancel(pid);
+	test_retry_and_short_stock(make_product("DUP", 0));
 	store_close(db);
 	free(app.cfg.public_url);
 	unlink(path);
