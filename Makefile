@@ -104,7 +104,7 @@ $(B)/apotheca: $(B)/obj/src/main.o $(OBJ)
 	@echo '  LINK    $@'
 	@$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(OBJ) tests/unit/t.h
+$(B)/tests/%: tests/unit/%.c $(OBJ) tests/unit/t.h tests/unit/t_store.h
 	@mkdir -p $(@D)
 	@echo '  LINK    $@'
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(OBJ) $(PKG_LIBS)
@@ -122,7 +122,7 @@ $(B)/asan/apotheca: $(B)/asan/obj/src/main.o $(ASAN_OBJ)
 	@echo '  LINK    $@'
 	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS)
 
-$(B)/asan/tests/%: tests/unit/%.c $(ASAN_OBJ) tests/unit/t.h
+$(B)/asan/tests/%: tests/unit/%.c $(ASAN_OBJ) tests/unit/t.h tests/unit/t_store.h
 	@mkdir -p $(@D)
 	@echo '  LINK    $@'
 	@$(CC) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(ASAN_OBJ) $(PKG_LIBS)

@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "t.h"
+#include "t_store.h"
 
 static struct store *db;
 static sqlite3 *other; /* the other process */
@@ -229,15 +230,11 @@ static void test_track_answers_per_version(void)
 
 int main(void)
 {
-	char path[] = "/tmp/apotheca-test-cache-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
-		return 1;
-	close(fd);
+	char path[T_STORE_PATH_CAP];
 	log_set_level(LOG_ERROR);
-	db = store_open(path);
-	CHECK(db != NULL);
-	CHECK_INT(store_migrate(db), APO_OK);
+	db = t_store_open("cache", path);
+	if (!db)
+		return 1;
 	CHECK_INT(sqlite3_open(path, &other), SQLITE_OK);
 	sqlite3_busy_timeout(other, 5000);
 	seed();
@@ -249,12 +246,6 @@ int main(void)
 	test_track_answers_per_version();
 	cache_clear();
 	sqlite3_close(other);
-	store_close(db);
-	unlink(path);
-	char side[sizeof(path) + 8];
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	t_store_close(db, path);
 	T_DONE();
 }

@@ -14,6 +14,7 @@
 #include "store/repo_outbox.h"
 #include "store/store.h"
 #include "t.h"
+#include "t_store.h"
 
 static struct store_sql q_order = {
     .sql = "INSERT INTO orders (order_id, hex_id, merchant_id, merchant_order_id, dialect, "
@@ -354,16 +355,10 @@ static void test_backoff(void)
 
 int main(void)
 {
-	char path[] = "/tmp/apotheca-test-outbox-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0) {
-		perror("mkstemp");
+	char path[T_STORE_PATH_CAP];
+	struct store *s = t_store_open("outbox", path);
+	if (!s)
 		return 1;
-	}
-	close(fd);
-	struct store *s = store_open(path);
-	CHECK(s != NULL);
-	CHECK_INT(store_migrate(s), APO_OK);
 	struct store_conn *c = store_thread_conn(s);
 	CHECK(c != NULL);
 	if (c) {
@@ -376,12 +371,6 @@ int main(void)
 		test_batch_behind_a_lease(c);
 	}
 	test_backoff();
-	store_close(s);
-	unlink(path);
-	char side[sizeof(path) + 8];
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	t_store_close(s, path);
 	T_DONE();
 }

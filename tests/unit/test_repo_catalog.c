@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "t.h"
+#include "t_store.h"
 
 #define RACERS 8
 #define RACE_STOCK 50
@@ -445,17 +446,13 @@ static void test_inventory_events(void)
 
 int main(void)
 {
-	char path[] = "/tmp/apotheca-test-repo-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
-		return 1;
-	close(fd);
+	char path[T_STORE_PATH_CAP];
 	log_set_level(LOG_ERROR);
 	/* As the server does at start: stock changes become inventory events. */
 	stock_events_init();
-	db = store_open(path);
-	CHECK(db != NULL);
-	CHECK_INT(store_migrate(db), APO_OK);
+	db = t_store_open("repo", path);
+	if (!db)
+		return 1;
 	test_upsert_and_load();
 	test_stock_rules();
 	test_import_all_or_nothing();
@@ -463,12 +460,6 @@ int main(void)
 	test_race();
 	test_merchant_catalog();
 	test_inventory_events();
-	store_close(db);
-	unlink(path);
-	char side[sizeof(path) + 8];
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	t_store_close(db, path);
 	T_DONE();
 }

@@ -26,6 +26,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "t.h"
+#include "t_store.h"
 
 #define UNIT 10000
 
@@ -39,32 +40,12 @@ static struct store_conn *conn(void)
 
 static void make_merchant(void)
 {
-	struct merchant m;
-	merchant_init(&m);
-	m.id = xstrdup("alc");
-	m.name = xstrdup("alc");
-	CHECK_INT(merchant_save(conn(), &m, 0), APO_OK);
-	merchant_release(&m);
+	t_merchant(conn(), "alc");
 }
 
 static int64_t make_product(const char *sku, int64_t on_hand)
 {
-	struct product p;
-	int created;
-	product_init(&p);
-	p.merchant_id = xstrdup("");
-	p.sku_id = xstrdup(sku);
-	p.name = xstrdup(sku);
-	p.mrp = p.price = UNIT;
-	p.active = 1;
-	p.on_hand = on_hand;
-	CHECK_INT(product_upsert(conn(), &p, 1, &created), APO_OK);
-	product_release(&p);
-	product_init(&p);
-	CHECK_INT(product_load(conn(), "", sku, &p), APO_OK);
-	int64_t pid = p.pid;
-	product_release(&p);
-	return pid;
+	return t_product(conn(), sku, UNIT, 0, on_hand);
 }
 
 static void counts(const char *sku, int64_t *on_hand, int64_t *reserved)
@@ -311,28 +292,18 @@ static void test_many_products_at_once(void)
 
 int main(void)
 {
-	char path[] = "/tmp/apotheca-test-allocate-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
-		return 1;
-	close(fd);
+	char path[T_STORE_PATH_CAP];
 	log_set_level(LOG_ERROR);
 	app.cfg.public_url = xstrdup("http://127.0.0.1:1");
-	db = store_open(path);
-	CHECK(db != NULL);
-	CHECK_INT(store_migrate(db), APO_OK);
+	db = t_store_open("allocate", path);
+	if (!db)
+		return 1;
 	make_merchant();
 	test_first_come_first_served();
 	allocate_init(&app);
 	test_after_commit_and_sweeper();
 	test_many_products_at_once();
-	store_close(db);
 	free(app.cfg.public_url);
-	unlink(path);
-	char side[sizeof(path) + 8];
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	t_store_close(db, path);
 	T_DONE();
 }

@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "t.h"
+#include "t_store.h"
 
 #define UNIT 15700    /* 157.00 */
 #define HANDLING 9900 /* 99.00 */
@@ -37,33 +38,12 @@ static struct store_conn *conn(void)
 
 static void make_merchant(void)
 {
-	struct merchant m;
-	merchant_init(&m);
-	m.id = xstrdup("svc");
-	m.name = xstrdup("svc");
-	CHECK_INT(merchant_save(conn(), &m, 0), APO_OK);
-	merchant_release(&m);
+	t_merchant(conn(), "svc");
 }
 
 static int64_t make_product(const char *sku, int rx)
 {
-	struct product p;
-	int created;
-	product_init(&p);
-	p.merchant_id = xstrdup("");
-	p.sku_id = xstrdup(sku);
-	p.name = xstrdup(sku);
-	p.mrp = p.price = UNIT;
-	p.rx_required = rx;
-	p.active = 1;
-	p.on_hand = 100;
-	CHECK_INT(product_upsert(conn(), &p, 1, &created), APO_OK);
-	product_release(&p);
-	product_init(&p);
-	CHECK_INT(product_load(conn(), "", sku, &p), APO_OK);
-	int64_t pid = p.pid;
-	product_release(&p);
-	return pid;
+	return t_product(conn(), sku, UNIT, rx, 100);
 }
 
 static int64_t reserved_of(const char *sku)
@@ -317,17 +297,13 @@ static void test_retry_and_short_stock(int64_t pid)
 
 int main(void)
 {
-	char path[] = "/tmp/apotheca-test-service-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
-		return 1;
-	close(fd);
+	char path[T_STORE_PATH_CAP];
 	log_set_level(LOG_ERROR);
 	stock_events_init();
 	app.cfg.public_url = xstrdup("http://127.0.0.1:1");
-	db = store_open(path);
-	CHECK(db != NULL);
-	CHECK_INT(store_migrate(db), APO_OK);
+	db = t_store_open("service", path);
+	if (!db)
+		return 1;
 	make_merchant();
 	int64_t rx_pid = make_product("RX", 1), pid = make_product("OTC", 0);
 	test_prescription_rule(rx_pid);
@@ -336,13 +312,7 @@ int main(void)
 	test_mismatch_leaves_the_order(pid);
 	test_payment_after_cancel(pid);
 	test_retry_and_short_stock(make_product("DUP", 0));
-	store_close(db);
 	free(app.cfg.public_url);
-	unlink(path);
-	char side[sizeof(path) + 8];
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	t_store_close(db, path);
 	T_DONE();
 }
