@@ -103,7 +103,9 @@ def request(port, method, path, body=None, headers=None, raw=None, timeout=30):
         try:
             conn.request(method, path, body=data, headers=h)
         except (BrokenPipeError, ConnectionResetError):
-            pass  # answered before the whole body was sent (413): read that answer
+            if conn.sock is None:
+                raise  # reset while connecting (a server going away): no answer to read
+            # answered before the whole body was sent (413): read that answer
         resp = conn.getresponse()
         payload = resp.read().decode("utf-8", "replace")
         return Response(resp.status, resp.getheaders(), payload)
