@@ -61,8 +61,10 @@ int pharm_auth_cached_or_reply(struct req *r, const struct cache_ticket *t, cons
 			       int by_name, enum pharm_keys keys, const struct merchant **out);
 
 /*
- * Syncs the read cache for this request (store/cache.h) into *t; a storage
- * failure is answered (pharm_fail) and returns -1.
+ * Syncs the read cache for this request (store/cache.h) into *t, leaving
+ * its snapshot open for the request's reads (cache_sync_snapshot()); the
+ * caller ends it with cache_snapshot_end(). A storage failure is answered
+ * (pharm_fail) and returns -1, with nothing left open.
  */
 int pharm_cache_sync_or_reply(struct req *r, struct cache_ticket *t);
 

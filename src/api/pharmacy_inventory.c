@@ -66,18 +66,15 @@ static json_t *quote_json(const struct pricing_result *res)
 			 "payable_amount", jx_money_value(res->payable), "eta", eta_json(res));
 }
 
-static void inventory_check(struct req *r)
+static void quote(struct req *r, const struct cache_ticket *t)
 {
 	const struct merchant *m;
 	json_t *body;
 	struct pharm_cart cart;
 	struct pharm_quote *q;
-	struct cache_ticket t;
 	enum apo_result rc;
 
-	/* A quote reserves nothing: it reads through the cache (store/cache.h). */
-	if (pharm_cache_sync_or_reply(r, &t) ||
-	    pharm_auth_cached_or_reply(r, &t, req_param(r, "merchant_id"), 0, PHARM_CLIENT_KEYS, &m) ||
+	if (pharm_auth_cached_or_reply(r, t, req_param(r, "merchant_id"), 0, PHARM_CLIENT_KEYS, &m) ||
 	    req_json_object_or_reply(r, 0, &body) || pharm_cart_parse_or_reply(r, body, &cart) ||
 	    pharm_cart_pincode_or_reply(r, body, "pincode", "pincode", &cart))
 		return;
@@ -85,13 +82,25 @@ static void inventory_check(struct req *r)
 	/* A quote is tens of kilobytes: keep it off the worker's stack. */
 	q = xmalloc(sizeof(*q));
 	pharm_quote_init(q);
-	rc = pharm_cart_price_cached(r->db, &t, m, &cart, now_epoch(), q);
+	rc = pharm_cart_price_cached(r->db, t, m, &cart, now_epoch(), q);
 	if (rc != APO_OK)
 		pharm_quote_fail(r, rc, q);
 	else
 		pharm_ok(r, quote_json(&q->result), q->result.partial);
 	pharm_quote_release(q);
 	free(q);
+}
+
+static void inventory_check(struct req *r)
+{
+	struct cache_ticket t;
+
+	/* A quote reserves nothing: it reads through the cache (store/cache.h),
+	 * in one snapshot with the cache's version check. */
+	if (pharm_cache_sync_or_reply(r, &t))
+		return;
+	quote(r, &t);
+	cache_snapshot_end(&t);
 }
 
 void pharmacy_inventory_routes(struct router *rt)

@@ -40,14 +40,19 @@ static void order_track(struct req *r)
 
 	if (pharm_cache_sync_or_reply(r, &t) ||
 	    pharm_auth_cached_or_reply(r, &t, req_param(r, "merchant_name"), 1,
-				       PHARM_CLIENT_OR_PUBLIC_KEYS, &m))
+				       PHARM_CLIENT_OR_PUBLIC_KEYS, &m)) {
+		cache_snapshot_end(&t);
 		return;
+	}
 	/* The answer kept for this order's version, when it is still that. */
 	if ((body = cache_track_get(&t, m->id, ref, -1, -1, &len))) {
+		cache_snapshot_end(&t);
 		reply_body(r, body, len);
 		return;
 	}
 	rc = cache_order_version(r->db, m->id, ref, &oid, &version);
+	/* The load below reads in a transaction of its own. */
+	cache_snapshot_end(&t);
 	if (rc == APO_OK && (body = cache_track_get(&t, m->id, ref, oid, version, &len))) {
 		reply_body(r, body, len);
 		return;

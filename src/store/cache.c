@@ -281,7 +281,34 @@ enum apo_result cache_sync(struct store *s, struct store_conn *c, int64_t check_
 {
 	t->sqlite = strcmp(store_backend_name(s), "sqlite") == 0;
 	t->check_ms = t->sqlite ? 0 : check_ms;
+	t->snapshot = NULL;
 	return t->sqlite ? sync_sqlite(c, t) : sync_pg(c, check_ms, t);
+}
+
+enum apo_result cache_sync_snapshot(struct store *s, struct store_conn *c, int64_t check_ms,
+				    struct cache_ticket *t)
+{
+	enum apo_result rc;
+	if (strcmp(store_backend_name(s), "sqlite") != 0)
+		return cache_sync(s, c, check_ms, t);
+	if ((rc = store_begin(c, STORE_TX_READ)) != APO_OK)
+		return rc;
+	if ((rc = cache_sync(s, c, check_ms, t)) != APO_OK) {
+		store_rollback(c);
+		return rc;
+	}
+	t->snapshot = c;
+	return APO_OK;
+}
+
+void cache_snapshot_end(struct cache_ticket *t)
+{
+	if (t->snapshot) {
+		/* Nothing was written: a failed end only means the locks go now. */
+		if (store_commit(t->snapshot) != APO_OK)
+			store_rollback(t->snapshot);
+		t->snapshot = NULL;
+	}
 }
 
 /*

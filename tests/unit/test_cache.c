@@ -6,7 +6,8 @@
  * change to a price, a flag, a merchant, a coupon or a pincode made by
  * the other connection is seen by the next sync; stock and a coupon's use
  * count never drop the catalog; a load tagged with versions read before a
- * change is not kept; track answers are kept per order version.
+ * change is not kept; track answers are kept per order version; the
+ * snapshot a request reads in ends with it.
  */
 #include <sqlite3.h>
 #include <stdint.h>
@@ -228,6 +229,29 @@ static void test_track_answers_per_version(void)
 	CHECK(cache_track_get(&t2, "cm1", "ref-1", 7, 3, &len) == NULL);
 }
 
+/* The request's reads share the version check's snapshot, and the end
+ * lets go of it: a change committed in between shows at the next sync. */
+static void test_snapshot_reads_one_moment(void)
+{
+	struct cache_ticket t;
+	struct cache_sku s;
+	const char *ids[] = {"C-1"};
+
+	other_exec("UPDATE products SET price = 11000 WHERE sku_id = 'C-1'");
+	CHECK_INT(cache_sync_snapshot(db, conn(), 500, &t), APO_OK);
+	CHECK(t.snapshot == conn());
+	other_exec("UPDATE products SET price = 10500 WHERE sku_id = 'C-1'");
+	CHECK_INT(cache_skus(conn(), &t, ids, 1, &s), APO_OK);
+	CHECK_INT(s.price, 11000); /* as of the versions this ticket holds */
+	cache_snapshot_end(&t);
+	CHECK(t.snapshot == NULL);
+	CHECK_INT(store_begin(conn(), STORE_TX_READ), APO_OK); /* nothing left open */
+	CHECK_INT(store_commit(conn()), APO_OK);
+	sync_now(&t);
+	CHECK_INT(cache_skus(conn(), &t, ids, 1, &s), APO_OK);
+	CHECK_INT(s.price, 10500);
+}
+
 int main(void)
 {
 	char path[T_STORE_PATH_CAP];
@@ -244,6 +268,7 @@ int main(void)
 	test_a_load_from_before_a_change_is_not_kept();
 	test_own_writes_are_seen_at_once();
 	test_track_answers_per_version();
+	test_snapshot_reads_one_moment();
 	cache_clear();
 	sqlite3_close(other);
 	t_store_close(db, path);
