@@ -3,7 +3,6 @@
  */
 #include <ctype.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +15,7 @@
 #include "http/jsonx.h"
 #include "store/store.h"
 #include "base/buf.h"
+#include "base/digest.h"
 #include "base/banned.h"
 
 /* A prescription the operator approved (admin_orders sets it). */
@@ -138,8 +138,7 @@ void track_customer_uuid(const struct order *o, const char *label, char out[TRAC
 {
 	static const char hex[] = "0123456789abcdef";
 	char identity[TRACK_MAX_IDENTITY + 1];
-	unsigned char md[32];
-	unsigned int mdlen = 0;
+	unsigned char md[SHA256_LEN];
 	struct buf b;
 
 	customer_identity(o, identity, sizeof(identity));
@@ -150,7 +149,8 @@ void track_customer_uuid(const struct order *o, const char *label, char out[TRAC
 	const char *mid = o->merchant_id ? o->merchant_id : "";
 	buf_add(&b, mid, strlen(mid) + 1);
 	buf_adds(&b, identity);
-	EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha256(), NULL);
+	const void *part = b.data;
+	sha256_parts(&part, &b.len, 1, md);
 	buf_release(&b);
 	md[6] = (unsigned char)((md[6] & 0x0f) | 0x80); /* version 8 */
 	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80); /* RFC 9562 variant */

@@ -71,14 +71,9 @@ static unsigned cache_next;
 
 static void cache_key(const char *secret, const char *stored, unsigned char *out)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (!ctx)
-		abort();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	EVP_DigestUpdate(ctx, stored, strlen(stored) + 1);
-	EVP_DigestUpdate(ctx, secret, strlen(secret));
-	EVP_DigestFinal_ex(ctx, out, NULL);
-	EVP_MD_CTX_free(ctx);
+	const void *parts[] = {stored, secret};
+	size_t lens[] = {strlen(stored) + 1, strlen(secret)};
+	sha256_parts(parts, lens, 2, out);
 }
 
 static int cache_has(const unsigned char *ck)
