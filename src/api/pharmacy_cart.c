@@ -196,7 +196,7 @@ static enum apo_result load_catalog(struct store_conn *c, const struct pharm_car
 	return APO_OK;
 }
 
-/* What the cache holds, and the stock read now, in the shape load_catalog leaves. */
+/* What the cache holds, and the stock (cache_stock), in the shape load_catalog leaves. */
 static enum apo_result load_cached(struct store_conn *c, const struct cache_ticket *t,
 				   const struct pharm_cart *cart, struct pharm_quote *q)
 {
@@ -209,7 +209,7 @@ static enum apo_result load_cached(struct store_conn *c, const struct cache_tick
 		ids[i] = cart->items[i].sku_id;
 	quote_use(q, cart->nitems);
 	if ((rc = cache_skus(c, t, ids, cart->nitems, skus)) != APO_OK ||
-	    (rc = stock_available_many(c, ids, cart->nitems, avail)) != APO_OK)
+	    (rc = cache_stock(c, t, ids, cart->nitems, avail)) != APO_OK)
 		return rc;
 	for (size_t i = 0; i < cart->nitems; i++) {
 		struct product *p = &q->products[i];

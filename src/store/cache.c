@@ -6,7 +6,8 @@
  * under it when a family is dropped.
  *
  * Not for deciding anything: what a request does with what it read is
- * the caller's business; stock is never held here.
+ * the caller's business. Stock is held only for PostgreSQL quotes, briefly
+ * (cache_stock); nothing that reserves reads it.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -53,6 +54,13 @@ struct ctrack {
 	size_t len;
 };
 
+/* Available units as one read saw them (PostgreSQL quotes, cache_stock). */
+struct cstock {
+	int64_t avail;
+	int64_t read_ms;   /* when the read started */
+	uint64_t read_gen; /* store_local_writes() then */
+};
+
 static void merchant_unref(void *p);
 static void coupon_free(void *p);
 static void track_free(void *p);
@@ -65,6 +73,8 @@ static struct cmap maps[CACHE_NFAMILIES] = {
 };
 /* version here is unused: each answer carries its order's version. */
 static struct cmap tracks = {PTHREAD_MUTEX_INITIALIZER, 0, 0, track_free, {0}};
+/* version here is unused: each entry carries when it was read. */
+static struct cmap stocks = {PTHREAD_MUTEX_INITIALIZER, 0, 0, free, {0}};
 
 /* The PostgreSQL trust window, shared by every thread. */
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -526,6 +536,51 @@ static enum apo_result cached_one(struct store_conn *c, const struct cache_ticke
 	return rc;
 }
 
+/* --- stock (PostgreSQL quotes) ---------------------------------------- */
+
+/* Holding stocks.lock: whether every SKU has units read within the bound. */
+static int stock_kept(const char *const *sku_ids, size_t n, int64_t now, int64_t bound_ms,
+		      uint64_t gen, int64_t *avail)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct centry *e = map_find(&stocks, "", sku_ids[i]);
+		const struct cstock *cs = e ? e->val : NULL;
+		if (!cs || cs->read_gen != gen || now - cs->read_ms >= bound_ms)
+			return 0;
+		avail[i] = cs->avail;
+	}
+	return 1;
+}
+
+enum apo_result cache_stock(struct store_conn *c, const struct cache_ticket *t,
+			    const char *const *sku_ids, size_t n, int64_t *avail)
+{
+	if (t->check_ms <= 0)
+		return stock_available_many(c, sku_ids, n, avail);
+	/* Taken before the read: what it saw is at least this fresh. */
+	uint64_t gen = store_local_writes();
+	int64_t now = mono_ms();
+	pthread_mutex_lock(&stocks.lock);
+	int kept = stock_kept(sku_ids, n, now, t->check_ms, gen, avail);
+	pthread_mutex_unlock(&stocks.lock);
+	if (kept) {
+		atomic_fetch_add(&n_hits, 1);
+		return APO_OK;
+	}
+	atomic_fetch_add(&n_misses, 1);
+	enum apo_result rc = stock_available_many(c, sku_ids, n, avail);
+	if (rc != APO_OK)
+		return rc;
+	pthread_mutex_lock(&stocks.lock);
+	for (size_t i = 0; i < n; i++) {
+		struct cstock *cs = xmalloc(sizeof(*cs));
+		*cs = (struct cstock){avail[i], now, gen};
+		map_put(&stocks, CACHE_MAX_ENTRIES, "", sku_ids[i], 1, cs);
+	}
+	pthread_mutex_unlock(&stocks.lock);
+	return APO_OK;
+}
+
 static void coupon_copy_any(void *dst, const void *src)
 {
 	coupon_copy(dst, src);
@@ -669,6 +724,9 @@ void cache_clear(void)
 	pthread_mutex_lock(&tracks.lock);
 	map_drop_all(&tracks);
 	pthread_mutex_unlock(&tracks.lock);
+	pthread_mutex_lock(&stocks.lock);
+	map_drop_all(&stocks);
+	pthread_mutex_unlock(&stocks.lock);
 	pthread_mutex_lock(&sync_lock);
 	synced_ms = -1;
 	pthread_mutex_unlock(&sync_lock);

@@ -4,10 +4,11 @@
  * their charges), the platform catalog's prices and flags, coupons,
  * pincodes, and each order's rendered track answer.
  *
- * Not for stock. Available units, and a limited coupon's use count, are
- * read from the database by every quote, and an order reserves stock and
- * counts coupon uses in its own transaction as before: nothing here ever
- * sells anything.
+ * Stock and a limited coupon's use count are not versioned: they change
+ * with every order. A quote reads them from the database (on PostgreSQL
+ * stock may be answered from a read at most check_ms old, see
+ * cache_stock()), and an order reserves stock and counts coupon uses in
+ * its own transaction as before: nothing here ever sells anything.
  *
  * Invalidation works across processes through version rows (migration
  * 008): a trigger bumps the family's row of cache_versions in the
@@ -105,6 +106,19 @@ struct cache_sku {
 /* Fills out[i] for the platform catalog's sku_ids[0..n), loading misses through c. */
 enum apo_result cache_skus(struct store_conn *c, const struct cache_ticket *t,
 			   const char *const *sku_ids, size_t n, struct cache_sku *out);
+
+/*
+ * Available units (on_hand - reserved, -1 for a SKU that is not there) of
+ * the platform catalog's sku_ids[0..n) into avail, for a quote. On SQLite
+ * (check_ms 0) always read from the database. On PostgreSQL the units one
+ * read saw are answered for the ticket's check_ms after it, as long as
+ * this process committed nothing since: a sale made through another
+ * process shows in a quote within that bound, one made through this
+ * process at once. A quote only advises; create order reserves against
+ * the database's row, so a stale quote never sells a unit.
+ */
+enum apo_result cache_stock(struct store_conn *c, const struct cache_ticket *t,
+			    const char *const *sku_ids, size_t n, int64_t *avail);
 
 /*
  * The coupon with the (upper-cased) code into *out (coupon_init'ed; the

@@ -7,7 +7,8 @@
  * the other connection is seen by the next sync; stock and a coupon's use
  * count never drop the catalog; a load tagged with versions read before a
  * change is not kept; track answers are kept per order version; the
- * snapshot a request reads in ends with it.
+ * snapshot a request reads in ends with it; a quote's stock is held no
+ * longer than the bound, and never past this process's own write.
  */
 #include <sqlite3.h>
 #include <stdint.h>
@@ -252,6 +253,35 @@ static void test_snapshot_reads_one_moment(void)
 	CHECK_INT(s.price, 10500);
 }
 
+/* A quote's stock held for the ticket's bound (PostgreSQL's trust window,
+ * set here by hand): another connection's sale shows only after it, this
+ * process's own write at once. */
+static void test_stock_held_within_the_bound(void)
+{
+	struct cache_ticket t;
+	const char *ids[] = {"C-1"};
+	int64_t first = -2, avail = -2, on_hand, reserved;
+
+	sync_now(&t);
+	CHECK_INT(cache_stock(conn(), &t, ids, 1, &first), APO_OK); /* SQLite: read */
+	other_exec("UPDATE products SET reserved = reserved + 1 WHERE sku_id = 'C-1'");
+	CHECK_INT(cache_stock(conn(), &t, ids, 1, &avail), APO_OK);
+	CHECK_INT(avail, first - 1);
+
+	t.check_ms = 60000;
+	CHECK_INT(cache_stock(conn(), &t, ids, 1, &first), APO_OK);
+	uint64_t before = misses();
+	other_exec("UPDATE products SET reserved = reserved + 2 WHERE sku_id = 'C-1'");
+	CHECK_INT(cache_stock(conn(), &t, ids, 1, &avail), APO_OK);
+	CHECK_INT(avail, first); /* held */
+	CHECK_INT(misses(), before);
+	CHECK_INT(stock_adjust(conn(), "", "C-1", 1, NULL, "test", &on_hand, &reserved), APO_OK);
+	CHECK_INT(cache_stock(conn(), &t, ids, 1, &avail), APO_OK);
+	CHECK_INT(avail, on_hand - reserved); /* own write: read again */
+	CHECK_INT(avail, first - 2 + 1);
+	t.check_ms = 0;
+}
+
 int main(void)
 {
 	char path[T_STORE_PATH_CAP];
@@ -269,6 +299,7 @@ int main(void)
 	test_own_writes_are_seen_at_once();
 	test_track_answers_per_version();
 	test_snapshot_reads_one_moment();
+	test_stock_held_within_the_bound();
 	cache_clear();
 	sqlite3_close(other);
 	t_store_close(db, path);
