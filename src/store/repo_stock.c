@@ -316,11 +316,14 @@ enum apo_result stock_reserve_at_commit(struct store_conn *c, int64_t pid, int64
 {
 	if (qty <= 0 || qty > CATALOG_MAX_STOCK)
 		return APO_ERR_INVALID;
-	struct store_val args[] = {SV_INT(qty), SV_INT(now_epoch()), SV_INT(pid), SV_INT(qty)};
-	enum apo_result rc = store_exec_guarded(c, &q_stock_reserve_guarded, args, 4, tag);
+	/* The ledger row first: the product's row is then locked for the
+	 * UPDATE and the COMMIT alone. A refusal takes the row back with the
+	 * rest of the transaction. */
+	enum apo_result rc = ledger_add(c, pid, 0, qty, "reserve", order_id);
 	if (rc != APO_OK)
 		return rc;
-	return ledger_add(c, pid, 0, qty, "reserve", order_id);
+	struct store_val args[] = {SV_INT(qty), SV_INT(now_epoch()), SV_INT(pid), SV_INT(qty)};
+	return store_exec_guarded(c, &q_stock_reserve_guarded, args, 4, tag);
 }
 
 enum apo_result stock_release(struct store_conn *c, int64_t pid, int64_t qty, const char *order_id,
