@@ -387,7 +387,9 @@ static enum apo_result create_in_tx(struct app *app, struct store_conn *c, struc
 	 * locked only from its UPDATE to the commit. If stock is short the
 	 * whole transaction rolls back, order included. On PostgreSQL the
 	 * line, history and ledger rows travel with the next statement
-	 * (store_exec_later): a create is a few round trips.
+	 * (store_exec_later), and the reservations with the COMMIT: a
+	 * create is two round trips (the order's INSERT, then the rest), and
+	 * a busy product's row is locked only while the server commits.
 	 */
 	for (size_t i = 0; i < o->nlines; i++)
 		o->lines[i].reserved_qty = o->lines[i].qty;
@@ -424,15 +426,16 @@ static enum apo_result create_in_tx(struct app *app, struct store_conn *c, struc
 		if (rc != APO_OK)
 			return rc;
 	}
+	/* A pharmacy order's lines are platform catalog products: their
+	 * reservations travel with the COMMIT (stock_reserve_at_commit()),
+	 * and a short line fails the commit instead. */
 	size_t by_pid[ORDER_MAX_LINES];
 	order_lines_by_pid(o, by_pid);
 	for (size_t k = 0; k < o->nlines; k++) {
 		size_t i = by_pid[k];
 		struct order_line *l = &o->lines[i];
-		rc = stock_reserve(c, l->pid, l->qty, o->order_id);
-		if (rc == APO_ERR_INSUFFICIENT)
-			res->short_line = i;
-		if (rc != APO_OK)
+		if ((rc = stock_reserve_at_commit(c, l->pid, l->qty, o->order_id, (int64_t)i)) !=
+		    APO_OK)
 			return rc;
 	}
 	return APO_OK;
@@ -448,8 +451,14 @@ enum apo_result orders_create(struct app *app, struct store_conn *c, struct orde
 	if (rc != APO_OK)
 		return rc;
 	rc = create_in_tx(app, c, o, rx, n, payment_id_base, render, ctx, res);
-	if (rc != APO_ERR_CONFLICT)
-		return finish(c, rc);
+	if (rc != APO_ERR_CONFLICT) {
+		rc = finish(c, rc);
+		if (rc == APO_ERR_INSUFFICIENT) {
+			int64_t i = store_guard_tag(c);
+			res->short_line = i >= 0 && (size_t)i < o->nlines ? (size_t)i : 0;
+		}
+		return rc;
+	}
 	/* Refused by a unique index: when the reference is taken, the retry's
 	 * answer is the stored order (read after the rollback: on PostgreSQL
 	 * the failed transaction can read nothing more). */

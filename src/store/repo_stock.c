@@ -305,6 +305,27 @@ enum apo_result stock_reserve(struct store_conn *c, int64_t pid, int64_t qty, co
 	return ledger_add(c, pid, 0, qty, "reserve", order_id);
 }
 
+/* No RETURNING: nothing is announced of a platform product, and the
+ * PostgreSQL backend wraps it (store_exec_guarded()). */
+static struct store_sql q_stock_reserve_guarded = {
+    .sql = "UPDATE products SET reserved = reserved + ?, last_movement = ? "
+	   "WHERE pid = ? AND merchant_id = '' AND on_hand - reserved >= ?"};
+
+enum apo_result stock_reserve_at_commit(struct store_conn *c, int64_t pid, int64_t qty,
+					const char *order_id, int64_t tag)
+{
+	if (qty <= 0 || qty > CATALOG_MAX_STOCK)
+		return APO_ERR_INVALID;
+	/* The ledger row first: the product's row is then locked for the
+	 * UPDATE and the COMMIT alone. A refusal takes the row back with the
+	 * rest of the transaction. */
+	enum apo_result rc = ledger_add(c, pid, 0, qty, "reserve", order_id);
+	if (rc != APO_OK)
+		return rc;
+	struct store_val args[] = {SV_INT(qty), SV_INT(now_epoch()), SV_INT(pid), SV_INT(qty)};
+	return store_exec_guarded(c, &q_stock_reserve_guarded, args, 4, tag);
+}
+
 enum apo_result stock_release(struct store_conn *c, int64_t pid, int64_t qty, const char *order_id,
 			      int ship)
 {

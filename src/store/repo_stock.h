@@ -98,6 +98,20 @@ enum apo_result stock_adjust(struct store_conn *c, const char *merchant_id, cons
 enum apo_result stock_reserve(struct store_conn *c, int64_t pid, int64_t qty, const char *order_id);
 
 /*
+ * stock_reserve() for a platform catalog product (merchant_id ""), whose
+ * changes nobody observes, made to travel with the commit: the
+ * reservation and its ledger row are held back (store_exec_guarded()), so
+ * on PostgreSQL the product's row is locked only while the server
+ * commits instead of across round trips. When not enough is available
+ * the transaction fails with APO_ERR_INSUFFICIENT — from this call, the
+ * next statement or store_commit() — and store_guard_tag(c) answers tag.
+ * A product of a merchant is refused the same way (it must go through
+ * stock_reserve(), whose change is announced).
+ */
+enum apo_result stock_reserve_at_commit(struct store_conn *c, int64_t pid, int64_t qty,
+					const char *order_id, int64_t tag);
+
+/*
  * Within the caller's write transaction: gives back qty reserved units
  * (cancel) — or, with ship != 0, removes them from on_hand too (dispatch).
  * APO_ERR_CONFLICT when fewer than qty units are reserved (a caller's bug:

@@ -281,6 +281,31 @@ enum apo_result store_exec_later(struct store_conn *c, struct store_sql *q,
 	return rc;
 }
 
+enum apo_result store_exec_guarded(struct store_conn *c, struct store_sql *q,
+				   const struct store_val *args, size_t n, int64_t tag)
+{
+	store_sql_id(q);
+	const struct store_ops *ops = conn_ops(c);
+	enum apo_result rc;
+	if (ops->exec_guarded) {
+		rc = ops->exec_guarded(c, q, args, n, tag);
+	} else {
+		rc = ops->exec(c, q, args, n, NULL);
+		if (rc == APO_OK && ops->changes(c) == 0) {
+			((struct store_conn_base *)c)->guard_tag = tag;
+			rc = APO_ERR_INSUFFICIENT;
+		}
+	}
+	counters_db_error(rc);
+	note_write(q);
+	return rc;
+}
+
+int64_t store_guard_tag(struct store_conn *c)
+{
+	return ((struct store_conn_base *)c)->guard_tag;
+}
+
 int store_next(struct store_rows *r)
 {
 	return ((struct store_rows_base *)r)->ops->next(r);

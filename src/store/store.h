@@ -143,6 +143,24 @@ enum apo_result store_exec(struct store_conn *c, struct store_sql *q, const stru
 enum apo_result store_exec_later(struct store_conn *c, struct store_sql *q,
 				 const struct store_val *args, size_t n);
 
+/*
+ * store_exec_later() for a conditional write the transaction stands on:
+ * q is an UPDATE (no RETURNING) whose WHERE clause carries a rule, and
+ * when it changes no row the transaction fails with APO_ERR_INSUFFICIENT
+ * and store_guard_tag(c) answers tag. PostgreSQL holds it back like
+ * store_exec_later() and the server itself refuses it (the statement is
+ * sent wrapped so that changing no row is an error), so a write that
+ * depends on it can travel in the same round trip as the COMMIT: a row
+ * it locks is held only while the server commits. SQLite runs it at once
+ * and answers APO_ERR_INSUFFICIENT itself. A given q is used only this
+ * way. Text is copied.
+ */
+enum apo_result store_exec_guarded(struct store_conn *c, struct store_sql *q,
+				   const struct store_val *args, size_t n, int64_t tag);
+
+/* The tag of the store_exec_guarded() write whose refusal c reported last. */
+int64_t store_guard_tag(struct store_conn *c);
+
 /* Advances the cursor: 1 on a row, 0 at the end (or on error, logged). */
 int store_next(struct store_rows *r);
 

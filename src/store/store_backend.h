@@ -20,6 +20,11 @@ struct store_ops {
 	/* store_exec_later(); NULL: run at once with exec. */
 	enum apo_result (*exec_later)(struct store_conn *c, struct store_sql *q,
 				      const struct store_val *args, size_t n);
+	/* store_exec_guarded(), refusing with APO_ERR_INSUFFICIENT and setting
+	 * the connection's guard_tag; NULL: store.c runs it at once with exec
+	 * and checks changes. */
+	enum apo_result (*exec_guarded)(struct store_conn *c, struct store_sql *q,
+					const struct store_val *args, size_t n, int64_t tag);
 	int (*next)(struct store_rows *r);
 	int64_t (*col_int)(struct store_rows *r, int col);
 	const char *(*col_text)(struct store_rows *r, int col);
@@ -47,6 +52,7 @@ void store_trouble(enum apo_result rc, const char *reason);
 
 struct store_conn_base {
 	const struct store_ops *ops;
+	int64_t guard_tag; /* store_guard_tag() */
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -77,7 +77,16 @@ struct pg_later {
 	struct store_sql *q;
 	struct store_val *args;
 	size_t n;
+	int guarded; /* store_exec_guarded(): sent wrapped, see guarded_sql() */
+	int64_t tag;
 };
+
+/* c->prepared[] bits: the plain statement, and its guarded form. */
+#define PG_PREPARED_PLAIN 1
+#define PG_PREPARED_GUARDED 2
+
+/* SQLSTATE division_by_zero: how a guarded statement that changed no row fails. */
+#define PG_GUARD_REFUSED "22012"
 
 struct store_conn {
 	struct store_conn_base base;
@@ -364,9 +373,24 @@ static char *rewrite_placeholders(const char *sql, size_t *count)
 	return buf_detach(&b, NULL);
 }
 
-static void statement_name(char *name, unsigned id)
+static void statement_name(char *name, unsigned id, int guarded)
 {
-	fmt_into(name, PG_NAME_MAX, "s%u", id);
+	fmt_into(name, PG_NAME_MAX, "%c%u", guarded ? 'g' : 's', id);
+}
+
+/*
+ * The guarded form of an UPDATE (store_exec_guarded()): the server divides
+ * by the number of rows it changed, so changing none fails the statement
+ * (PG_GUARD_REFUSED) and with it the transaction, before a COMMIT sent
+ * behind it in the same pipeline can run. Takes and returns malloc'd text.
+ */
+static char *guarded_sql(char *sql)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_addf(&b, "WITH g AS (%s RETURNING 1) SELECT 1 / count(*) FROM g", sql);
+	free(sql);
+	return buf_detach(&b, NULL);
 }
 
 static Oid param_type(const struct store_val *v, Oid if_null)
@@ -375,7 +399,7 @@ static Oid param_type(const struct store_val *v, Oid if_null)
 }
 
 static enum apo_result prepare(struct store_conn *c, struct store_sql *q,
-			       const struct store_val *args, size_t n)
+			       const struct store_val *args, size_t n, int guarded)
 {
 	const char *src = q->pg_sql ? q->pg_sql : q->sql;
 	char name[PG_NAME_MAX];
@@ -383,6 +407,8 @@ static enum apo_result prepare(struct store_conn *c, struct store_sql *q,
 	Oid stack_types[PG_STACK_PARAMS];
 	Oid *types = n <= PG_STACK_PARAMS ? stack_types : xmalloc(n * sizeof(*types));
 	char *sql = rewrite_placeholders(src, &count);
+	if (guarded)
+		sql = guarded_sql(sql);
 	int idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 	PGresult *res;
 	enum apo_result rc;
@@ -395,7 +421,7 @@ static enum apo_result prepare(struct store_conn *c, struct store_sql *q,
 	}
 	for (size_t i = 0; i < n; i++)
 		types[i] = param_type(&args[i], 0);
-	statement_name(name, q->id);
+	statement_name(name, q->id, guarded);
 	res = PQprepare(c->pg, name, sql, (int)n, types);
 	/*
 	 * A NULL argument leaves its parameter's type to the SQL around it;
@@ -410,7 +436,7 @@ static enum apo_result prepare(struct store_conn *c, struct store_sql *q,
 	}
 	rc = check_clear(c, res, "postgres prepare failed", sql);
 	if (rc == APO_OK)
-		c->prepared[q->id] = 1;
+		c->prepared[q->id] |= guarded ? PG_PREPARED_GUARDED : PG_PREPARED_PLAIN;
 out_free:
 	free(sql);
 	if (types != stack_types)
@@ -448,13 +474,13 @@ static void param_texts(const struct store_val *args, size_t n, char (*ints)[PG_
 
 /* Queues q in the pipeline (libpq copies the arguments at once). */
 static int send_prepared(struct store_conn *c, struct store_sql *q, const struct store_val *args,
-			 size_t n)
+			 size_t n, int guarded)
 {
 	char name[PG_NAME_MAX];
 	char(*ints)[PG_INT_TEXT] = n ? xmalloc(n * sizeof(*ints)) : NULL;
 	const char **vals = n ? xmalloc(n * sizeof(*vals)) : NULL;
 	param_texts(args, n, ints, vals);
-	statement_name(name, q->id);
+	statement_name(name, q->id, guarded);
 	int ok = PQsendQueryPrepared(c->pg, name, (int)n, vals, NULL, NULL, 0);
 	free(ints);
 	free(vals);
@@ -475,6 +501,28 @@ static enum apo_result pipeline_broken(struct store_conn *c)
 	return APO_ERR_UNAVAILABLE;
 }
 
+static int is_prepared(const struct store_conn *c, const struct store_sql *q, int guarded)
+{
+	return (c->prepared[q->id] & (guarded ? PG_PREPARED_GUARDED : PG_PREPARED_PLAIN)) != 0;
+}
+
+/*
+ * The failure of the statement at index k of the pipeline (BEGIN first
+ * when it was sent): a guarded statement that changed no row is a refusal
+ * (APO_ERR_INSUFFICIENT, its tag noted), anything else as map_error().
+ */
+static enum apo_result pipeline_error(struct store_conn *c, const PGresult *res, size_t k,
+				      int began, const char *sql)
+{
+	size_t li = k - (size_t)began;
+	if (k >= (size_t)began && li < c->nlater && c->later[li].guarded &&
+	    sqlstate_is(PQresultErrorField(res, PG_DIAG_SQLSTATE), PG_GUARD_REFUSED)) {
+		c->base.guard_tag = c->later[li].tag;
+		return APO_ERR_INSUFFICIENT;
+	}
+	return map_error(c, res, "postgres statement failed", sql);
+}
+
 /*
  * One round trip for what is pending: the BEGIN store_begin() noted, the
  * statements store_exec_later() held back, then q with args — or COMMIT
@@ -489,37 +537,37 @@ static enum apo_result pipeline(struct store_conn *c, struct store_sql *q,
 {
 	enum apo_result rc = APO_OK;
 	size_t sent = 0, got = 0;
+	int began = c->begin_pending;
 	int ok;
 
 	*last = NULL;
+	c->begin_pending = 0;
 	for (size_t i = 0; i < c->nlater && rc == APO_OK; i++) {
 		struct pg_later *l = &c->later[i];
-		if (!c->prepared[l->q->id])
-			rc = prepare(c, l->q, l->args, l->n);
+		if (!is_prepared(c, l->q, l->guarded))
+			rc = prepare(c, l->q, l->args, l->n, l->guarded);
 	}
-	if (rc == APO_OK && q && !c->prepared[q->id])
-		rc = prepare(c, q, args, n);
-	if (rc != APO_OK) {
-		later_clear(c);
-		c->begin_pending = 0;
-		return rc;
-	}
+	if (rc == APO_OK && q && !is_prepared(c, q, 0))
+		rc = prepare(c, q, args, n, 0);
+	if (rc != APO_OK)
+		goto out;
 	ok = PQenterPipelineMode(c->pg);
-	if (ok && c->begin_pending) {
+	if (ok && began) {
 		ok = send_command(c, "BEGIN");
 		sent++;
 	}
 	for (size_t i = 0; ok && i < c->nlater; i++, sent++)
-		ok = send_prepared(c, c->later[i].q, c->later[i].args, c->later[i].n);
+		ok = send_prepared(c, c->later[i].q, c->later[i].args, c->later[i].n,
+				   c->later[i].guarded);
 	if (ok) {
-		ok = q ? send_prepared(c, q, args, n) : send_command(c, "COMMIT");
+		ok = q ? send_prepared(c, q, args, n, 0) : send_command(c, "COMMIT");
 		sent++;
 	}
 	ok = ok && PQpipelineSync(c->pg);
-	c->begin_pending = 0;
-	later_clear(c);
-	if (!ok)
-		return pipeline_broken(c);
+	if (!ok) {
+		rc = pipeline_broken(c);
+		goto out;
+	}
 
 	/* Each statement answers one result and a NULL; the sync ends it all. */
 	for (int nulls = 0;;) {
@@ -527,8 +575,10 @@ static enum apo_result pipeline(struct store_conn *c, struct store_sql *q,
 		if (!res) {
 			/* One NULL ends each statement's answer; two in a row
 			 * mean libpq has nothing more to give. */
-			if (++nulls > 1)
-				return pipeline_broken(c);
+			if (++nulls > 1) {
+				rc = pipeline_broken(c);
+				goto out;
+			}
 			continue;
 		}
 		nulls = 0;
@@ -550,29 +600,28 @@ static enum apo_result pipeline(struct store_conn *c, struct store_sql *q,
 		if (rc == APO_OK && st == PGRES_PIPELINE_ABORTED)
 			rc = APO_ERR_INTERNAL;
 		else if (rc == APO_OK)
-			rc = map_error(c, res, "postgres statement failed", sql);
+			rc = pipeline_error(c, res, got - 1, began, sql);
 		PQclear(res);
 	}
-	if (!PQexitPipelineMode(c->pg)) {
+	if (!PQexitPipelineMode(c->pg))
+		rc = pipeline_broken(c);
+	else if (rc == APO_OK && got != sent)
+		rc = pipeline_broken(c);
+out:
+	later_clear(c);
+	if (rc != APO_OK) {
 		PQclear(*last);
 		*last = NULL;
-		return pipeline_broken(c);
 	}
-	if (rc != APO_OK || got != sent) {
-		PQclear(*last);
-		*last = NULL;
-		return rc != APO_OK ? rc : pipeline_broken(c);
-	}
-	return APO_OK;
+	return rc;
 }
 
-static enum apo_result pg_exec_later(struct store_conn *c, struct store_sql *q,
-				     const struct store_val *args, size_t n)
+static enum apo_result flush_pending(struct store_conn *c);
+
+/* Holds q back for the next round trip (guarded: store_exec_guarded()). */
+static enum apo_result queue_later(struct store_conn *c, struct store_sql *q,
+				   const struct store_val *args, size_t n, int guarded, int64_t tag)
 {
-	if (c->dead)
-		return APO_ERR_UNAVAILABLE;
-	if (!c->begin_pending && PQtransactionStatus(c->pg) != PQTRANS_INTRANS)
-		return pg_exec(c, q, args, n, NULL);
 	if (c->nlater == c->later_cap) {
 		c->later_cap = c->later_cap ? c->later_cap * 2 : 16;
 		c->later = xrealloc(c->later, c->later_cap * sizeof(*c->later));
@@ -580,6 +629,8 @@ static enum apo_result pg_exec_later(struct store_conn *c, struct store_sql *q,
 	struct pg_later *l = &c->later[c->nlater++];
 	l->q = q;
 	l->n = n;
+	l->guarded = guarded;
+	l->tag = tag;
 	l->args = n ? xmalloc(n * sizeof(*l->args)) : NULL;
 	for (size_t i = 0; i < n; i++) {
 		l->args[i] = args[i];
@@ -587,6 +638,32 @@ static enum apo_result pg_exec_later(struct store_conn *c, struct store_sql *q,
 			l->args[i].s = xstrdup(args[i].s);
 	}
 	return APO_OK;
+}
+
+/* Whether statements held back now go with a later one (a transaction is open). */
+static int in_transaction(struct store_conn *c)
+{
+	return c->begin_pending || PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
+}
+
+static enum apo_result pg_exec_later(struct store_conn *c, struct store_sql *q,
+				     const struct store_val *args, size_t n)
+{
+	if (c->dead)
+		return APO_ERR_UNAVAILABLE;
+	if (!in_transaction(c))
+		return pg_exec(c, q, args, n, NULL);
+	return queue_later(c, q, args, n, 0, 0);
+}
+
+static enum apo_result pg_exec_guarded(struct store_conn *c, struct store_sql *q,
+				       const struct store_val *args, size_t n, int64_t tag)
+{
+	if (c->dead)
+		return APO_ERR_UNAVAILABLE;
+	queue_later(c, q, args, n, 1, tag);
+	/* Outside a transaction it runs at once, on its own. */
+	return in_transaction(c) ? APO_OK : flush_pending(c);
 }
 
 static enum apo_result pg_exec(struct store_conn *c, struct store_sql *q,
@@ -609,14 +686,14 @@ static enum apo_result pg_exec(struct store_conn *c, struct store_sql *q,
 			return rc;
 		goto answered;
 	}
-	if (!c->prepared[q->id] && (rc = prepare(c, q, args, n)) != APO_OK)
+	if (!is_prepared(c, q, 0) && (rc = prepare(c, q, args, n, 0)) != APO_OK)
 		return rc;
 	if (n > PG_STACK_PARAMS) {
 		ints = xmalloc(n * sizeof(*ints));
 		vals = xmalloc(n * sizeof(*vals));
 	}
 	param_texts(args, n, ints, vals);
-	statement_name(name, q->id);
+	statement_name(name, q->id, 0);
 	res = PQexecPrepared(c->pg, name, (int)n, vals, NULL, NULL, 0);
 	if (ints != stack_ints) {
 		free(ints);
@@ -799,6 +876,7 @@ const struct store_ops store_pg_ops = {
     .broken = pg_broken,
     .exec = pg_exec,
     .exec_later = pg_exec_later,
+    .exec_guarded = pg_exec_guarded,
     .next = pg_next,
     .col_int = pg_col_int,
     .col_text = pg_col_text,

@@ -466,6 +466,31 @@ class Concurrency(OrdersBase):
         s = stock_of(self.server, "HOT")
         self.assertEqual((s["on_hand"], s["reserved"], s["available"]), (10, 10, 0))
 
+    def test_an_order_short_on_one_line_leaves_nothing_among_good_ones(self):
+        # PAIRA is plentiful, PAIRB (made second, reserved second) runs out:
+        # a create refused for PAIRB, at the quote or when its reservation
+        # goes with the commit, must leave no order and give PAIRA back,
+        # while the concurrent good ones are all kept.
+        sku(self.server, "PAIRA", price=100, stock=100)
+        sku(self.server, "PAIRB", price=100, stock=5)
+        def one(i):
+            # PAIRB first in the request: the refusal must name the short
+            # line, not the one reserved first.
+            return self.create(body("pair-%d" % i, {"PAIRB": 1, "PAIRA": 1}, 299))
+        with concurrent.futures.ThreadPoolExecutor(24) as ex:
+            rs = list(ex.map(one, range(24)))
+        ok = [i for i, r in enumerate(rs) if r.status == 200]
+        self.assertEqual(len(ok), 5, [(r.status, r.json) for r in rs])
+        for r in rs:
+            if r.status != 200:
+                self.assertStatus(r, 400)
+                self.assertIn("SKU PAIRB", r.json["error"]["message"])
+        self.assertEqual(stock_of(self.server, "PAIRA")["reserved"], 5)
+        self.assertEqual(stock_of(self.server, "PAIRB")["reserved"], 5)
+        orders = self.server.admin("GET", "/orders?merchant_id=shop&limit=500").json["orders"]
+        refs = sorted(o["merchant_order_id"] for o in orders if o["merchant_order_id"].startswith("pair-"))
+        self.assertEqual(refs, sorted("pair-%d" % i for i in ok))
+
     def test_one_order_per_merchant_order_id(self):
         sku(self.server, "DUP", price=100, stock=100)
         b = body("dup-1", {"DUP": 1}, 199)

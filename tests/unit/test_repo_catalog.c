@@ -158,6 +158,33 @@ static void test_stock_rules(void)
 	CHECK_INT(ledger_sum(pid, 0), 3);
 }
 
+/* stock_reserve_at_commit(): the same rule, a refusal tagged, nothing kept of it. */
+static void test_reserve_at_commit(void)
+{
+	struct store_conn *c = store_thread_conn(db);
+	int64_t on_hand = -1, reserved = -1;
+	make_product("s-2", 5);
+	int64_t pid = pid_of("s-2");
+
+	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+	CHECK_INT(stock_reserve_at_commit(c, pid, 3, "PO00000000000011", 7), APO_OK);
+	enum apo_result rc = stock_reserve_at_commit(c, pid, 3, "PO00000000000012", 9);
+	if (rc == APO_OK) /* a backend that holds it back refuses at the commit */
+		rc = store_commit(c);
+	CHECK_INT(rc, APO_ERR_INSUFFICIENT);
+	CHECK_INT(store_guard_tag(c), 9);
+	store_rollback(c);
+	CHECK_INT(ledger_sum(pid, 1), 0);
+
+	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+	CHECK_INT(stock_reserve_at_commit(c, pid, 5, "PO00000000000013", 1), APO_OK);
+	CHECK_INT(store_commit(c), APO_OK);
+	CHECK_INT(stock_adjust(c, "", "s-2", 0, NULL, "noop", &on_hand, &reserved), APO_OK);
+	CHECK(on_hand == 5 && reserved == 5);
+	CHECK_INT(ledger_sum(pid, 1), 5);
+	CHECK_INT(stock_reserve_at_commit(c, pid, 0, "PO00000000000014", 1), APO_ERR_INVALID);
+}
+
 static void test_import_all_or_nothing(void)
 {
 	struct store_conn *c = store_thread_conn(db);
@@ -455,6 +482,7 @@ int main(void)
 		return 1;
 	test_upsert_and_load();
 	test_stock_rules();
+	test_reserve_at_commit();
 	test_import_all_or_nothing();
 	test_coupons_and_pincodes();
 	test_race();
