@@ -204,7 +204,13 @@ class ListenAndPublicUrl(unittest.TestCase):
                         break
                     time.sleep(0.05)
             self.assertEqual(status, 200, server.log_tail())
-            self.assertIn('"public_url":"http://[::1]:%d"' % port, server.log_tail())
+            # The HTTP server answers before the rest of start-up logs
+            # "listening": wait for the line, not for a fixed moment.
+            want = '"public_url":"http://[::1]:%d"' % port
+            deadline = time.time() + 10
+            while want not in server.log_tail() and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertIn(want, server.log_tail())
         finally:
             proc.terminate()
             proc.wait(timeout=20)
