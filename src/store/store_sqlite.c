@@ -23,18 +23,19 @@
  * one sync with any group that committed in the meantime; only then are the
  * group's members told their transactions are committed. The WAL is written
  * in order, so a sync makes durable every commit before it too. A reader may
- * see a group's rows during that sync (at most one sync, ~1 ms, before they
- * are durable); a crash of the process alone loses nothing written, only a
- * crash of the machine in that window does, and the writers were not
- * answered yet. When the database is not in WAL mode (a file system without
+ * see a group's rows between its COMMIT and the end of its sync (about a
+ * millisecond), before they are durable; a crash of the process alone
+ * loses nothing written, only a crash of the machine in that window does,
+ * and the writers were not answered yet. When the database is not in WAL mode (a file system without
  * shared memory, an in-memory database), commits sync inside COMMIT as
  * before (synchronous=FULL).
  *
  * Statements outside an explicit transaction run on the thread's own
  * connection when they only read, and as a one-statement write transaction
  * through the group when they write. Other processes sharing the file (the
- * CLI) meet SQLite's busy timeout as usual, and commit with
- * synchronous=FULL on their own connections.
+ * CLI) meet SQLite's busy timeout as usual and sync their own commits the
+ * same way; whichever process checkpoints syncs the WAL first, so a
+ * checkpoint never outruns a commit that was not synced yet.
  */
 #include <errno.h>
 #include <fcntl.h>
