@@ -49,14 +49,26 @@ run_wrk() {
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
 	[ $# -gt 0 ] && rest=("$@")
 	printf '  %-30s ' "$name"
+	local cpu0
+	cpu0=$(server_cpu_ms)
 	wrk -t2 -c"$conns" -d"${secs}s" --latency "${opts[@]}" "$url" "${rest[@]}" \
 		>"$work/wrk.out" 2>&1 || true
-	local rps
+	local rps cpu1 reqs
+	cpu1=$(server_cpu_ms)
 	rps=$(awk '/Requests\/sec/ {print int($2)}' "$work/wrk.out")
+	reqs=$(awk '/requests in/ {print $1}' "$work/wrk.out")
 	R[$key]=${rps:-0}
 	[ "${BENCH_VERBOSE:-0}" = 1 ] && sed 's/^/    | /' "$work/wrk.out" >&2
-	awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
-	     END {printf "%10s req/s   p50 %-8s p99 %-8s non-2xx %s\n", rps, p50, p99, (bad ? bad : 0)}' "$work/wrk.out"
+	awk -v cpu="$(awk -v a="$cpu0" -v b="$cpu1" -v n="${reqs:-0}" \
+		'BEGIN { if (a != "" && b != "" && n > 0) printf "   server CPU %.0f us/req", (b - a) * 1000 / n }')" \
+	    '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
+	     END {printf "%10s req/s   p50 %-8s p99 %-8s non-2xx %s%s\n", rps, p50, p99, (bad ? bad : 0), cpu}' "$work/wrk.out"
+}
+
+# CPU time (user + system, ms) the server has used so far; empty without one.
+server_cpu_ms() {
+	[ -n "$server" ] && [ -r "/proc/$server/stat" ] || return 0
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) * 1000 / hz }' "/proc/$server/stat"
 }
 
 wait_healthy() {

@@ -1,29 +1,52 @@
 /*
- * The SQLite backend: one database file in WAL mode with synchronous=FULL,
- * one reading connection per thread, and group commit for writers.
+ * The SQLite backend: one database file in WAL mode, one reading connection
+ * per thread, and group commit for writers; every write is on disk before
+ * its writer hears it is committed.
  *
- * SQLite admits one writer at a time, and with synchronous=FULL every COMMIT
- * waits for the disk. So all write transactions of this process run, one
- * after another, on a single shared writer connection (struct group), each
- * inside a SAVEPOINT of an outer transaction that stays open while more
- * writers are queued. When a writer's savepoint is released and nobody is
- * queued behind it (or the group is full), it COMMITs the whole group: one
- * fsync makes every member durable, and each member's store_commit()
- * returns only after that. A member whose work fails rolls back to its own
- * savepoint without touching the others. Isolation is unchanged: members
- * run strictly one at a time, and nothing outside the writer connection sees
- * their changes before the group commits.
+ * SQLite admits one writer at a time, and a durable commit waits for the
+ * disk. So all write transactions of this process run, one after another,
+ * on a single shared writer connection (struct group), each inside a
+ * SAVEPOINT of an outer transaction that stays open while more writers are
+ * queued. When a writer's savepoint is released and nobody is queued behind
+ * it (or the group is full), it COMMITs the whole group: one disk sync makes
+ * every member durable, and each member's store_commit() returns only after
+ * that. A member whose work fails rolls back to its own savepoint without
+ * touching the others. Isolation is unchanged: members run strictly one at a
+ * time, and nothing outside the writer connection sees their changes before
+ * the group commits.
+ *
+ * The disk sync runs after the writer connection is free again, so the next
+ * group's members run their transactions while the previous group's sync is
+ * under way. The writer connection commits with synchronous=NORMAL (in WAL
+ * mode a COMMIT then appends the group's pages to the WAL and returns), and
+ * the committing member then syncs the WAL file itself (fdatasync), sharing
+ * one sync with any group that committed in the meantime; only then are the
+ * group's members told their transactions are committed. The WAL is written
+ * in order, so a sync makes durable every commit before it too. A reader may
+ * see a group's rows between its COMMIT and the end of its sync (about a
+ * millisecond), before they are durable; a crash of the process alone
+ * loses nothing written, only a crash of the machine in that window does,
+ * and the writers were not answered yet. When the database is not in WAL mode (a file system without
+ * shared memory, an in-memory database), commits sync inside COMMIT as
+ * before (synchronous=FULL).
  *
  * Statements outside an explicit transaction run on the thread's own
  * connection when they only read, and as a one-statement write transaction
  * through the group when they write. Other processes sharing the file (the
- * CLI) meet SQLite's busy timeout as usual.
+ * CLI) meet SQLite's busy timeout as usual and sync their own commits the
+ * same way; whichever process checkpoints syncs the WAL first, so a
+ * checkpoint never outruns a commit that was not synced yet.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store/store_backend.h"
 #include "base/log.h"
@@ -35,22 +58,49 @@
 /* The most write transactions one group COMMIT makes durable. */
 #define SQLITE_GROUP_MAX 64
 
+/*
+ * A member of the open group that released its savepoint and waits to hear
+ * whether the group's commit is durable (on its own stack: only it is woken).
+ */
+struct waiter {
+	sem_t done;	    /* posted once rc is set */
+	enum apo_result rc; /* the commit's outcome for it */
+	struct waiter *next;
+};
+
+/* The group's own statements on the writer connection. */
+enum group_stmt { G_BEGIN, G_SAVEPOINT, G_RELEASE, G_ROLLBACK_TO, G_COMMIT, G_NSTMT };
+
+static const char *const group_sql[G_NSTMT] = {
+    [G_BEGIN] = "BEGIN IMMEDIATE",  [G_SAVEPOINT] = "SAVEPOINT member",
+    [G_RELEASE] = "RELEASE member", [G_ROLLBACK_TO] = "ROLLBACK TO member",
+    [G_COMMIT] = "COMMIT",
+};
+
 /* The shared writer of one database file (see the file comment). */
 struct group {
 	char *path;
 	int refs; /* connections using it; under groups_lock */
 	sqlite3 *db;
 	sqlite3_stmt *stmts[STORE_MAX_STATEMENTS];
-	pthread_mutex_t lock;  /* held by the member running its transaction */
-	pthread_cond_t settled_cv;
-	int queued;	       /* writers waiting for lock; atomic */
-	int open;	       /* the outer transaction is open */
-	int members;	       /* released savepoints in the open outer transaction */
-	uint64_t released;     /* sequence number of the last released member */
-	uint64_t settled;      /* members up to this one are committed or failed */
-	/* Members whose group COMMIT failed, and why. */
-	uint64_t failed_from, failed_to;
-	enum apo_result failed_rc;
+	sqlite3_stmt *gstmts[G_NSTMT];
+	pthread_mutex_t lock;	/* held by the member running its transaction */
+	int queued;		/* writers waiting for lock; atomic */
+	int open;		/* the outer transaction is open */
+	int members;		/* released savepoints in the open outer transaction */
+	struct waiter *pending; /* their waiters */
+	int deferred;		/* its COMMIT waits for the sync under way */
+	uint64_t opened;	/* outer transactions begun: which one is open */
+	uint64_t commits;	/* group COMMITs done; written under lock, atomic */
+	/* Durability of the COMMITs (see the file comment). */
+	pthread_mutex_t sync_lock;
+	pthread_cond_t sync_cv;
+	int wal;	 /* 1: WAL mode, commits are synced by group_sync */
+	char *wal_path;	 /* the WAL file */
+	int wal_fd;	 /* open on wal_path, -1 until the first sync; the syncing thread's */
+	int syncing;	 /* a member is syncing now; written under sync_lock, atomic */
+	int sync_failed; /* a sync failed: nothing later is durable; under sync_lock */
+	uint64_t synced; /* COMMITs up to this one are on disk; under sync_lock */
 	struct group *next;
 };
 
@@ -110,8 +160,8 @@ static enum apo_result map_rc(sqlite3 *db, int rc, const char *what)
 static sqlite3 *open_db(const char *path)
 {
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc = sqlite3_open_v2(
+	    path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		log_text(LOG_ERROR, "cannot open sqlite database", "path", path, "error",
 			 db ? sqlite3_errmsg(db) : "out of memory");
@@ -126,11 +176,58 @@ static sqlite3 *open_db(const char *path)
 			  "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
 			  NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		log_text(LOG_ERROR, "cannot configure sqlite", "error", sqlite3_errmsg(db), NULL, NULL);
+		log_text(LOG_ERROR, "cannot configure sqlite", "error", sqlite3_errmsg(db), NULL,
+			 NULL);
 		sqlite3_close(db);
 		return NULL;
 	}
 	return db;
+}
+
+/*
+ * Readies a new group's writer connection: its own statements, and in WAL
+ * mode synchronous=NORMAL with the WAL's name, for group_sync(). 0 or -1.
+ */
+static int group_setup(struct group *g)
+{
+	sqlite3_stmt *st = NULL;
+	int wal = 0;
+	for (int i = 0; i < G_NSTMT; i++)
+		if (sqlite3_prepare_v3(g->db, group_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &g->gstmts[i], NULL) != SQLITE_OK)
+			return -1;
+	if (sqlite3_prepare_v2(g->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		const char *mode = (const char *)sqlite3_column_text(st, 0);
+		wal = mode && strcmp(mode, "wal") == 0;
+	}
+	sqlite3_finalize(st);
+	const char *file = sqlite3_db_filename(g->db, "main");
+	const char *wal_file = file && *file ? sqlite3_filename_wal(file) : NULL;
+	g->wal_fd = -1;
+	if (wal && wal_file && *wal_file &&
+	    sqlite3_exec(g->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) == SQLITE_OK) {
+		g->wal = 1;
+		g->wal_path = xstrdup(wal_file);
+	}
+	return 0;
+}
+
+static void group_free(struct group *g)
+{
+	for (size_t i = 0; i < STORE_MAX_STATEMENTS; i++)
+		sqlite3_finalize(g->stmts[i]);
+	for (int i = 0; i < G_NSTMT; i++)
+		sqlite3_finalize(g->gstmts[i]);
+	sqlite3_close(g->db);
+	if (g->wal_fd >= 0)
+		close(g->wal_fd);
+	pthread_mutex_destroy(&g->lock);
+	pthread_mutex_destroy(&g->sync_lock);
+	pthread_cond_destroy(&g->sync_cv);
+	free(g->wal_path);
+	free(g->path);
+	free(g);
 }
 
 /* The group of path, made on first use; NULL when its writer cannot open. */
@@ -146,10 +243,19 @@ static struct group *group_get(const char *path)
 			g = xcalloc(1, sizeof(*g));
 			g->path = xstrdup(path);
 			g->db = db;
+			g->wal_fd = -1;
 			pthread_mutex_init(&g->lock, NULL);
-			pthread_cond_init(&g->settled_cv, NULL);
-			g->next = groups;
-			groups = g;
+			pthread_mutex_init(&g->sync_lock, NULL);
+			pthread_cond_init(&g->sync_cv, NULL);
+			if (group_setup(g) != 0) {
+				log_text(LOG_ERROR, "cannot prepare the sqlite writer", "error",
+					 sqlite3_errmsg(db), NULL, NULL);
+				group_free(g);
+				g = NULL;
+			} else {
+				g->next = groups;
+				groups = g;
+			}
 		}
 	}
 	if (g)
@@ -166,13 +272,7 @@ static void group_put(struct group *g)
 		for (p = &groups; *p != g; p = &(*p)->next)
 			;
 		*p = g->next;
-		for (size_t i = 0; i < STORE_MAX_STATEMENTS; i++)
-			sqlite3_finalize(g->stmts[i]);
-		sqlite3_close(g->db);
-		pthread_mutex_destroy(&g->lock);
-		pthread_cond_destroy(&g->settled_cv);
-		free(g->path);
-		free(g);
+		group_free(g);
 	}
 	pthread_mutex_unlock(&groups_lock);
 }
@@ -318,8 +418,9 @@ static enum apo_result sq_exec(struct store_conn *c, struct store_sql *q,
 		return run(c, st, args, n, rows);
 	/* A write outside a transaction: a one-statement group member. */
 	if (rows) {
-		log_text(LOG_ERROR, "sqlite: a writing statement that returns rows needs a transaction",
-			 "sql", q->sql, NULL, NULL);
+		log_text(LOG_ERROR,
+			 "sqlite: a writing statement that returns rows needs a transaction", "sql",
+			 q->sql, NULL, NULL);
 		return APO_ERR_INTERNAL;
 	}
 	if ((res = sq_begin(c, STORE_TX_WRITE)) != APO_OK)
@@ -385,6 +486,101 @@ static int gexec(struct group *g, const char *sql)
 	return sqlite3_exec(g->db, sql, NULL, NULL, NULL);
 }
 
+/* Runs one of the group's own prepared statements; SQLite's result code. */
+static int gstep(struct group *g, enum group_stmt which)
+{
+	sqlite3_stmt *st = g->gstmts[which];
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Syncs the directory holding path (a WAL just created is durable only with its entry). */
+static int dir_sync(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir =
+	    slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Makes everything the writer connection has appended to the WAL durable.
+ * Called by one thread at a time (group.syncing). 0, or -1 with errno.
+ */
+static int wal_sync(struct group *g)
+{
+	struct stat st;
+	/* The WAL outlives every commit while a connection of ours is open; should
+	 * it ever be removed and made anew, sync the new one. */
+	if (g->wal_fd >= 0 && (fstat(g->wal_fd, &st) != 0 || st.st_nlink == 0)) {
+		close(g->wal_fd);
+		g->wal_fd = -1;
+	}
+	if (g->wal_fd < 0) {
+		int fd = open(g->wal_path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		if (dir_sync(g->wal_path) != 0) {
+			int err = errno;
+			close(fd);
+			errno = err;
+			return -1;
+		}
+		g->wal_fd = fd;
+	}
+	return fdatasync(g->wal_fd);
+}
+
+/*
+ * Waits until the group COMMITs up to number n are on disk, syncing the WAL
+ * itself when no other thread is (one sync covers every COMMIT before it).
+ * APO_OK, or APO_ERR_STORAGE once a sync has failed: after a failed sync the
+ * kernel may have dropped the pages, so nothing later is trusted as durable
+ * until the server restarts.
+ */
+static enum apo_result group_sync(struct group *g, uint64_t n)
+{
+	enum apo_result res = APO_OK;
+	if (!g->wal)
+		return APO_OK; /* synchronous=FULL: COMMIT synced */
+	pthread_mutex_lock(&g->sync_lock);
+	while (g->synced < n && !g->sync_failed) {
+		if (g->syncing) {
+			pthread_cond_wait(&g->sync_cv, &g->sync_lock);
+			continue;
+		}
+		__atomic_store_n(&g->syncing, 1, __ATOMIC_SEQ_CST);
+		uint64_t upto = __atomic_load_n(&g->commits, __ATOMIC_ACQUIRE);
+		pthread_mutex_unlock(&g->sync_lock);
+		int rc = wal_sync(g);
+		int err = errno;
+		pthread_mutex_lock(&g->sync_lock);
+		__atomic_store_n(&g->syncing, 0, __ATOMIC_SEQ_CST);
+		if (rc == 0) {
+			if (upto > g->synced)
+				g->synced = upto;
+		} else {
+			g->sync_failed = 1;
+			log_text(LOG_ERROR, "sqlite WAL sync failed", "path", g->wal_path, "error",
+				 strerror(err));
+		}
+		pthread_cond_broadcast(&g->sync_cv);
+	}
+	if (g->synced < n)
+		res = APO_ERR_STORAGE;
+	pthread_mutex_unlock(&g->sync_lock);
+	if (res != APO_OK)
+		store_trouble(APO_ERR_STORAGE, "I/O error");
+	return res;
+}
+
 static enum apo_result sq_begin(struct store_conn *c, enum store_tx tx)
 {
 	struct group *g = c->g;
@@ -399,13 +595,14 @@ static enum apo_result sq_begin(struct store_conn *c, enum store_tx tx)
 	pthread_mutex_lock(&g->lock);
 	__atomic_sub_fetch(&g->queued, 1, __ATOMIC_SEQ_CST);
 	if (!g->open) {
-		if ((rc = gexec(g, "BEGIN IMMEDIATE")) != SQLITE_OK) {
+		if ((rc = gstep(g, G_BEGIN)) != SQLITE_OK) {
 			pthread_mutex_unlock(&g->lock);
 			return map_rc(g->db, rc, "begin");
 		}
 		g->open = 1;
+		g->opened++;
 	}
-	if ((rc = gexec(g, "SAVEPOINT member")) != SQLITE_OK) {
+	if ((rc = gstep(g, G_SAVEPOINT)) != SQLITE_OK) {
 		enum apo_result res = map_rc(g->db, rc, "savepoint");
 		c->writing = 1;
 		sq_rollback(c);
@@ -415,42 +612,98 @@ static enum apo_result sq_begin(struct store_conn *c, enum store_tx tx)
 	return APO_OK;
 }
 
+/* Tells each waiter of list the outcome of its group's commit. */
+static void wake(struct waiter *list, enum apo_result res)
+{
+	while (list) {
+		struct waiter *next = list->next; /* list may be gone once posted */
+		list->rc = res;
+		sem_post(&list->done);
+		list = next;
+	}
+}
+
+/*
+ * COMMITs the open group (holding g->lock, which it releases), syncs, and
+ * tells its members. The outcome for them.
+ */
+static enum apo_result commit_group(struct group *g)
+{
+	enum apo_result res = APO_OK;
+	struct waiter *list = g->pending;
+	g->pending = NULL;
+	g->deferred = 0;
+	int rc = gstep(g, G_COMMIT);
+	if (rc != SQLITE_OK) {
+		res = map_rc(g->db, rc, "commit");
+		gexec(g, "ROLLBACK");
+	} else if (list) {
+		__atomic_add_fetch(&g->commits, 1, __ATOMIC_RELEASE);
+	}
+	uint64_t n = g->commits;
+	g->open = 0;
+	g->members = 0;
+	pthread_mutex_unlock(&g->lock);
+	if (res == APO_OK)
+		res = group_sync(g, n);
+	wake(list, res);
+	return res;
+}
+
+/* Waits until no sync of g is under way. */
+static void sync_idle(struct group *g)
+{
+	pthread_mutex_lock(&g->sync_lock);
+	while (g->syncing)
+		pthread_cond_wait(&g->sync_cv, &g->sync_lock);
+	pthread_mutex_unlock(&g->sync_lock);
+}
+
 /*
  * Ends the current member (holding g->lock). When nobody is queued behind
- * it, or the group is full, COMMITs the group; otherwise leaves that to a
- * later member. Returns with g->lock released. seq is the member's
- * sequence number, or 0 for a member that rolled back.
+ * it, or the group is full, the group COMMITs; otherwise a later member
+ * will, and this one waits to be told. Returns with g->lock released, once
+ * the member's commit is durable (or failed). w is the member's waiter, or
+ * NULL for a member that rolled back: that one still waits until the
+ * commits before it are durable, so what it answers (a reference already
+ * taken, say) never rests on a commit a crash could undo.
+ *
+ * While the previous group's sync is under way, a COMMIT now could not be
+ * synced before that sync ends anyway: the member leaves the group open
+ * (deferred) for others to join meanwhile, waits for the sync to end, and
+ * then commits it, unless another member has done so first.
  */
-static enum apo_result settle(struct store_conn *c, uint64_t seq)
+static enum apo_result settle(struct store_conn *c, struct waiter *w)
 {
 	struct group *g = c->g;
-	enum apo_result res = APO_OK;
+	int commit =
+	    g->members >= SQLITE_GROUP_MAX || __atomic_load_n(&g->queued, __ATOMIC_SEQ_CST) == 0;
 
 	c->writing = 0;
-	if (__atomic_load_n(&g->queued, __ATOMIC_SEQ_CST) == 0 || g->members >= SQLITE_GROUP_MAX) {
-		int rc = gexec(g, "COMMIT");
-		if (rc != SQLITE_OK) {
-			res = map_rc(g->db, rc, "commit");
-			gexec(g, "ROLLBACK");
-			g->failed_from = g->settled + 1;
-			g->failed_to = g->released;
-			g->failed_rc = res;
-		}
-		g->open = 0;
-		g->members = 0;
-		g->settled = g->released;
-		pthread_cond_broadcast(&g->settled_cv);
+	if (commit && g->members > 0 && g->members < SQLITE_GROUP_MAX &&
+	    __atomic_load_n(&g->syncing, __ATOMIC_SEQ_CST)) {
+		uint64_t mine = g->opened;
+		g->deferred = 1;
 		pthread_mutex_unlock(&g->lock);
-		return seq ? res : APO_OK;
+		sync_idle(g);
+		pthread_mutex_lock(&g->lock);
+		/* Only its own group: once another member committed that, this
+		 * one's waiter may be told at any moment and must be waited for. */
+		commit = g->open && g->deferred && g->opened == mine;
 	}
-	if (seq) {
-		while (g->settled < seq)
-			pthread_cond_wait(&g->settled_cv, &g->lock);
-		if (seq >= g->failed_from && seq <= g->failed_to)
-			res = g->failed_rc;
+	if (commit) {
+		enum apo_result res = commit_group(g);
+		return w ? res : APO_OK;
 	}
+	uint64_t seen = g->commits;
 	pthread_mutex_unlock(&g->lock);
-	return res;
+	if (!w) {
+		(void)group_sync(g, seen);
+		return APO_OK;
+	}
+	while (sem_wait(&w->done) != 0)
+		; /* EINTR */
+	return w->rc;
 }
 
 static enum apo_result sq_commit(struct store_conn *c)
@@ -462,14 +715,20 @@ static enum apo_result sq_commit(struct store_conn *c)
 	}
 	if (!c->writing)
 		return APO_OK;
-	int rc = gexec(g, "RELEASE member");
+	int rc = gstep(g, G_RELEASE);
 	if (rc != SQLITE_OK) {
 		enum apo_result res = map_rc(g->db, rc, "release");
 		sq_rollback(c);
 		return res;
 	}
+	struct waiter w = {.rc = APO_OK};
+	sem_init(&w.done, 0, 0);
+	w.next = g->pending;
+	g->pending = &w;
 	g->members++;
-	return settle(c, ++g->released);
+	enum apo_result res = settle(c, &w);
+	sem_destroy(&w.done);
+	return res;
 }
 
 static void sq_rollback(struct store_conn *c)
@@ -480,9 +739,9 @@ static void sq_rollback(struct store_conn *c)
 	}
 	if (!c->writing)
 		return;
-	if (gexec(c->g, "ROLLBACK TO member") == SQLITE_OK)
-		gexec(c->g, "RELEASE member");
-	settle(c, 0);
+	if (gstep(c->g, G_ROLLBACK_TO) == SQLITE_OK)
+		gstep(c->g, G_RELEASE);
+	settle(c, NULL);
 }
 
 static enum apo_result sq_script(struct store_conn *c, const char *sql)

@@ -1,0 +1,183 @@
+/*
+ * The SQLite group commit (src/store/store_sqlite.c): many threads writing
+ * at once, some of their transactions failing or rolled back, and a writer
+ * of another connection (as the CLI is) sharing the file. Every committed
+ * transaction is there afterwards, nothing of a failed one is, and each
+ * store_commit() answered what happened to it.
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "t.h"
+#include "t_store.h"
+#include "base/banned.h"
+
+#define T_THREADS 16
+#define T_TX_PER_THREAD 150
+#define T_OUTSIDE_ROWS 40
+
+static struct store *db;
+static char db_path[T_STORE_PATH_CAP];
+
+static struct store_sql q_create = {
+    .sql = "CREATE TABLE gc_rows (k TEXT PRIMARY KEY, thread INTEGER NOT NULL)"};
+static struct store_sql q_insert = {.sql = "INSERT INTO gc_rows (k, thread) VALUES (?, ?)"};
+static struct store_sql q_count = {.sql = "SELECT count(*) FROM gc_rows WHERE thread = ?"};
+static struct store_sql q_count_all = {.sql = "SELECT count(*) FROM gc_rows"};
+
+struct worker {
+	int id;
+	int committed; /* transactions whose store_commit() said APO_OK */
+	int wrong;     /* answers that were not what the transaction called for */
+};
+
+/*
+ * Transaction i of a worker: most insert two rows and commit; every fifth
+ * inserts a row twice (a conflict) and rolls back; every seventh inserts
+ * and rolls back of its own accord.
+ */
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct store_conn *c = store_thread_conn(db);
+	char k1[64], k2[64];
+	if (!c) {
+		w->wrong++;
+		return NULL;
+	}
+	for (int i = 0; i < T_TX_PER_THREAD; i++) {
+		snprintf(k1, sizeof(k1), "w%d-%d-a", w->id, i);
+		snprintf(k2, sizeof(k2), "w%d-%d-b", w->id, i);
+		if (store_begin(c, STORE_TX_WRITE) != APO_OK) {
+			w->wrong++;
+			continue;
+		}
+		const char *key1 = k1, *key2 = i % 5 == 0 ? k1 : k2;
+		struct store_val a1[] = {SV_TEXT(key1), SV_INT(w->id)};
+		struct store_val a2[] = {SV_TEXT(key2), SV_INT(w->id)};
+		if (store_exec(c, &q_insert, a1, 2, NULL) != APO_OK) {
+			w->wrong++;
+			store_rollback(c);
+			continue;
+		}
+		if (i % 7 == 0 && i % 5 != 0) {
+			store_rollback(c);
+			continue;
+		}
+		enum apo_result rc = store_exec(c, &q_insert, a2, 2, NULL);
+		if (i % 5 == 0) {
+			if (rc != APO_ERR_CONFLICT)
+				w->wrong++;
+			store_rollback(c);
+			continue;
+		}
+		if (rc != APO_OK) {
+			w->wrong++;
+			store_rollback(c);
+			continue;
+		}
+		if (store_commit(c) == APO_OK)
+			w->committed++;
+		else
+			w->wrong++;
+	}
+	return NULL;
+}
+
+/* Another connection writing the same file meanwhile, as the CLI does. */
+static void *outside_main(void *arg)
+{
+	int *ok = arg;
+	sqlite3 *x = NULL;
+	if (sqlite3_open(db_path, &x) != SQLITE_OK)
+		return NULL;
+	sqlite3_busy_timeout(x, 10000);
+	sqlite3_exec(x, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	for (int i = 0; i < T_OUTSIDE_ROWS; i++) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "INSERT INTO gc_rows (k, thread) VALUES ('cli-%d', -1)",
+			 i);
+		if (sqlite3_exec(x, sql, NULL, NULL, NULL) == SQLITE_OK)
+			(*ok)++;
+	}
+	sqlite3_close(x);
+	return NULL;
+}
+
+static int64_t count_rows(struct store_conn *c, int thread)
+{
+	int64_t n = -1;
+	struct store_val a[] = {SV_INT(thread)};
+	CHECK_INT(store_query_int(c, &q_count, a, 1, &n), APO_OK);
+	return n;
+}
+
+static void test_many_writers(void)
+{
+	struct store_conn *c = store_thread_conn(db);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK_INT(store_exec(c, &q_create, NULL, 0, NULL), APO_OK);
+
+	struct worker w[T_THREADS];
+	pthread_t th[T_THREADS], outside;
+	int outside_ok = 0;
+	CHECK_INT(pthread_create(&outside, NULL, outside_main, &outside_ok), 0);
+	for (int i = 0; i < T_THREADS; i++) {
+		w[i] = (struct worker){.id = i};
+		CHECK_INT(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+	}
+	for (int i = 0; i < T_THREADS; i++)
+		pthread_join(th[i], NULL);
+	pthread_join(outside, NULL);
+
+	int want_each = 0;
+	for (int i = 0; i < T_TX_PER_THREAD; i++)
+		if (i % 5 != 0 && i % 7 != 0)
+			want_each++;
+	int64_t total = 0;
+	for (int i = 0; i < T_THREADS; i++) {
+		CHECK_INT(w[i].wrong, 0);
+		CHECK_INT(w[i].committed, want_each);
+		CHECK_INT(count_rows(c, i), 2 * want_each);
+		total += 2 * want_each;
+	}
+	CHECK_INT(outside_ok, T_OUTSIDE_ROWS);
+	CHECK_INT(count_rows(c, -1), T_OUTSIDE_ROWS);
+	int64_t all = -1;
+	CHECK_INT(store_query_int(c, &q_count_all, NULL, 0, &all), APO_OK);
+	CHECK_INT(all, total + T_OUTSIDE_ROWS);
+}
+
+/* What the group committed is in the file for a connection opened afresh. */
+static void test_committed_rows_are_in_the_file(void)
+{
+	sqlite3 *x = NULL;
+	sqlite3_stmt *st = NULL;
+	CHECK_INT(sqlite3_open(db_path, &x), SQLITE_OK);
+	CHECK_INT(
+	    sqlite3_prepare_v2(x, "SELECT count(*) FROM gc_rows WHERE thread >= 0", -1, &st, NULL),
+	    SQLITE_OK);
+	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+	int want = 0;
+	for (int i = 0; i < T_TX_PER_THREAD; i++)
+		if (i % 5 != 0 && i % 7 != 0)
+			want += 2;
+	CHECK_INT(sqlite3_column_int64(st, 0), (int64_t)want * T_THREADS);
+	sqlite3_finalize(st);
+	sqlite3_close(x);
+}
+
+int main(void)
+{
+	db = t_store_open("sqlite-group", db_path);
+	if (!db)
+		T_DONE();
+	test_many_writers();
+	test_committed_rows_are_in_the_file();
+	t_store_close(db, db_path);
+	T_DONE();
+}
