@@ -107,6 +107,14 @@ struct group {
 static pthread_mutex_t groups_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct group *groups;
 
+/*
+ * A read transaction's statements. Kept prepared: through sqlite3_exec
+ * they were parsed on every request that reads in a snapshot (the parser
+ * was ~7% of an inventory check).
+ */
+enum read_stmt { R_BEGIN, R_COMMIT, R_ROLLBACK, READ_NSTMTS };
+static const char *const read_sql[READ_NSTMTS] = {"BEGIN", "COMMIT", "ROLLBACK"};
+
 struct store_conn {
 	struct store_conn_base base;
 	sqlite3 *db;	   /* this thread's own connection (reads) */
@@ -115,6 +123,7 @@ struct store_conn {
 	int in_read_tx;	   /* inside a read transaction on db */
 	int64_t changes;   /* rows changed by the last statement */
 	sqlite3_stmt *stmts[STORE_MAX_STATEMENTS];
+	sqlite3_stmt *rstmts[READ_NSTMTS]; /* read transactions' own, prepared on first use */
 };
 
 struct store_rows {
@@ -310,6 +319,8 @@ static void sq_disconnect(struct store_conn *c)
 	sq_rollback(c);
 	for (size_t i = 0; i < STORE_MAX_STATEMENTS; i++)
 		sqlite3_finalize(c->stmts[i]);
+	for (size_t i = 0; i < READ_NSTMTS; i++)
+		sqlite3_finalize(c->rstmts[i]);
 	sqlite3_close(c->db);
 	group_put(c->g);
 	free(c);
@@ -481,6 +492,21 @@ static int64_t sq_changes(struct store_conn *c)
 	return c->changes;
 }
 
+/* Runs one of the thread's read-transaction statements; SQLite's result code. */
+static int rstep(struct store_conn *c, enum read_stmt which)
+{
+	sqlite3_stmt **st = &c->rstmts[which];
+	int rc = SQLITE_OK;
+	if (!*st)
+		rc = sqlite3_prepare_v3(c->db, read_sql[which], -1, SQLITE_PREPARE_PERSISTENT, st,
+					NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(*st);
+	sqlite3_reset(*st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static int gexec(struct group *g, const char *sql)
 {
 	return sqlite3_exec(g->db, sql, NULL, NULL, NULL);
@@ -587,7 +613,7 @@ static enum apo_result sq_begin(struct store_conn *c, enum store_tx tx)
 	int rc;
 
 	if (tx == STORE_TX_READ) {
-		rc = sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
+		rc = rstep(c, R_BEGIN);
 		c->in_read_tx = rc == SQLITE_OK;
 		return map_rc(c->db, rc, "begin");
 	}
@@ -711,7 +737,7 @@ static enum apo_result sq_commit(struct store_conn *c)
 	struct group *g = c->g;
 	if (c->in_read_tx) {
 		c->in_read_tx = 0;
-		return map_rc(c->db, sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL), "commit");
+		return map_rc(c->db, rstep(c, R_COMMIT), "commit");
 	}
 	if (!c->writing)
 		return APO_OK;
@@ -734,7 +760,7 @@ static enum apo_result sq_commit(struct store_conn *c)
 static void sq_rollback(struct store_conn *c)
 {
 	if (c->in_read_tx) {
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		rstep(c, R_ROLLBACK);
 		c->in_read_tx = 0;
 	}
 	if (!c->writing)
