@@ -376,13 +376,9 @@ static enum apo_result create_in_tx(struct app *app, struct store_conn *c, struc
 	enum apo_result rc;
 	int online = o->status_id == ST_AWAITING_CONFIRMATION;
 	(void)app;
-	if (!online) {
-		o->status_id = order_placed_status(order_needs_rx(o), n);
-		o->ever_confirmed = 1;
-	}
 	/*
 	 * The order and its rows go in first, its lines holding what they
-	 * reserve; the stock rows are reserved last, in product order as
+	 * reserve (orders_create() set that); the stock rows are reserved last, in product order as
 	 * every stock change does (no deadlock), so a busy product's row is
 	 * locked only from its UPDATE to the commit. If stock is short the
 	 * whole transaction rolls back, order included. On PostgreSQL the
@@ -391,16 +387,6 @@ static enum apo_result create_in_tx(struct app *app, struct store_conn *c, struc
 	 * create is two round trips (the order's INSERT, then the rest), and
 	 * a busy product's row is locked only while the server commits.
 	 */
-	for (size_t i = 0; i < o->nlines; i++)
-		o->lines[i].reserved_qty = o->lines[i].qty;
-	if (!online) {
-		/* A COD order is placed now: its tracking code and its answer go
-		 * into the one INSERT. */
-		char code[TRACKING_CODE_LEN + 1];
-		ids_tracking_code(code);
-		o->tracking_code = xstrdup(code);
-		o->response = render(o, ctx);
-	}
 	/* One order per merchant reference: the unique index on it refuses a
 	 * second (APO_ERR_CONFLICT), which orders_create() answers with the
 	 * stored order. No lookup first: a retry is rare, a create is not. */
@@ -447,6 +433,20 @@ enum apo_result orders_create(struct app *app, struct store_conn *c, struct orde
 			      struct orders_create_result *res)
 {
 	memset(res, 0, sizeof(*res));
+	for (size_t i = 0; i < o->nlines; i++)
+		o->lines[i].reserved_qty = o->lines[i].qty;
+	if (o->status_id != ST_AWAITING_CONFIRMATION) {
+		/* A COD order is placed now: its tracking code and its answer go
+		 * into the one INSERT. Made before the transaction, as nothing in
+		 * them comes from it: on SQLite every write waits for the one
+		 * writer, so its turn is kept to the statements. */
+		char code[TRACKING_CODE_LEN + 1];
+		o->status_id = order_placed_status(order_needs_rx(o), n);
+		o->ever_confirmed = 1;
+		ids_tracking_code(code);
+		o->tracking_code = xstrdup(code);
+		o->response = render(o, ctx);
+	}
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
 	if (rc != APO_OK)
 		return rc;
