@@ -197,7 +197,7 @@ if [ -x /usr/lib/postgresql/15/bin/initdb ] && [ "${BENCH_PG:-1}" = 1 ]; then
 	baseline_pgbench "$sock" "$pgport"
 fi
 
-[ "${BENCH_SQLITE:-1}" = 1 ] && bench_db sqlite "SQLite (WAL, synchronous=FULL)" "$work/bench.db"
+[ "${BENCH_SQLITE:-1}" = 1 ] && bench_db sqlite "SQLite (WAL, each commit synced before its answer)" "$work/bench.db"
 if [ $have_pg = 1 ]; then
 	psql -X -q -h "$sock" -p "$pgport" -U postgres -c "CREATE DATABASE bench" postgres
 	bench_db pg "PostgreSQL 15" "postgresql://postgres@/bench?host=$sock&port=$pgport"
