@@ -9,10 +9,12 @@
 #include "api/pharmacy.h"
 #include "api/pharmacy_cart.h"
 #include "base/buf.h"
+#include "base/xalloc.h"
 #include "core/merchant.h"
 #include "http/jsonx.h"
 #include "store/cache.h"
 #include "store/repo_catalog.h"
+#include "store/store.h"
 #include "base/banned.h"
 
 /* Room for a message naming one SKU id or member. */
@@ -167,33 +169,37 @@ void pharm_quote_release(struct pharm_quote *q)
 	q->status = PRICING_OK;
 }
 
+/* The cart's products, its coupon and its pincode: one round trip on PostgreSQL. */
 static enum apo_result load_catalog(struct store_conn *c, const struct pharm_cart *cart,
 				    struct pharm_quote *q)
 {
-	const char *ids[PHARM_CART_MAX_SKUS];
+	size_t most = cart->nitems + 2, k = cart->nitems, coupon_at = 0, pincode_at = 0;
+	struct store_val *args = xmalloc(2 * most * sizeof(*args));
+	struct store_one *ones = xmalloc(most * sizeof(*ones));
+	struct store_read *reads = xmalloc(most * sizeof(*reads));
+	char coupon_key[COUPON_MAX_CODE + 1];
 	enum apo_result rc;
 
-	for (size_t i = 0; i < cart->nitems; i++)
-		ids[i] = cart->items[i].sku_id;
 	quote_use(q, cart->nitems);
-	rc = product_load_many(c, "", ids, cart->nitems, q->products, q->found);
-	if (rc != APO_OK)
-		return rc;
-	if (cart->coupon_code[0]) {
-		rc = coupon_load(c, cart->coupon_code, &q->coupon);
-		if (rc == APO_OK)
-			q->has_coupon = 1;
-		else if (rc != APO_ERR_NOT_FOUND)
-			return rc;
-	}
-	if (cart->pincode[0]) {
-		rc = pincode_load(c, cart->pincode, &q->pincode);
-		if (rc == APO_OK)
-			q->has_pincode = 1;
-		else if (rc != APO_ERR_NOT_FOUND)
-			return rc;
-	}
-	return APO_OK;
+	for (size_t i = 0; i < cart->nitems; i++)
+		product_load_read("", cart->items[i].sku_id, &q->products[i], &args[2 * i], &ones[i],
+				  &reads[i]);
+	if (cart->coupon_code[0] && coupon_load_read(cart->coupon_code, &q->coupon, coupon_key,
+						     &args[2 * k], &ones[k], &reads[k]))
+		coupon_at = ++k;
+	if (cart->pincode[0] && pincode_load_read(cart->pincode, &q->pincode, &args[2 * k],
+						  &ones[k], &reads[k]))
+		pincode_at = ++k;
+	rc = store_read_many(c, reads, k);
+	/* What was filled, even after a failure, so the quote's release frees it. */
+	for (size_t i = 0; i < cart->nitems; i++)
+		q->found[i] = ones[i].found;
+	q->has_coupon = coupon_at && ones[coupon_at - 1].found;
+	q->has_pincode = pincode_at && ones[pincode_at - 1].found;
+	free(args);
+	free(ones);
+	free(reads);
+	return rc;
 }
 
 /* What the cache holds, and the stock (cache_stock), in the shape load_catalog leaves. */

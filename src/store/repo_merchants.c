@@ -20,9 +20,13 @@
 static struct store_sql q_by_id = {.sql = "SELECT " MERCHANT_COLS " FROM merchants WHERE id = ?"};
 static struct store_sql q_by_name = {.sql = "SELECT " MERCHANT_COLS
 					    " FROM merchants WHERE name = ?"};
-static struct store_sql q_charges = {
+/* A merchant's charges by the same key as its row, so both go in one round trip. */
+static struct store_sql q_charges_by_id = {
 	.sql = "SELECT type, display_text, amount, below FROM merchant_charges "
 	       "WHERE merchant_id = ? ORDER BY pos"};
+static struct store_sql q_charges_by_name = {
+	.sql = "SELECT c.type, c.display_text, c.amount, c.below FROM merchant_charges c "
+	       "JOIN merchants m ON m.id = c.merchant_id WHERE m.name = ? ORDER BY c.pos"};
 static struct store_sql q_insert = {
 	.sql = "INSERT INTO merchants (" MERCHANT_COLS
 	       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
@@ -44,13 +48,9 @@ static char *dup_col(struct store_rows *r, int col)
 	return s ? xstrdup(s) : NULL;
 }
 
-static enum apo_result load_charges(struct store_conn *c, struct merchant *m)
+static void read_charges(struct store_rows *rows, void *out)
 {
-	struct store_rows *rows;
-	struct store_val arg = SV_TEXT(m->id);
-	enum apo_result rc = store_exec(c, &q_charges, &arg, 1, &rows);
-	if (rc != APO_OK)
-		return rc;
+	struct merchant *m = out;
 	while (m->ncharges < MERCHANT_MAX_CHARGES && store_next(rows)) {
 		struct charge_rule *ch = &m->charges[m->ncharges++];
 		ch->type = dup_col(rows, 0);
@@ -58,22 +58,19 @@ static enum apo_result load_charges(struct store_conn *c, struct merchant *m)
 		ch->amount = store_int(rows, 2);
 		ch->below = store_is_null(rows, 3) ? -1 : store_int(rows, 3);
 	}
-	store_rows_free(rows);
-	return APO_OK;
 }
 
-static enum apo_result load_by(struct store_conn *c, struct store_sql *q, const char *key,
-			       struct merchant *m)
+struct merchant_read {
+	struct merchant *m;
+	int found;
+};
+
+static void read_merchant(struct store_rows *rows, void *out)
 {
-	struct store_rows *rows;
-	struct store_val arg = SV_TEXT(key);
-	enum apo_result rc = store_exec(c, q, &arg, 1, &rows);
-	if (rc != APO_OK)
-		return rc;
-	if (!store_next(rows)) {
-		store_rows_free(rows);
-		return APO_ERR_NOT_FOUND;
-	}
+	struct merchant_read *mr = out;
+	struct merchant *m = mr->m;
+	if (!(mr->found = store_next(rows)))
+		return;
 	char **text[MERCHANT_TEXT_FIELDS];
 	merchant_text_fields(m, text);
 	/* MERCHANT_COLS: the first 13 text fields, four numbers, the last three. */
@@ -84,18 +81,30 @@ static enum apo_result load_by(struct store_conn *c, struct store_sql *q, const 
 	m->created = store_int(rows, 15);
 	m->updated = store_int(rows, 16);
 	m->webhook_batch = store_int(rows, 20) != 0;
-	store_rows_free(rows);
-	return load_charges(c, m);
+}
+
+/* The merchant row and its charges, by the same key, in one round trip. */
+static enum apo_result load_by(struct store_conn *c, struct store_sql *q,
+			       struct store_sql *q_charges, const char *key, struct merchant *m)
+{
+	struct store_val arg = SV_TEXT(key);
+	struct merchant_read mr = {m, 0};
+	const struct store_read reads[] = {{q_charges, &arg, 1, read_charges, m},
+					   {q, &arg, 1, read_merchant, &mr}};
+	enum apo_result rc = store_read_many(c, reads, 2);
+	if (rc != APO_OK)
+		return rc;
+	return mr.found ? APO_OK : APO_ERR_NOT_FOUND;
 }
 
 enum apo_result merchant_load(struct store_conn *c, const char *id, struct merchant *m)
 {
-	return load_by(c, &q_by_id, id, m);
+	return load_by(c, &q_by_id, &q_charges_by_id, id, m);
 }
 
 enum apo_result merchant_load_by_name(struct store_conn *c, const char *name, struct merchant *m)
 {
-	return load_by(c, &q_by_name, name, m);
+	return load_by(c, &q_by_name, &q_charges_by_name, name, m);
 }
 
 static enum apo_result save_charges(struct store_conn *c, const struct merchant *m)

@@ -301,6 +301,36 @@ enum apo_result store_exec_guarded(struct store_conn *c, struct store_sql *q,
 	return rc;
 }
 
+enum apo_result store_read_many(struct store_conn *c, const struct store_read *reads, size_t k)
+{
+	const struct store_ops *ops = conn_ops(c);
+	struct store_rows *rows = NULL;
+	enum apo_result rc = APO_OK;
+	if (!k)
+		return APO_OK;
+	for (size_t i = 0; i < k; i++)
+		store_sql_id(reads[i].q);
+	/* Held back, all but the last: it carries them (or, one by one). */
+	for (size_t i = 0; ops->read_later && i + 1 < k && rc == APO_OK; i++)
+		rc = ops->read_later(c, &reads[i]);
+	for (size_t i = ops->read_later ? k - 1 : 0; i < k && rc == APO_OK; i++) {
+		rc = ops->exec(c, reads[i].q, reads[i].args, reads[i].n, &rows);
+		if (rc == APO_OK) {
+			reads[i].read(rows, reads[i].out);
+			ops->rows_free(rows);
+		}
+	}
+	counters_db_error(rc);
+	return rc;
+}
+
+void store_read_one(struct store_rows *rows, void *one)
+{
+	struct store_one *o = one;
+	if ((o->found = store_next(rows)))
+		o->read(rows, o->out);
+}
+
 int64_t store_guard_tag(struct store_conn *c)
 {
 	return ((struct store_conn_base *)c)->guard_tag;

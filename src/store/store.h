@@ -199,6 +199,40 @@ typedef void (*store_end_fn)(struct store_conn *c, int committed);
 void store_on_end(store_end_fn fn);
 
 /*
+ * One read of store_read_many(): q with args, whose rows (all of them,
+ * positioned before the first) are handed to read(rows, out) once. read
+ * copies whatever it keeps.
+ */
+struct store_read {
+	struct store_sql *q;
+	const struct store_val *args;
+	size_t n;
+	void (*read)(struct store_rows *rows, void *out);
+	void *out;
+};
+
+/*
+ * Runs k reads that do not depend on one another: on PostgreSQL in one
+ * round trip (one pipeline; outside a transaction they share one implicit
+ * transaction, so one snapshot), on SQLite one after the other. Returns
+ * the first failure; then reads after it may not have been handed
+ * anything.
+ */
+enum apo_result store_read_many(struct store_conn *c, const struct store_read *reads, size_t k);
+
+/*
+ * A store_read_many() entry for a read of at most one row: set
+ * store_read.read to store_read_one and .out to a struct store_one whose
+ * read(rows, out) copies the row; found tells whether there was one.
+ */
+struct store_one {
+	void (*read)(struct store_rows *rows, void *out);
+	void *out;
+	int found;
+};
+void store_read_one(struct store_rows *rows, void *one);
+
+/*
  * Convenience: runs q expecting at most one row and reads its first column
  * as an integer into *out. APO_ERR_NOT_FOUND when there is no row.
  */

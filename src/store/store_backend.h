@@ -25,6 +25,9 @@ struct store_ops {
 	 * and checks changes. */
 	enum apo_result (*exec_guarded)(struct store_conn *c, struct store_sql *q,
 					const struct store_val *args, size_t n, int64_t tag);
+	/* A read of store_read_many() held back for the next statement, in or
+	 * out of a transaction; NULL: store.c runs the reads one by one. */
+	enum apo_result (*read_later)(struct store_conn *c, const struct store_read *r);
 	int (*next)(struct store_rows *r);
 	int64_t (*col_int)(struct store_rows *r, int col);
 	const char *(*col_text)(struct store_rows *r, int col);

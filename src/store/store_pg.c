@@ -79,6 +79,9 @@ struct pg_later {
 	size_t n;
 	int guarded; /* store_exec_guarded(): sent wrapped, see guarded_sql() */
 	int64_t tag;
+	/* store_read_many(): its rows go to read(rows, out) when they come */
+	void (*read)(struct store_rows *rows, void *out);
+	void *out;
 };
 
 /* c->prepared[] bits: the plain statement, and its guarded form. */
@@ -523,6 +526,18 @@ static enum apo_result pipeline_error(struct store_conn *c, const PGresult *res,
 	return map_error(c, res, "postgres statement failed", sql);
 }
 
+
+/* Hands the result of pipeline statement k to its store_read_many() reader, if it has one. */
+static void later_rows(struct store_conn *c, PGresult *res, size_t k, int began,
+		       enum apo_result rc)
+{
+	size_t li = k - (size_t)began;
+	if (rc != APO_OK || k < (size_t)began || li >= c->nlater || !c->later[li].read)
+		return;
+	struct store_rows r = {.ops = &store_pg_ops, .res = res, .row = -1, .nrows = PQntuples(res)};
+	c->later[li].read(&r, c->later[li].out);
+}
+
 /*
  * One round trip for what is pending: the BEGIN store_begin() noted, the
  * statements store_exec_later() held back, then q with args — or COMMIT
@@ -591,8 +606,10 @@ static enum apo_result pipeline(struct store_conn *c, struct store_sql *q,
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 			if (got == sent && rc == APO_OK)
 				*last = res;
-			else
+			else {
+				later_rows(c, res, got - 1, began, rc);
 				PQclear(res);
+			}
 			continue;
 		}
 		/* The first failure is the one to report; what follows it was skipped. */
@@ -631,6 +648,8 @@ static enum apo_result queue_later(struct store_conn *c, struct store_sql *q,
 	l->n = n;
 	l->guarded = guarded;
 	l->tag = tag;
+	l->read = NULL;
+	l->out = NULL;
 	l->args = n ? xmalloc(n * sizeof(*l->args)) : NULL;
 	for (size_t i = 0; i < n; i++) {
 		l->args[i] = args[i];
@@ -664,6 +683,18 @@ static enum apo_result pg_exec_guarded(struct store_conn *c, struct store_sql *q
 	queue_later(c, q, args, n, 1, tag);
 	/* Outside a transaction it runs at once, on its own. */
 	return in_transaction(c) ? APO_OK : flush_pending(c);
+}
+
+static enum apo_result pg_read_later(struct store_conn *c, const struct store_read *r)
+{
+	if (c->dead)
+		return APO_ERR_UNAVAILABLE;
+	/* Queued even outside a transaction: store_read_many() sends the
+	 * next read at once, and that carries this one. */
+	queue_later(c, r->q, r->args, r->n, 0, 0);
+	c->later[c->nlater - 1].read = r->read;
+	c->later[c->nlater - 1].out = r->out;
+	return APO_OK;
 }
 
 static enum apo_result pg_exec(struct store_conn *c, struct store_sql *q,
@@ -877,6 +908,7 @@ const struct store_ops store_pg_ops = {
     .exec = pg_exec,
     .exec_later = pg_exec_later,
     .exec_guarded = pg_exec_guarded,
+    .read_later = pg_read_later,
     .next = pg_next,
     .col_int = pg_col_int,
     .col_text = pg_col_text,

@@ -258,6 +258,28 @@ static void test_coupons_and_pincodes(void)
 	CHECK_INT(pincode_load(c, "560103", &out), APO_OK);
 	CHECK(out.serviceable == 1 && out.eta_min_days == 2 && out.eta_max_days == CATALOG_NONE);
 	CHECK_INT(pincode_load(c, "110001", &out), APO_ERR_NOT_FOUND);
+
+	/* The same reads as store_read_many() entries: found and missing
+	 * rows, and codes no row can have (nothing to read). */
+	char key[COUPON_MAX_CODE + 1];
+	struct store_val args[3];
+	struct store_one ones[3];
+	struct store_read reads[3];
+	struct pincode_entry out2 = {"", 0, 0, 0};
+	coupon_init(&got);
+	CHECK_INT(coupon_load_read("once", &got, key, &args[0], &ones[0], &reads[0]), 1);
+	CHECK_INT(pincode_load_read("560103", &out, &args[1], &ones[1], &reads[1]), 1);
+	CHECK_INT(pincode_load_read("110001", &out2, &args[2], &ones[2], &reads[2]), 1);
+	CHECK_INT(store_read_many(c, reads, 3), APO_OK);
+	CHECK(ones[0].found && ones[1].found && !ones[2].found);
+	CHECK_STR(got.code, "ONCE");
+	CHECK(out.serviceable == 1 && out2.serviceable == 0);
+	coupon_release(&got);
+	char longer[COUPON_MAX_CODE + 2];
+	memset(longer, 'A', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	CHECK_INT(coupon_load_read(longer, &got, key, &args[0], &ones[0], &reads[0]), 0);
+	CHECK_INT(pincode_load_read("12ab", &out, &args[1], &ones[1], &reads[1]), 0);
 }
 
 static int64_t race_pid;
