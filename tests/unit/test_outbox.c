@@ -34,16 +34,6 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void add_merchant(struct store_conn *c, const char *id)
-{
-	struct merchant m;
-	merchant_init(&m);
-	m.id = strdup(id);
-	m.name = strdup(id);
-	CHECK_INT(merchant_save(c, &m, 0), APO_OK);
-	merchant_release(&m);
-}
-
 static int64_t add_event(struct store_conn *c, const char *merchant, const char *key,
 			 const char *kind, const char *event_type)
 {
@@ -217,8 +207,8 @@ static void test_batches(struct store_conn *c)
 	struct outbox_row r;
 	size_t n;
 
-	add_merchant(c, "m3");
-	add_merchant(c, "m4");
+	t_merchant(c, "m3");
+	t_merchant(c, "m4");
 	CHECK(outbox_event_is_logistics(OUTBOX_EV_ORDER_SHIPPED));
 	CHECK(outbox_event_is_logistics(stock));
 	CHECK(!outbox_event_is_logistics(OUTBOX_EV_ORDER_STATUS));
@@ -362,8 +352,8 @@ int main(void)
 	struct store_conn *c = store_thread_conn(s);
 	CHECK(c != NULL);
 	if (c) {
-		add_merchant(c, "m1");
-		add_merchant(c, "m2");
+		t_merchant(c, "m1");
+		t_merchant(c, "m2");
 		test_claims(c);
 		test_park_and_retry(c);
 		test_refund_completion(c);
