@@ -140,7 +140,7 @@ bench_db() {
 	curl -sf -H "Authorization: Bearer $APOTHECA_ADMIN_TOKEN" -H 'Content-Type: text/csv' --data-binary @"$csv" \
 		"$base/admin/v1/skus/import" >/dev/null
 	curl "${admin[@]}" -X PATCH "$base/admin/v1/merchants/demo" \
-		-d "{\"payment_window_s\":3600,\"payment_api\":{\"base_url\":\"http://127.0.0.1:$ngport/pay\",\"aggregator\":\"bench\"}}" >/dev/null
+		-d "{\"payment_window_s\":3600,\"payment_api\":{\"base_url\":\"http://127.0.0.1:$ngport/pay\",\"aggregator\":\"bench\"},\"webhook\":{\"url\":\"http://127.0.0.1:$ngport/hooks\"}}" >/dev/null
 	local token
 	token=$("$bin" token --merchant demo --key "$work/keys/merchant.pem")
 	local auth=(-H "Authorization: Bearer $token" -H 'X-Access-Key: 1mg_client_access_key' -H 'Content-Type: application/json')

@@ -1,9 +1,9 @@
 /*
  * Outbox delivery workers (see outbox.h). Each thread loops: claim one due
- * row (store/repo_outbox.h does the leasing) — for a logistics event of a
- * merchant with webhook.batch on, then lease more due events of the same
- * merchant into a batch — deliver, record the outcome; when nothing is due
- * it sleeps APOTHECA_SWEEP_MS or until outbox_stop() wakes it. The workers own no business state: everything
+ * row (store/repo_outbox.h does the leasing) — for a webhook, then lease a
+ * run of more due events of the same merchant — deliver, record the
+ * outcomes; when nothing is due it sleeps APOTHECA_SWEEP_MS or until
+ * outbox_stop() wakes it. The workers own no business state: everything
  * that must survive a crash or be shared between processes is in the row.
  *
  * Outcomes: delivered -> done; nothing to deliver to (a webhook for a
@@ -51,6 +51,7 @@ enum outcome {
 	OUT_NOTHING,   /* nowhere to deliver; done, with a note */
 	OUT_RETRY,     /* failed this time; try again later */
 	OUT_BROKEN,    /* can never succeed; park for an operator */
+	OUT_UNTRIED,   /* left for the next claim: not sent this time */
 };
 
 static struct {
@@ -248,7 +249,7 @@ static void record(struct store_conn *c, const struct outbox_row *row, enum outc
 		log_outcome(row, "cannot record an outbox outcome", apo_result_name(rc));
 }
 
-/* Delivers one claimed row and records the outcome. */
+/* Delivers one claimed row that is not a webhook and records the outcome. */
 static void deliver(struct store_conn *c, const struct outbox_row *row, uint64_t *rng)
 {
 	char err[OUTBOX_ERR_CAP] = "";
@@ -263,8 +264,6 @@ static void deliver(struct store_conn *c, const struct outbox_row *row, uint64_t
 		out = OUT_RETRY;
 	} else if (strcmp(row->kind, OUTBOX_REFUND) == 0) {
 		out = deliver_refund(&m, row, refund_id, err, sizeof(err));
-	} else if (strcmp(row->kind, OUTBOX_WEBHOOK) == 0) {
-		out = deliver_webhook(&m, row, err, sizeof(err));
 	} else {
 		fmt_into(err, sizeof(err), "unknown outbox kind");
 		out = OUT_BROKEN;
@@ -294,6 +293,24 @@ static json_t *envelope(const struct outbox_row *row, const char *webhook_id)
 				(json_int_t)row->attempts, "payload", payload);
 	json_decref(ev);
 	return out;
+}
+
+/*
+ * Binds the row's ids to this thread's log lines and outbound calls: the
+ * queuing request's X-Request-ID, the merchant, the order, and the event
+ * or refund id from the payload.
+ */
+static void log_bind_row(const struct outbox_row *row, struct log_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	log_bind(row->request_id, ctx);
+	log_ctx_put(LOG_CTX_MERCHANT_ID, row->merchant_id);
+	if (row->order_key && strncmp(row->order_key, "product:", 8) != 0)
+		log_ctx_put(LOG_CTX_ORDER_ID, row->order_key);
+	json_t *j = row->payload ? json_loads(row->payload, 0, NULL) : NULL;
+	log_ctx_put(LOG_CTX_EVENT_ID, json_string_value(json_object_get(j, "event_id")));
+	log_ctx_put(LOG_CTX_REFUND_ID, json_string_value(json_object_get(j, "refund_id")));
+	json_decref(j);
 }
 
 /*
@@ -329,17 +346,21 @@ static void send_batch(const struct merchant *m, const struct outbox_row *const 
 	json_decref(list);
 }
 
-/* Records a batch's outcomes in one transaction (see outbox_settle()). */
+/*
+ * Records a batch's outcomes in one transaction (see outbox_settle()).
+ * as_one: the batch went as one request, so one line tells its outcome
+ * (a run of single requests logged each as it went).
+ */
 static void record_batch(struct store_conn *c, const struct outbox_row *const *batch, size_t n,
-			 const enum outcome *fates, const char *err, uint64_t *rng)
+			 const enum outcome *fates, const char *err, int as_one, uint64_t *rng)
 {
 	struct outbox_settlement *s = xcalloc(n, sizeof(*s));
 	int64_t now = now_ms(), attempts = 0;
 	size_t failed = 0, parked = 0;
 
-	/* The batch backs off together, as far as its most-tried event. */
+	/* Failed rows back off together, as far as the most-tried of them. */
 	for (size_t i = 0; i < n; i++)
-		if (batch[i]->attempts > attempts)
+		if (fates[i] == OUT_RETRY && batch[i]->attempts > attempts)
 			attempts = batch[i]->attempts;
 	int64_t next_at = next_try(now, attempts, rng);
 	for (size_t i = 0; i < n; i++) {
@@ -348,17 +369,20 @@ static void record_batch(struct store_conn *c, const struct outbox_row *const *b
 			out = OUT_BROKEN;
 		s[i].id = batch[i]->id;
 		s[i].next_at = next_at;
-		s[i].note = out == OUT_DELIVERED     ? NULL
-			    : fates[i] == OUT_BROKEN ? "payload is not a logistics event"
-						     : err;
-		s[i].fate = out == OUT_RETRY	? OUTBOX_FATE_RETRY
-			    : out == OUT_BROKEN ? OUTBOX_FATE_PARK
-						: OUTBOX_FATE_DONE;
+		s[i].note = out == OUT_DELIVERED || out == OUT_UNTRIED ? NULL
+			    : fates[i] == OUT_BROKEN			 ? "payload is not a logistics event"
+									 : err;
+		s[i].fate = out == OUT_RETRY	 ? OUTBOX_FATE_RETRY
+			    : out == OUT_BROKEN	 ? OUTBOX_FATE_PARK
+			    : out == OUT_UNTRIED ? OUTBOX_FATE_RELEASE
+						 : OUTBOX_FATE_DONE;
 		failed += out == OUT_RETRY || out == OUT_BROKEN;
 		parked += out == OUT_BROKEN;
 	}
 	enum apo_result rc = outbox_settle(c, s, n, now);
 	free(s);
+	if (!as_one && rc == APO_OK)
+		return;
 	struct buf b;
 	buf_init(&b);
 	buf_addf(&b, "\"outbox_id\":%lld,\"merchant\":", (long long)batch[0]->id);
@@ -378,15 +402,76 @@ static void record_batch(struct store_conn *c, const struct outbox_row *const *b
 	buf_release(&b);
 }
 
+/* One webhook row as its own request: a pharmacy body or one envelope. */
+static enum outcome send_one(const struct merchant *m, const struct outbox_row *row,
+			     const char *webhook_id, char *err, size_t cap)
+{
+	if (!outbox_event_is_logistics(row->event_type))
+		return deliver_webhook(m, row, err, cap);
+	if (!has_webhook_url(m, err, cap))
+		return OUT_NOTHING;
+	json_t *env = envelope(row, webhook_id);
+	if (!env)
+		return OUT_BROKEN;
+	char *body = json_dumps(env, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	enum outcome out = post_webhook(m, body, strlen(body), 0, err, cap);
+	free(body);
+	json_decref(env);
+	return out;
+}
+
 /*
- * A claimed logistics event. For a merchant whose receiver takes arrays
- * (webhook.batch), leases more due events of that merchant
- * (store/repo_outbox.h keeps each order's order) and sends them all in one
- * request; otherwise sends head alone, as an object: the claim's rules
- * (one row leased per merchant, the lowest pending id of each order_key)
- * keep each order's order just the same. Records the outcome for every row.
+ * A run of one merchant's events, each its own request, one after another
+ * (ascending ids; the merchant still has one request in flight). The
+ * first failure ends the run: the rest are left untried for the next
+ * claim, so nothing overtakes a failed event of its order and a dead
+ * receiver costs one timeout per claim, as a single row did. So does half
+ * the lease: a slow receiver never lets the lease run out under a run.
+ * err receives the failure's reason.
  */
-static void deliver_batch(struct store_conn *c, const struct outbox_row *head, uint64_t *rng)
+static void send_each(const struct merchant *m, const struct outbox_row *const *run, size_t n,
+		      enum outcome *fates, char *err, size_t cap)
+{
+	char webhook_id[OUTBOX_WEBHOOK_ID_CAP];
+	int64_t until = now_ms() + OUTBOX_LEASE_MS / 2;
+	int stopped = 0;
+	struct log_ctx ctx;
+
+	outbox_webhook_id(m->id, webhook_id, sizeof(webhook_id));
+	for (size_t i = 0; i < n; i++) {
+		if (stopped || now_ms() > until) {
+			fates[i] = OUT_UNTRIED;
+			continue;
+		}
+		char why[OUTBOX_ERR_CAP] = "";
+		log_bind_row(run[i], &ctx);
+		fates[i] = send_one(m, run[i], webhook_id, why, sizeof(why));
+		if (fates[i] == OUT_DELIVERED)
+			log_outcome(run[i], "outbox delivered", NULL);
+		else if (fates[i] == OUT_BROKEN)
+			log_outcome(run[i], "outbox delivery parked as failed",
+				    "payload is not a logistics event");
+		if (fates[i] == OUT_RETRY) {
+			log_outcome(run[i], "outbox delivery failed; will retry", why);
+			stopped = 1;
+		}
+		if (fates[i] == OUT_RETRY || fates[i] == OUT_NOTHING)
+			fmt_into(err, cap, "%s", why);
+		log_bind(NULL, NULL);
+	}
+}
+
+/*
+ * A claimed webhook row, and with it a run of its merchant's due events
+ * (store/repo_outbox.h keeps each order's order): for a merchant whose
+ * receiver takes arrays (webhook.batch) and a logistics head, up to
+ * OUTBOX_BATCH_MAX logistics events in one request; otherwise up to as
+ * many events, each its own request, one after another (send_each). The
+ * claim's rules (one merchant's rows leased by one worker, the lowest
+ * pending id of each order_key) keep each order's order either way; one
+ * claim and one settling transaction serve the whole run.
+ */
+static void deliver_webhooks(struct store_conn *c, const struct outbox_row *head, uint64_t *rng)
 {
 	char err[OUTBOX_ERR_CAP] = "";
 	struct outbox_row *more = NULL;
@@ -395,11 +480,17 @@ static void deliver_batch(struct store_conn *c, const struct outbox_row *head, u
 
 	merchant_init(&m);
 	enum apo_result loaded = merchant_load(c, head->merchant_id, &m);
-	if (loaded == APO_OK && m.webhook_batch) {
+	int logistics = outbox_event_is_logistics(head->event_type);
+	int as_one = loaded == APO_OK && m.webhook_batch && logistics;
+	/* A merchant taking arrays gets its logistics events only in arrays. */
+	enum outbox_run only = !m.webhook_batch ? OUTBOX_RUN_ANY
+			       : logistics	? OUTBOX_RUN_LOGISTICS
+						: OUTBOX_RUN_PHARMACY;
+	if (loaded == APO_OK) {
 		enum apo_result rc = outbox_claim_more(c, head, now_ms(), OUTBOX_LEASE_MS,
-						       OUTBOX_BATCH_MAX, &more, &nmore);
+						       OUTBOX_BATCH_MAX, only, &more, &nmore);
 		if (rc != APO_OK)
-			log_warn("cannot batch webhook events", "\"error\":\"%s\"",
+			log_warn("cannot claim more webhook events", "\"error\":\"%s\"",
 				 apo_result_name(rc));
 	}
 	const struct outbox_row **batch = xcalloc(nmore + 1, sizeof(*batch));
@@ -418,11 +509,14 @@ static void deliver_batch(struct store_conn *c, const struct outbox_row *head, u
 		fmt_into(err, sizeof(err), "cannot load merchant: %s", apo_result_name(loaded));
 		for (size_t i = 0; i < n; i++)
 			fates[i] = OUT_RETRY;
-	} else {
+		as_one = 1;
+	} else if (as_one) {
 		send_batch(&m, batch, n, fates, err, sizeof(err));
+	} else {
+		send_each(&m, batch, n, fates, err, sizeof(err));
 	}
 	merchant_release(&m);
-	record_batch(c, batch, n, fates, err, rng);
+	record_batch(c, batch, n, fates, err, as_one, rng);
 	free(fates);
 	free(batch);
 	outbox_rows_free(more, nmore);
@@ -431,24 +525,6 @@ static void deliver_batch(struct store_conn *c, const struct outbox_row *head, u
 void outbox_webhook_id(const char *merchant_id, char *out, size_t cap)
 {
 	fmt_into(out, cap, "wh_%s", merchant_id ? merchant_id : "");
-}
-
-/*
- * Binds the row's ids to this thread's log lines and outbound calls: the
- * queuing request's X-Request-ID, the merchant, the order, and the event
- * or refund id from the payload.
- */
-static void log_bind_row(const struct outbox_row *row, struct log_ctx *ctx)
-{
-	memset(ctx, 0, sizeof(*ctx));
-	log_bind(row->request_id, ctx);
-	log_ctx_put(LOG_CTX_MERCHANT_ID, row->merchant_id);
-	if (row->order_key && strncmp(row->order_key, "product:", 8) != 0)
-		log_ctx_put(LOG_CTX_ORDER_ID, row->order_key);
-	json_t *j = row->payload ? json_loads(row->payload, 0, NULL) : NULL;
-	log_ctx_put(LOG_CTX_EVENT_ID, json_string_value(json_object_get(j, "event_id")));
-	log_ctx_put(LOG_CTX_REFUND_ID, json_string_value(json_object_get(j, "refund_id")));
-	json_decref(j);
 }
 
 /* Claims and delivers one row; 0 when there was nothing to do. */
@@ -467,8 +543,8 @@ static int work_once(uint64_t *rng)
 		return 0;
 	}
 	log_bind_row(&row, &ctx);
-	if (strcmp(row.kind, OUTBOX_WEBHOOK) == 0 && outbox_event_is_logistics(row.event_type))
-		deliver_batch(c, &row, rng);
+	if (strcmp(row.kind, OUTBOX_WEBHOOK) == 0)
+		deliver_webhooks(c, &row, rng);
 	else
 		deliver(c, &row, rng);
 	log_bind(NULL, NULL);

@@ -19,9 +19,14 @@
  *   reschedules it whole.
  * Every request carries the merchant's auth header and X-Apotheca-Signature.
  *
+ * A worker that claims a webhook takes a run of that merchant's due events
+ * with it (up to OUTBOX_BATCH_MAX) and sends them one after another, or as
+ * one array; one claim and one settling transaction serve the run.
+ *
  * A slow or dead receiver costs one worker at most: a merchant has one
  * delivery in flight at a time (the claim's rule), each call gives up after
- * HTTP_OUT_TIMEOUT_MS, and the HTTP workers never wait for deliveries.
+ * HTTP_OUT_TIMEOUT_MS, a run ends at its first failure, and the HTTP
+ * workers never wait for deliveries.
  */
 #ifndef APO_OUTBOUND_OUTBOX_H
 #define APO_OUTBOUND_OUTBOX_H

@@ -23,53 +23,85 @@ static struct store_sql q_add = {
 static struct store_sql q_get = {.sql = "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?"};
 
 /*
- * Due candidates: pending, due, unleased, first pending of their order_key,
- * and of a merchant with nothing leased right now. The claim re-checks all
- * of it atomically; this query only keeps the claim from trying blindly.
- * A leased row was due when it was claimed, so the merchant test looks at
- * due rows only and stays on the (state, next_at) index however many done
- * rows the table keeps.
+ * SQLite plans without statistics and would read these off outbox_state_id
+ * (every pending row); the SQLite text of each query below names the
+ * index it is written for. PostgreSQL picks them by itself.
  */
-static struct store_sql q_candidates = {
-    .sql = "SELECT o.id FROM outbox o WHERE o.state = 'pending' AND o.next_at <= ? "
-	   "AND o.lease_until < ? "
-	   "AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.order_key = o.order_key "
-	   "AND e.state = 'pending' AND e.id < o.id) "
-	   "AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.state = 'pending' "
-	   "AND b.next_at <= ? AND b.merchant_id = o.merchant_id AND b.lease_until >= ?) "
-	   "ORDER BY o.next_at, o.id LIMIT ?"};
+#define BY_DUE " INDEXED BY outbox_merchant_due"
+#define BY_LEASE " INDEXED BY outbox_merchant_lease"
+#define BY_ORDER " INDEXED BY outbox_order"
+
+/*
+ * A merchant "is busy" while one of its rows is leased: a leased row is
+ * pending with lease_until ahead of now (settling or releasing a row sets
+ * it to 0). One seek on outbox_merchant_lease.
+ */
+#define MERCHANT_IS_BUSY(m, hint)                                                                  \
+	"EXISTS (SELECT 1 FROM outbox b" hint " WHERE b.state = 'pending' AND b.merchant_id = " m   \
+	" AND b.lease_until >= ?)"
+/* Row r waits behind an earlier pending row of its order_key. */
+#define WAITS_BEHIND(r, hint)                                                                      \
+	"EXISTS (SELECT 1 FROM outbox e" hint " WHERE e.order_key = " r ".order_key "              \
+	"AND e.state = 'pending' AND e.id < " r ".id)"
+
+/*
+ * Due candidates, merchant by merchant: the merchants with pending rows
+ * (walked off outbox_merchant_due one seek at a time, so a backlog of one
+ * merchant costs nothing to step over), those with nothing leased right
+ * now, and for each its oldest due, unleased row that is the first pending
+ * of its order_key; oldest first, so no merchant waits behind another's
+ * stream. The claim re-checks all of it atomically; this query only keeps
+ * the claim from trying blindly.
+ */
+#define CANDIDATES(due, lease, order)                                                              \
+	"WITH RECURSIVE m(id) AS ("                                                                  \
+	"SELECT MIN(merchant_id) FROM outbox" due " WHERE state = 'pending' "                       \
+	"UNION ALL SELECT (SELECT MIN(x.merchant_id) FROM outbox x" due " "                        \
+	"WHERE x.state = 'pending' AND x.merchant_id > m.id) FROM m WHERE m.id IS NOT NULL) "       \
+	"SELECT h.id FROM m JOIN outbox h ON h.id = ("                                              \
+	"SELECT o.id FROM outbox o" due " WHERE o.state = 'pending' AND o.merchant_id = m.id "     \
+	"AND o.next_at <= ? AND o.lease_until < ? AND NOT " WAITS_BEHIND("o", order) " "            \
+	"ORDER BY o.next_at, o.id LIMIT 1) "                                                        \
+	"WHERE m.id IS NOT NULL AND NOT " MERCHANT_IS_BUSY("m.id", lease) " "                       \
+	"ORDER BY h.next_at, h.id LIMIT ?"
+static struct store_sql q_candidates = {.sql = CANDIDATES(BY_DUE, BY_LEASE, BY_ORDER),
+					.pg_sql = CANDIDATES("", "", "")};
 
 /*
  * The claim: one conditional UPDATE. Whoever changes the row owns it until
  * lease_until; on PostgreSQL a racing UPDATE waits for the row lock and then
  * re-checks lease_until, finding it taken.
  */
-static struct store_sql q_claim = {
-    .sql = "UPDATE outbox SET lease_until = ? WHERE id = ? AND state = 'pending' "
-	   "AND next_at <= ? AND lease_until < ? "
-	   "AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.order_key = outbox.order_key "
-	   "AND e.state = 'pending' AND e.id < outbox.id) "
-	   "AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.state = 'pending' "
-	   "AND b.next_at <= ? AND b.merchant_id = outbox.merchant_id AND b.lease_until >= ?)"};
+#define CLAIM(lease, order)                                                                        \
+	"UPDATE outbox SET lease_until = ? WHERE id = ? AND state = 'pending' "                     \
+	"AND next_at <= ? AND lease_until < ? AND NOT " WAITS_BEHIND("outbox", order) " "          \
+	"AND NOT " MERCHANT_IS_BUSY("outbox.merchant_id", lease)
+static struct store_sql q_claim = {.sql = CLAIM(BY_LEASE, BY_ORDER), .pg_sql = CLAIM("", "")};
 
 #define LOGISTICS_EVENT_TYPES                                                                      \
 	"('" OUTBOX_EV_ORDER_INFO_CHANGE "', '" OUTBOX_EV_ORDER_SHIPPED                            \
 	"', '" OUTBOX_EV_INVENTORY_CHANGE "')"
 
 /*
- * Rows that may join a logistics batch, in id order, each with the number
- * of pending rows of its order_key before it (which must all be in the
- * batch for it to join).
+ * Rows that may join a run of head's merchant (oldest due first, as
+ * outbox_merchant_due keeps them), each with the number of pending rows of
+ * its order_key before it (which must all be in the run for it to join):
+ * webhook rows of the event types `only` names (enum outbox_run).
  */
-static struct store_sql q_batch_candidates = {
-    .sql = "SELECT " OUTBOX_COLS ", (SELECT COUNT(*) FROM outbox e WHERE e.order_key = "
-	   "o.order_key AND e.state = 'pending' AND e.id < o.id) "
-	   "FROM outbox o WHERE o.state = 'pending' AND o.next_at <= ? AND o.lease_until < ? "
-	   "AND o.merchant_id = ? AND o.kind = '" OUTBOX_WEBHOOK "' "
-	   "AND o.event_type IN " LOGISTICS_EVENT_TYPES " AND o.id <> ? ORDER BY o.id LIMIT ?"};
+#define BATCH_CANDIDATES(due, order)                                                               \
+	"SELECT " OUTBOX_COLS ", (SELECT COUNT(*) FROM outbox e" order " WHERE e.order_key = "      \
+	"o.order_key AND e.state = 'pending' AND e.id < o.id) "                                     \
+	"FROM outbox o" due " WHERE o.state = 'pending' AND o.merchant_id = ? AND o.next_at <= ? " \
+	"AND o.lease_until < ? AND o.kind = '" OUTBOX_WEBHOOK "' "                                  \
+	"AND (? = 0 OR (o.event_type IN " LOGISTICS_EVENT_TYPES ") = (? = 1)) AND o.id <> ? "        \
+	"ORDER BY o.next_at, o.id LIMIT ?"
+static struct store_sql q_batch_candidates = {.sql = BATCH_CANDIDATES(BY_DUE, BY_ORDER),
+					      .pg_sql = BATCH_CANDIDATES("", "")};
 static struct store_sql q_lease = {
     .sql = "UPDATE outbox SET lease_until = ? WHERE id = ? AND state = 'pending' "
 	   "AND next_at <= ? AND lease_until < ?"};
+static struct store_sql q_release = {
+    .sql = "UPDATE outbox SET lease_until = 0 WHERE id = ? AND state = 'pending'"};
 
 static struct store_sql q_complete = {
     .sql = "UPDATE outbox SET state = 'done', delivered_at = ?, lease_until = 0, "
@@ -172,9 +204,9 @@ enum apo_result outbox_claim(struct store_conn *c, int64_t now_ms, int64_t lease
 	int64_t ids[OUTBOX_CLAIM_SCAN];
 	size_t n = 0;
 	struct store_rows *rows;
-	struct store_val cargs[] = {SV_INT(now_ms), SV_INT(now_ms), SV_INT(now_ms), SV_INT(now_ms),
+	struct store_val cargs[] = {SV_INT(now_ms), SV_INT(now_ms), SV_INT(now_ms),
 				    SV_INT(OUTBOX_CLAIM_SCAN)};
-	enum apo_result rc = store_exec(c, &q_candidates, cargs, 5, &rows);
+	enum apo_result rc = store_exec(c, &q_candidates, cargs, 4, &rows);
 	if (rc != APO_OK)
 		return rc;
 	while (n < OUTBOX_CLAIM_SCAN && store_next(rows))
@@ -183,13 +215,9 @@ enum apo_result outbox_claim(struct store_conn *c, int64_t now_ms, int64_t lease
 	store_rows_free(rows);
 
 	for (size_t i = 0; i < n; i++) {
-		struct store_val args[] = {SV_INT(now_ms + lease_ms),
-					   SV_INT(ids[i]),
-					   SV_INT(now_ms),
-					   SV_INT(now_ms),
-					   SV_INT(now_ms),
-					   SV_INT(now_ms)};
-		rc = store_exec(c, &q_claim, args, 6, NULL);
+		struct store_val args[] = {SV_INT(now_ms + lease_ms), SV_INT(ids[i]), SV_INT(now_ms),
+					   SV_INT(now_ms), SV_INT(now_ms)};
+		rc = store_exec(c, &q_claim, args, 5, NULL);
 		if (rc == APO_ERR_BUSY)
 			continue;
 		if (rc != APO_OK)
@@ -219,29 +247,46 @@ static size_t batch_count(const struct outbox_row *head, const struct outbox_row
 	return k;
 }
 
+/* A candidate row's id and where it sits in the list read. */
+struct candidate {
+	int64_t id;
+	size_t at;
+};
+
+static int by_candidate_id(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
 /* Within the claim transaction: picks and leases the rows of the batch. */
 static enum apo_result lease_more(struct store_conn *c, const struct outbox_row *head,
-				  int64_t now_ms, int64_t lease_ms, size_t max,
+				  int64_t now_ms, int64_t lease_ms, size_t max, enum outbox_run only,
 				  struct outbox_row *list, size_t *n)
 {
 	struct store_rows *rows;
 	size_t ncand = 0;
 	/* Rows refused for their order_key are skipped, so look past them. */
-	struct store_val args[] = {SV_INT(now_ms), SV_INT(now_ms), SV_TEXT(head->merchant_id),
-				   SV_INT(head->id), SV_INT(2 * max)};
-	enum apo_result rc = store_exec(c, &q_batch_candidates, args, 5, &rows);
+	struct store_val args[] = {SV_TEXT(head->merchant_id), SV_INT(now_ms), SV_INT(now_ms),
+				   SV_INT(only),	       SV_INT(only),   SV_INT(head->id),
+				   SV_INT(2 * max)};
+	enum apo_result rc = store_exec(c, &q_batch_candidates, args, 7, &rows);
 	if (rc != APO_OK)
 		return rc;
 	struct outbox_row *cand = xcalloc(2 * max, sizeof(*cand));
 	int64_t *before = xcalloc(2 * max, sizeof(*before));
+	struct candidate *order = xcalloc(2 * max, sizeof(*order));
 	while (ncand < 2 * max && store_next(rows)) {
 		read_row(rows, &cand[ncand]);
+		order[ncand] = (struct candidate){cand[ncand].id, ncand};
 		before[ncand++] = store_int(rows, 14);
 	}
 	store_rows_free(rows);
 
 	/* Ascending ids: a row's earlier siblings are decided before it. */
-	for (size_t i = 0; i < ncand && *n + 1 < max; i++) {
+	qsort(order, ncand, sizeof(*order), by_candidate_id);
+	for (size_t k = 0; k < ncand && *n + 1 < max; k++) {
+		size_t i = order[k].at;
 		struct outbox_row *r = &cand[i];
 		if (r->order_key && (int64_t)batch_count(head, list, *n, r->order_key) != before[i])
 			continue;
@@ -257,11 +302,12 @@ static enum apo_result lease_more(struct store_conn *c, const struct outbox_row 
 	}
 	outbox_rows_free(cand, ncand);
 	free(before);
+	free(order);
 	return rc;
 }
 
 enum apo_result outbox_claim_more(struct store_conn *c, const struct outbox_row *head,
-				  int64_t now_ms, int64_t lease_ms, size_t max,
+				  int64_t now_ms, int64_t lease_ms, size_t max, enum outbox_run only,
 				  struct outbox_row **more, size_t *n)
 {
 	*more = NULL;
@@ -271,7 +317,7 @@ enum apo_result outbox_claim_more(struct store_conn *c, const struct outbox_row 
 	struct outbox_row *list = xcalloc(max, sizeof(*list));
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
 	if (rc == APO_OK)
-		rc = lease_more(c, head, now_ms, lease_ms, max, list, n);
+		rc = lease_more(c, head, now_ms, lease_ms, max, only, list, n);
 	if (rc == APO_OK)
 		rc = store_commit(c);
 	if (rc != APO_OK) {
@@ -343,6 +389,11 @@ enum apo_result outbox_settle(struct store_conn *c, const struct outbox_settleme
 		case OUTBOX_FATE_RETRY:
 			rc = outbox_reschedule(c, s[i].id, s[i].next_at, s[i].note);
 			break;
+		case OUTBOX_FATE_RELEASE: {
+			struct store_val arg = SV_INT(s[i].id);
+			rc = update_one(c, &q_release, &arg, 1);
+			break;
+		}
 		case OUTBOX_FATE_PARK:
 		default:
 			rc = outbox_park(c, s[i].id, s[i].note);

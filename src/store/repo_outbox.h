@@ -47,7 +47,8 @@ struct store_conn;
 #define OUTBOX_EV_ORDER_SHIPPED "order.shipped"
 #define OUTBOX_EV_INVENTORY_CHANGE "product.inventory.change"
 
-/* The most logistics events one webhook request carries. */
+/* The most logistics events one webhook request carries, and the most
+ * events one worker sends a merchant one after another on one claim. */
 #define OUTBOX_BATCH_MAX 100
 
 /* True when a webhook row of event_type is a logistics event (enveloped). */
@@ -118,19 +119,26 @@ enum apo_result outbox_claim(struct store_conn *c, int64_t now_ms, int64_t lease
 			     struct outbox_row *out);
 
 /*
- * Extends the claim of head (a logistics webhook row this worker has just
- * claimed) to a batch: leases, like outbox_claim(), up to max - 1 more
- * pending, due, unleased logistics webhook rows of head's merchant, and
- * loads them into *more (ascending id; free with outbox_rows_free) and
- * their count into *n. A row joins only when every pending row of its
- * order_key with a lower id is in the batch (head included), so a batch
- * never overtakes an event that is waiting, backing off or leased
- * elsewhere, and sent in id order it keeps each key's order. Runs in one
- * transaction; on failure nothing more is leased (*n is 0) and head may
- * still be delivered alone.
+ * Extends the claim of head (a webhook row this worker has just claimed)
+ * to a run of its merchant: leases, like outbox_claim(), up to max - 1 more
+ * pending, due, unleased webhook rows of head's merchant of the event
+ * types `only` names, oldest due first, and loads them into *more (ascending id; free
+ * with outbox_rows_free) and their count into *n. A row joins only when
+ * every pending row of its order_key with a lower id is in the run (head
+ * included), so a run never overtakes an event that is waiting, backing
+ * off or leased elsewhere, and sent in id order it keeps each key's
+ * order. Runs in one transaction; on failure nothing more is leased (*n is
+ * 0) and head may still be delivered alone.
  */
+/* Which webhook rows may join a run (outbox_claim_more()). */
+enum outbox_run {
+	OUTBOX_RUN_ANY = 0,	  /* every event type */
+	OUTBOX_RUN_LOGISTICS = 1, /* logistics events: one request carries them as an array */
+	OUTBOX_RUN_PHARMACY = 2,  /* all but logistics events (they go as arrays apart) */
+};
+
 enum apo_result outbox_claim_more(struct store_conn *c, const struct outbox_row *head,
-				  int64_t now_ms, int64_t lease_ms, size_t max,
+				  int64_t now_ms, int64_t lease_ms, size_t max, enum outbox_run only,
 				  struct outbox_row **more, size_t *n);
 
 /* What became of one row after an attempt (see outbox_settle()). */
@@ -138,6 +146,7 @@ enum outbox_fate {
 	OUTBOX_FATE_DONE,  /* delivered, or nothing to deliver to: done */
 	OUTBOX_FATE_RETRY, /* failed: attempts + 1, due again at next_at */
 	OUTBOX_FATE_PARK,  /* failed for good: attempts + 1, state 'failed' */
+	OUTBOX_FATE_RELEASE, /* not tried: the lease dropped, nothing else changes */
 };
 
 struct outbox_settlement {

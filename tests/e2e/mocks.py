@@ -255,6 +255,8 @@ class MockWebhookReceiver(MockServer):
         self._fail_status = 500
         self._hang = 0
         self._with_status = True
+        self._active = {}
+        self.most_at_once = {}  # path -> the most requests it had open at one moment
         super().__init__()
 
     def fail_first(self, n, status=500):
@@ -284,6 +286,7 @@ class MockWebhookReceiver(MockServer):
         if rec["method"] != "POST":
             h.send(405, {"error": "POST only"})
             return
+        path = rec["path"]
         with self.lock:
             self.received.append(rec)
             hang = self._hang
@@ -291,14 +294,20 @@ class MockWebhookReceiver(MockServer):
             if fail:
                 self._fail_left -= 1
             status, with_status = self._fail_status, self._with_status
-        if hang:
-            self.sleep(hang)
-        if fail:
-            h.send(status, {"error": "receiver failing on purpose"})
-        elif with_status:
-            h.send(200, {"status": "ok"})
-        else:
-            h.send(200, {"received": True})
+            self._active[path] = self._active.get(path, 0) + 1
+            self.most_at_once[path] = max(self.most_at_once.get(path, 0), self._active[path])
+        try:
+            if hang:
+                self.sleep(hang)
+            if fail:
+                h.send(status, {"error": "receiver failing on purpose"})
+            elif with_status:
+                h.send(200, {"status": "ok"})
+            else:
+                h.send(200, {"received": True})
+        finally:
+            with self.lock:
+                self._active[path] -= 1
 
 
 class MockShopPlugin(MockServer):

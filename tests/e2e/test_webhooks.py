@@ -537,6 +537,66 @@ class SlowMerchantIsolation(harness.ServerTest):
         self.assertEqual(sorted(got), sorted(slow_orders + [got[0]]))
 
 
+class Backlog(harness.ServerTest):
+    """A merchant with many events due at once: one worker sends them one
+    after another on one claim (a run), still one request at a time, each
+    order's events in order; a failure ends the run and holds back only its
+    own order's later events."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.hooks = MockWebhookReceiver()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hooks.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        self.hooks.reset()
+
+    def drain(self, mid, n_events, n_keys, fail=0):
+        Merchant(self.server, mid, webhook=webhook_config(self.hooks, mid))
+        self.hooks.fail_first(fail, status=503)
+        events = [(logistics_event("%s-%03d" % (mid, i)), "%s-K%d" % (mid, i % n_keys))
+                  for i in range(n_events)]
+        queued = queue_events(self.server, mid, events)
+        other = []
+        if not fail:  # another merchant's event, due just after the backlog: not starved by it
+            Merchant(self.server, mid + "-other", webhook=webhook_config(self.hooks, mid + "-other"))
+            other = queue_events(self.server, mid + "-other", [(logistics_event(mid + "-o"), mid + "-o")])
+        for did in queued + other:
+            wait_state(self.server, did, "done", timeout=30)
+        got = [e["event_id"] for e in envelopes(received(self.hooks, mid))]
+        if other:
+            self.assertEqual([e["event_id"] for e in envelopes(received(self.hooks, mid + "-other"))],
+                             [mid + "-o"])
+        self.assertEqual(self.hooks.most_at_once.get("/hooks/" + mid), 1)
+        for k in range(n_keys):
+            mine = [e for e in got if int(e.rsplit("-", 1)[1]) % n_keys == k]
+            self.assertEqual(mine, sorted(mine), "key %d out of order" % k)
+        return got
+
+    def test_a_backlog_goes_out_one_request_at_a_time_each_order_in_order(self):
+        got = self.drain("bk1", 240, 12)
+        self.assertEqual(len(got), 240)
+        self.assertEqual(len(set(got)), 240)
+
+    def test_a_failure_ends_the_run_and_holds_back_only_its_order(self):
+        got = self.drain("bk2", 60, 6, fail=1)
+        # The one failed event came again; nothing else twice.
+        self.assertEqual(len(got), 61)
+        self.assertEqual(len(set(got)), 60)
+        first = got[0]
+        self.assertEqual(got.count(first), 2)
+        # Its order's later events all came after its second try.
+        again = got.index(first, 1)
+        key = int(first.rsplit("-", 1)[1]) % 6
+        later = [i for i, e in enumerate(got) if e != first and int(e.rsplit("-", 1)[1]) % 6 == key]
+        self.assertTrue(all(i > again for i in later), (first, got))
+
+
 @unittest.skipUnless(harness.BACKEND == "postgres", "PostgreSQL backend only")
 class TwoProcessesDeliverOnce(unittest.TestCase):
     """Two apotheca processes on one PostgreSQL database, both running

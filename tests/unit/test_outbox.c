@@ -177,7 +177,7 @@ static size_t batch(struct store_conn *c, int64_t now, size_t max, int64_t want_
 	outbox_row_init(&head);
 	CHECK_INT(outbox_claim(c, now, 30000, &head), APO_OK);
 	CHECK_INT(head.id, want_head);
-	CHECK_INT(outbox_claim_more(c, &head, now, 30000, max, &more, &n), APO_OK);
+	CHECK_INT(outbox_claim_more(c, &head, now, 30000, max, OUTBOX_RUN_LOGISTICS, &more, &n), APO_OK);
 	for (size_t i = 0; i < n; i++) {
 		ids[i] = more[i].id;
 		CHECK_INT(more[i].lease_until, now + 30000);
@@ -318,7 +318,7 @@ static void test_batch_behind_a_lease(struct store_conn *c)
 	outbox_row_init(&r);
 	CHECK_INT(outbox_get(c, a1, &r), APO_OK);
 	/* a2 follows its sibling a1 in the batch; b2 must not overtake b1. */
-	CHECK_INT(outbox_claim_more(c, &r, now, 30000, OUTBOX_BATCH_MAX, &more, &n), APO_OK);
+	CHECK_INT(outbox_claim_more(c, &r, now, 30000, OUTBOX_BATCH_MAX, OUTBOX_RUN_LOGISTICS, &more, &n), APO_OK);
 	CHECK_INT(n, 1);
 	if (n == 1)
 		CHECK_INT(more[0].id, a2);
@@ -326,6 +326,96 @@ static void test_batch_behind_a_lease(struct store_conn *c)
 	outbox_row_release(&r);
 	int64_t done[] = {a1, a2, b1, b2};
 	settle_all(c, done, 4, OUTBOX_FATE_DONE, now, 0);
+}
+
+/*
+ * A run of single requests: every webhook row of the merchant (pharmacy and
+ * logistics), chains kept, never its refund; untried rows are released
+ * with nothing else changed; a busy merchant's backlog does not hide the
+ * next merchant's row from the claim.
+ */
+static void test_runs(struct store_conn *c)
+{
+	const char *info = OUTBOX_EV_ORDER_INFO_CHANGE, *status = OUTBOX_EV_ORDER_STATUS;
+	int64_t now = wall_ms() + 300000;
+	struct outbox_row head, r, *more = NULL;
+	size_t n = 0;
+
+	t_merchant(c, "m5");
+	t_merchant(c, "m6");
+	int64_t p1 = add_event(c, "m5", "R-1", OUTBOX_WEBHOOK, status);
+	int64_t q1 = add_event(c, "m5", "R-2", OUTBOX_WEBHOOK, info);
+	int64_t p2 = add_event(c, "m5", "R-1", OUTBOX_WEBHOOK, status);
+	int64_t f1 = add_event(c, "m5", "R-3", OUTBOX_REFUND, status);
+	int64_t backlog[40];
+	for (size_t i = 0; i < 40; i++)
+		backlog[i] = add_event(c, "m5", "R-9", OUTBOX_WEBHOOK, status);
+	int64_t o1 = add_event(c, "m6", "S-1", OUTBOX_WEBHOOK, status);
+
+	outbox_row_init(&head);
+	CHECK_INT(outbox_claim(c, now, 30000, &head), APO_OK);
+	CHECK_INT(head.id, p1);
+	CHECK_INT(outbox_claim_more(c, &head, now, 30000, 4, OUTBOX_RUN_ANY, &more, &n), APO_OK);
+	/* Oldest due first, ascending ids: q1 and p2 (behind p1, in the run),
+	 * then the first of the backlog; not the refund. */
+	CHECK_INT(n, 3);
+	if (n == 3) {
+		CHECK_INT(more[0].id, q1);
+		CHECK_INT(more[1].id, p2);
+		CHECK_INT(more[2].id, backlog[0]);
+	}
+	/* m5 is busy: the claim passes over its backlog to m6, then to its
+	 * refund only once m5 is free again. */
+	CHECK_INT(claim(c, now), o1);
+	CHECK_INT(claim(c, now), 0);
+
+	/* p1 delivered, q1 failed, p2 and the backlog's head untried. */
+	struct outbox_settlement s[] = {{p1, OUTBOX_FATE_DONE, 0, NULL},
+					{q1, OUTBOX_FATE_RETRY, now + 1000, "receiver answered 500"},
+					{p2, OUTBOX_FATE_RELEASE, 0, NULL},
+					{backlog[0], OUTBOX_FATE_RELEASE, 0, NULL}};
+	CHECK_INT(outbox_settle(c, s, 4, now), APO_OK);
+	outbox_row_init(&r);
+	CHECK_INT(outbox_get(c, p2, &r), APO_OK);
+	CHECK_STR(r.state, OUTBOX_PENDING);
+	CHECK_INT(r.attempts, 0);
+	CHECK_INT(r.lease_until, 0);
+	CHECK(r.last_error == NULL);
+	outbox_row_release(&r);
+	outbox_rows_free(more, n);
+	outbox_row_release(&head);
+
+	/* Free again: p2 is next (q1 backs off), then the refund heads alone. */
+	CHECK_INT(claim(c, now), p2);
+	CHECK_INT(outbox_complete(c, p2, now, NULL), APO_OK);
+	CHECK_INT(claim(c, now), f1);
+	CHECK_INT(outbox_complete(c, f1, now, NULL), APO_OK);
+	CHECK_INT(outbox_complete(c, o1, now, NULL), APO_OK);
+	for (size_t i = 0; i < 40; i++) {
+		CHECK_INT(claim(c, now), backlog[i]);
+		CHECK_INT(outbox_complete(c, backlog[i], now, NULL), APO_OK);
+	}
+	CHECK_INT(claim(c, now + 1000), q1);
+	CHECK_INT(outbox_complete(c, q1, now + 1000, NULL), APO_OK);
+	CHECK_INT(claim(c, now + 1000), 0);
+
+	/* For a merchant taking arrays, a pharmacy head's run leaves its
+	 * logistics events to an array of their own. */
+	int64_t h1 = add_event(c, "m6", "T-1", OUTBOX_WEBHOOK, status);
+	int64_t l1 = add_event(c, "m6", "T-2", OUTBOX_WEBHOOK, info);
+	int64_t h2 = add_event(c, "m6", "T-3", OUTBOX_WEBHOOK, status);
+	outbox_row_init(&head);
+	CHECK_INT(outbox_claim(c, now + 1000, 30000, &head), APO_OK);
+	CHECK_INT(head.id, h1);
+	CHECK_INT(outbox_claim_more(c, &head, now + 1000, 30000, 4, OUTBOX_RUN_PHARMACY, &more, &n),
+		  APO_OK);
+	CHECK_INT(n, 1);
+	if (n == 1)
+		CHECK_INT(more[0].id, h2);
+	outbox_rows_free(more, n);
+	outbox_row_release(&head);
+	int64_t all[] = {h1, h2, l1};
+	settle_all(c, all, 3, OUTBOX_FATE_DONE, now + 1000, 0);
 }
 
 static void test_backoff(void)
@@ -359,6 +449,7 @@ int main(void)
 		test_refund_completion(c);
 		test_batches(c);
 		test_batch_behind_a_lease(c);
+		test_runs(c);
 	}
 	test_backoff();
 	t_store_close(s, path);
