@@ -31,6 +31,7 @@ from decimal import Decimal
 import order_model as M
 from harness import ServerTest, Merchant
 from mocks import MockPaymentServer, MockWebhookReceiver
+from test_deliveries import db_exec
 
 SEED = int(os.environ.get("E2E_MODEL_SEED") or random.SystemRandom().randrange(1, 10 ** 9))
 SECONDS = float(os.environ.get("E2E_MODEL_SECONDS") or 120)
@@ -825,6 +826,23 @@ class ModelDriver(ServerTest):
             self.note("webhooks: the moves' webhooks, in order", k, "moves %s, webhooks %s" % (want, got),
                       once=("webhooks", k, tuple(want)))
 
+    # Every reference an order's rows hold, by the rows they point from. On
+    # PostgreSQL no foreign key checks these (migration 013); the code that
+    # writes them must.
+    REFERENCES = [("orders", "merchant_id", "merchants", "id"), ("order_lines", "oid", "orders", "oid"),
+                  ("order_lines", "pid", "products", "pid"), ("order_charges", "oid", "orders", "oid"),
+                  ("order_history", "oid", "orders", "oid"), ("stock_ledger", "pid", "products", "pid"),
+                  ("payments", "oid", "orders", "oid"), ("refunds", "oid", "orders", "oid"),
+                  ("prescriptions", "oid", "orders", "oid")]
+
+    def check_references(self):
+        for table, col, target, key in self.REFERENCES:
+            n = db_exec(self.server, "SELECT COUNT(*) FROM %s r WHERE r.%s IS NOT NULL AND NOT EXISTS "
+                                     "(SELECT 1 FROM %s t WHERE t.%s = r.%s)" % (table, col, target, key, col))
+            self.assertEqual(n, "0", "%s.%s points at no %s row" % (table, col, target))
+        rows = db_exec(self.server, "SELECT COUNT(*) FROM order_lines")
+        self.assertNotEqual(rows, "0", "no order lines to check")
+
     def check_refunds(self, timeout=30.0):
         """Every refund the orders show reaches the payment API, one id per
         refund, with its amount; nothing else is sent."""
@@ -910,6 +928,7 @@ class ModelLifecycle(ModelDriver):
                     self.check_webhooks()
             self.check_webhooks()
             self.check_refunds()
+            self.check_references()
         except Exception:
             print("model lifecycle: seed %d, step %d; last steps:\n  %s" % (SEED, self.step,
                                                                            "\n  ".join(self.log[-25:])))
@@ -930,6 +949,7 @@ class Reproductions(ModelDriver):
     def finish(self):
         self.check_webhooks()
         self.check_refunds()
+        self.check_references()
         self.discrepancies_or_none()
 
     def create(self, cart, method, rx_kind="missing", pool="main"):
