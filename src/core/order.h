@@ -60,6 +60,10 @@ struct order {
 	char *delivery_partner, *carrier_tracking_code;
 	int64_t pay_deadline; /* epoch seconds, 0 when none */
 	int64_t created, updated, status_changed;
+	/* The row's version (orders.version) when this was read from it;
+	 * version_known 0 when never read or changed in memory since. */
+	int64_t version;
+	int version_known;
 
 	struct order_line lines[ORDER_MAX_LINES];
 	size_t nlines;

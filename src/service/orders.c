@@ -147,15 +147,6 @@ static enum apo_result announce(const struct app *app, struct store_conn *c, con
 	return rc;
 }
 
-static enum apo_result ensure_tracking(struct store_conn *c, struct order *o)
-{
-	char code[TRACKING_CODE_LEN + 1];
-	if (o->tracking_code)
-		return APO_OK;
-	ids_tracking_code(code);
-	return order_set_tracking_code(c, o, code);
-}
-
 /* The stock effect core names for a move from -> to. */
 static enum apo_result apply_stock_effect(struct store_conn *c, struct order *o, int from, int to)
 {
@@ -242,18 +233,21 @@ enum apo_result orders_move(struct app *app, struct store_conn *c, struct order 
 			    struct orders_refund *refund)
 {
 	int from = o->status_id;
+	int confirmed = o->ever_confirmed || order_status_confirmed(to);
+	char code[TRACKING_CODE_LEN + 1];
 	enum apo_result rc;
 	if (!order_move_allowed(from, to))
 		return APO_ERR_STATE;
-	rc = order_move(c, o, to, o->ever_confirmed || order_status_confirmed(to), subtitle, actor,
-			note);
+	/* A confirmed order has its public tracking code before anyone hears
+	 * of it: the move gives it one in the same row write. */
+	if (confirmed && !o->tracking_code)
+		ids_tracking_code(code);
+	rc = order_move(c, o, to, confirmed, confirmed && !o->tracking_code ? code : NULL, subtitle,
+			actor, note);
 	if (rc == APO_OK)
 		rc = apply_stock_effect(c, o, from, to);
 	if (rc == APO_OK && to == ST_ALLOCATION_FAILED)
 		rc = start_waiting(c, o, actor);
-	/* A confirmed order has its public tracking code before anyone hears of it. */
-	if (rc == APO_OK && o->ever_confirmed)
-		rc = ensure_tracking(c, o);
 	if (rc == APO_OK)
 		rc = announce(app, c, o, from);
 	if (rc == APO_OK)
@@ -363,6 +357,9 @@ static enum apo_result locked_tx(struct app *app, struct store_conn *c, enum ord
 	if (rc != APO_OK)
 		return rc;
 	rc = key ? load_locked(c, by, merchant_id, key, o) : order_lock(c, o);
+	/* What the step changes in o may not reach the row (a rollback): a
+	 * later lock reads the order again. */
+	o->version_known = 0;
 	if (rc == APO_OK)
 		rc = step(app, c, o, ctx);
 	return finish(c, rc);

@@ -20,7 +20,7 @@
 	"coupon_code, mrp_total, offered_total, discount_total, vas_total, shipping, payable, " \
 	"flagged, user_json, address_json, extra_json, pincode, eta_from, eta_to, "            \
 	"tracking_code, delivery_partner, carrier_tracking_code, pay_deadline, created, "      \
-	"updated, status_changed"
+	"updated, status_changed, version"
 
 static struct store_sql q_by_order_id = {
 	.sql = "SELECT " ORDER_COLS " FROM orders WHERE order_id = ? AND (CAST(? AS TEXT) IS NULL OR merchant_id = ?)"};
@@ -91,6 +91,8 @@ static void read_order(struct store_rows *r, void *out)
 	o->created = store_int(r, 31);
 	o->updated = store_int(r, 32);
 	o->status_changed = store_int(r, 33);
+	o->version = store_int(r, 34);
+	o->version_known = 1;
 }
 
 static enum apo_result load_children(struct store_conn *c, struct order *o)
@@ -182,9 +184,21 @@ static struct store_sql q_lock = {
 	.sql = "SELECT " ORDER_COLS " FROM orders WHERE oid = ?",
 	.pg_sql = "SELECT " ORDER_COLS " FROM orders WHERE oid = $1 FOR UPDATE"};
 
+static struct store_sql q_lock_version = {
+	.sql = "SELECT version FROM orders WHERE oid = ?",
+	.pg_sql = "SELECT version FROM orders WHERE oid = $1 FOR UPDATE"};
+
 enum apo_result order_lock(struct store_conn *c, struct order *o)
 {
 	struct store_val arg = SV_INT(o->oid);
+	if (o->version_known) {
+		/* Read before and untouched since: if the row's version has not
+		 * moved, nothing the order holds has, and locking is all. */
+		int64_t version;
+		enum apo_result rc = store_query_int(c, &q_lock_version, &arg, 1, &version);
+		if (rc != APO_OK || version == o->version)
+			return rc;
+	}
 	order_release(o);
 	return load_one(c, &q_lock, &arg, 1, o);
 }
@@ -393,24 +407,39 @@ enum apo_result order_release_lines(struct store_conn *c, struct order *o, int s
 	return APO_OK;
 }
 
-static struct store_sql q_move = {
-	.sql = "UPDATE orders SET status_id = ?, subtitle = ?, ever_confirmed = ?, updated = ?, "
-	       "status_changed = ? WHERE oid = ? AND status_id = ?"};
+#define MOVE_SET "UPDATE orders SET status_id = ?, subtitle = ?, ever_confirmed = ?, updated = ?, "  \
+		 "status_changed = ?"
+static struct store_sql q_move = {.sql = MOVE_SET " WHERE oid = ? AND status_id = ?"};
+/* The same move giving the order its tracking code in the same row write. */
+static struct store_sql q_move_tracking = {
+	.sql = MOVE_SET ", tracking_code = ? WHERE oid = ? AND status_id = ? AND tracking_code IS NULL"};
 
 enum apo_result order_move(struct store_conn *c, struct order *o, int to, int confirmed,
-			   const char *subtitle, const char *actor, const char *note)
+			   const char *tracking_code, const char *subtitle, const char *actor,
+			   const char *note)
 {
 	int from = o->status_id;
 	int64_t now = now_epoch();
 	enum apo_result rc;
 
-	struct store_val args[] = {SV_INT(to),	     SV_TEXT(subtitle), SV_INT(confirmed),
-				   SV_INT(now),	     SV_INT(now),	SV_INT(o->oid),
-				   SV_INT(from)};
-	if ((rc = store_exec(c, &q_move, args, 7, NULL)) != APO_OK)
+	if (o->tracking_code)
+		tracking_code = NULL;
+	struct store_val args[] = {SV_INT(to),	 SV_TEXT(subtitle),	SV_INT(confirmed),
+				   SV_INT(now),	 SV_INT(now),		SV_TEXT(tracking_code),
+				   SV_INT(o->oid), SV_INT(from)};
+	if (tracking_code) {
+		rc = store_exec(c, &q_move_tracking, args, 8, NULL);
+	} else {
+		args[5] = args[6];
+		args[6] = args[7];
+		rc = store_exec(c, &q_move, args, 7, NULL);
+	}
+	if (rc != APO_OK)
 		return rc;
 	if (store_changes(c) != 1)
 		return APO_ERR_BUSY;
+	if (tracking_code)
+		o->tracking_code = xstrdup(tracking_code);
 	if ((rc = history_add(c, o->oid, from, to, actor, note, now)) != APO_OK)
 		return rc;
 	o->status_id = to;
@@ -459,8 +488,6 @@ enum apo_result order_set_payable(struct store_conn *c, struct order *o, int64_t
 }
 
 static struct store_sql q_flag = {.sql = "UPDATE orders SET flagged = ?, updated = ? WHERE oid = ?"};
-static struct store_sql q_tracking = {
-	.sql = "UPDATE orders SET tracking_code = ? WHERE oid = ? AND tracking_code IS NULL"};
 static struct store_sql q_shipment = {
 	.sql = "UPDATE orders SET delivery_partner = ?, carrier_tracking_code = ?, updated = ? "
 	       "WHERE oid = ?"};
@@ -469,17 +496,6 @@ enum apo_result order_set_flag(struct store_conn *c, int64_t oid, const char *fl
 {
 	struct store_val args[] = {SV_TEXT(flag), SV_INT(now_epoch()), SV_INT(oid)};
 	return store_exec(c, &q_flag, args, 3, NULL);
-}
-
-enum apo_result order_set_tracking_code(struct store_conn *c, struct order *o, const char *code)
-{
-	struct store_val args[] = {SV_TEXT(code), SV_INT(o->oid)};
-	enum apo_result rc = store_exec(c, &q_tracking, args, 2, NULL);
-	if (rc == APO_OK && store_changes(c) == 1) {
-		free(o->tracking_code);
-		o->tracking_code = xstrdup(code);
-	}
-	return rc;
 }
 
 enum apo_result order_set_shipment(struct store_conn *c, struct order *o, const char *partner,

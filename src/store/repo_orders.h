@@ -53,7 +53,9 @@ enum apo_result order_reload(struct store_conn *c, struct order *o);
 
 /*
  * In the caller's write transaction: locks o's row until commit (PostgreSQL
- * SELECT ... FOR UPDATE; SQLite's writer is already alone) and reloads it,
+ * SELECT ... FOR UPDATE; SQLite's writer is already alone) and reloads it
+ * (only the version when o was read untouched and the row's version has
+ * not moved: orders.version changes with anything an order holds),
  * so a read-check-move sequence sees the latest state and no concurrent
  * mover can slip in between. Racing requests queue here instead of failing
  * their compare-and-set.
@@ -90,12 +92,15 @@ enum apo_result order_set_response(struct store_conn *c, struct order *o, int64_
  * In the caller's transaction: records o's move to status `to` (with
  * ever_confirmed set to `confirmed`) provided o is still in the status it
  * was loaded with — a compare-and-set on the row — with its history entry
- * (actor, note), and updates o. subtitle NULL keeps none. Decides
+ * (actor, note), and updates o. tracking_code, when o has none yet,
+ * becomes its tracking code in the same row write (NULL: none given).
+ * subtitle NULL keeps none. Decides
  * nothing: whether the move is allowed and what it does to stock are the
  * service's (core/order_state.h). APO_ERR_BUSY when another request moved
  * the order first.
  */
 enum apo_result order_move(struct store_conn *c, struct order *o, int to, int confirmed,
+			   const char *tracking_code,
 			   const char *subtitle, const char *actor, const char *note);
 
 /*
@@ -126,7 +131,6 @@ enum apo_result order_set_payable(struct store_conn *c, struct order *o, int64_t
 
 /* In the caller's transaction: small updates of one column each. */
 enum apo_result order_set_flag(struct store_conn *c, int64_t oid, const char *flag);
-enum apo_result order_set_tracking_code(struct store_conn *c, struct order *o, const char *code);
 enum apo_result order_set_shipment(struct store_conn *c, struct order *o, const char *partner,
 				   const char *carrier_code);
 

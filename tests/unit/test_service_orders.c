@@ -295,6 +295,44 @@ static void test_retry_and_short_stock(int64_t pid)
 	order_free(first);
 }
 
+/*
+ * A transition locks an order read before without reading it again only
+ * while the row's version has not moved: a copy read before another
+ * change (here a partial cancel that lowered what is due) is read again
+ * under the lock, so the payment is judged against what is due now.
+ */
+static void test_stale_copy_is_read_again(int64_t pid)
+{
+	struct orders_refund refund;
+	enum orders_paid_outcome out;
+	size_t bad;
+	struct order *o = create("stale", "OTC", pid, 2, 0, 1, NULL, 0);
+	struct order *early = order_new(), *now = order_new();
+	CHECK_INT(orders_get(conn(), ORDERS_BY_ORDER_ID, "svc", o->order_id, early), APO_OK);
+	CHECK(early->version_known);
+	CHECK_INT(early->payable, 2 * UNIT + HANDLING);
+	/* Untouched since it was read: the lock keeps it, version and all. */
+	CHECK_INT(store_begin(conn(), STORE_TX_WRITE), APO_OK);
+	CHECK_INT(order_lock(conn(), early), APO_OK);
+	CHECK_INT(early->payable, 2 * UNIT + HANDLING);
+	store_rollback(conn());
+
+	struct orders_cancel_units one = {"OTC", 1};
+	CHECK_INT(orders_cancel(&app, conn(), "svc", o->order_id, &one, 1, "r", now, &bad, &refund),
+		  APO_OK);
+	CHECK_INT(now->payable, UNIT + HANDLING);
+	/* early still says 2 units are due; paying the new amount confirms. */
+	CHECK_INT(orders_apply_payment(&app, conn(), early, "T-stale", UNIT + HANDLING, &out, NULL),
+		  APO_OK);
+	CHECK_INT(out, PAID_CONFIRMED);
+	CHECK_INT(early->payable, UNIT + HANDLING);
+	CHECK(!early->version_known);
+	CHECK_INT(check_balanced(o->order_id), 0);
+	order_free(now);
+	order_free(early);
+	order_free(o);
+}
+
 int main(void)
 {
 	char path[T_STORE_PATH_CAP];
@@ -311,6 +349,7 @@ int main(void)
 	test_partial_cancel_of_every_unit(pid);
 	test_mismatch_leaves_the_order(pid);
 	test_payment_after_cancel(pid);
+	test_stale_copy_is_read_again(pid);
 	test_retry_and_short_stock(make_product("DUP", 0));
 	free(app.cfg.public_url);
 	t_store_close(db, path);
