@@ -15,10 +15,10 @@
 -- nowhere. The other foreign keys stay. SQLite checks in process, without
 -- locks, and keeps them all.
 {{postgres:
-ALTER TABLE orders DROP CONSTRAINT orders_merchant_id_fkey;
-ALTER TABLE order_lines DROP CONSTRAINT order_lines_oid_fkey;
-ALTER TABLE order_lines DROP CONSTRAINT order_lines_pid_fkey;
-ALTER TABLE order_charges DROP CONSTRAINT order_charges_oid_fkey;
-ALTER TABLE order_history DROP CONSTRAINT order_history_oid_fkey;
-ALTER TABLE stock_ledger DROP CONSTRAINT stock_ledger_pid_fkey;
+ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_merchant_id_fkey;
+ALTER TABLE order_lines DROP CONSTRAINT IF EXISTS order_lines_oid_fkey;
+ALTER TABLE order_lines DROP CONSTRAINT IF EXISTS order_lines_pid_fkey;
+ALTER TABLE order_charges DROP CONSTRAINT IF EXISTS order_charges_oid_fkey;
+ALTER TABLE order_history DROP CONSTRAINT IF EXISTS order_history_oid_fkey;
+ALTER TABLE stock_ledger DROP CONSTRAINT IF EXISTS stock_ledger_pid_fkey;
 }}
