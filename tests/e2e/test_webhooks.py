@@ -109,12 +109,14 @@ def wait_until(predicate, timeout=15, interval=0.05):
     return predicate()
 
 
-class PharmacyWebhooks(harness.ServerTest):
+class ReceiverTest(harness.ServerTest):
+    """A server and one merchant webhook receiver for the class, back to
+    normal before each test."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.hooks = MockWebhookReceiver()
-        setup_catalog(cls.server)
 
     @classmethod
     def tearDownClass(cls):
@@ -123,6 +125,13 @@ class PharmacyWebhooks(harness.ServerTest):
 
     def setUp(self):
         self.hooks.reset()
+
+
+class PharmacyWebhooks(ReceiverTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        setup_catalog(cls.server)
 
     def merchant(self, mid):
         return Merchant(self.server, mid, webhook=webhook_config(self.hooks, mid))
@@ -189,20 +198,7 @@ class PharmacyWebhooks(harness.ServerTest):
         self.assertGreaterEqual(d["attempts"], 1)
 
 
-class LogisticsEnvelopes(harness.ServerTest):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.hooks = MockWebhookReceiver()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.hooks.stop()
-        super().tearDownClass()
-
-    def setUp(self):
-        self.hooks.reset()
-
+class LogisticsEnvelopes(ReceiverTest):
     def merchant(self, mid):
         return Merchant(self.server, mid, webhook=webhook_config(self.hooks, mid, batch=True))
 
@@ -307,23 +303,14 @@ def restock(server, merchant, merchants_id, delta):
     assert r.status == 200, r
 
 
-class LogisticsLifecycle(harness.ServerTest):
+class LogisticsLifecycle(ReceiverTest):
     """A logistics order's life and its product's stock, as the merchant's
     receiver sees them."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.hooks = MockWebhookReceiver()
         cls.m = Merchant(cls.server, "lw", webhook=webhook_config(cls.hooks, "lw"))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.hooks.stop()
-        super().tearDownClass()
-
-    def setUp(self):
-        self.hooks.reset()
 
     def call(self, method, path, b=None):
         r = self.server.request(method, API + path, body=b, headers=self.m.basic())
@@ -537,24 +524,11 @@ class SlowMerchantIsolation(harness.ServerTest):
         self.assertEqual(sorted(got), sorted(slow_orders + [got[0]]))
 
 
-class Backlog(harness.ServerTest):
+class Backlog(ReceiverTest):
     """A merchant with many events due at once: one worker sends them one
     after another on one claim (a run), still one request at a time, each
     order's events in order; a failure ends the run and holds back only its
     own order's later events."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.hooks = MockWebhookReceiver()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.hooks.stop()
-        super().tearDownClass()
-
-    def setUp(self):
-        self.hooks.reset()
 
     def drain(self, mid, n_events, n_keys, fail=0):
         Merchant(self.server, mid, webhook=webhook_config(self.hooks, mid))

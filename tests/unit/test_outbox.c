@@ -64,6 +64,13 @@ static int64_t claim(struct store_conn *c, int64_t now)
 	return id;
 }
 
+/* Claims the next row at now, which must be want, and marks it delivered. */
+static void deliver_next(struct store_conn *c, int64_t now, int64_t want)
+{
+	CHECK_INT(claim(c, now), want);
+	CHECK_INT(outbox_complete(c, want, now, NULL), APO_OK);
+}
+
 static void test_claims(struct store_conn *c)
 {
 	int64_t a1 = add(c, "m1", "O1", OUTBOX_WEBHOOK);
@@ -87,8 +94,7 @@ static void test_claims(struct store_conn *c)
 	CHECK_STR(r.last_error, "receiver answered 500");
 	CHECK_STR(r.state, OUTBOX_PENDING);
 	outbox_row_release(&r);
-	CHECK_INT(claim(c, now), c1);
-	CHECK_INT(outbox_complete(c, c1, now, NULL), APO_OK);
+	deliver_next(c, now, c1);
 	CHECK_INT(outbox_complete(c, b1, now, NULL), APO_OK);
 	CHECK_INT(outbox_complete(c, b1, now, NULL), APO_ERR_NOT_FOUND);
 	CHECK_INT(claim(c, now), 0);
@@ -149,8 +155,7 @@ static void test_park_and_retry(struct store_conn *c)
 	outbox_row_release(&r);
 	CHECK_INT(outbox_retry(c, a2, now, &r), APO_ERR_STATE);
 	CHECK_INT(outbox_retry(c, 9999, now, &r), APO_ERR_NOT_FOUND);
-	CHECK_INT(claim(c, now), a2);
-	CHECK_INT(outbox_complete(c, a2, now, NULL), APO_OK);
+	deliver_next(c, now, a2);
 }
 
 static void test_refund_completion(struct store_conn *c)
@@ -253,10 +258,8 @@ static void test_batches(struct store_conn *c)
 		outbox_row_release(&r);
 	}
 	/* Meanwhile s1 and r1 go alone. */
-	CHECK_INT(claim(c, now), s1);
-	CHECK_INT(outbox_complete(c, s1, now, NULL), APO_OK);
-	CHECK_INT(claim(c, now), r1);
-	CHECK_INT(outbox_complete(c, r1, now, NULL), APO_OK);
+	deliver_next(c, now, s1);
+	deliver_next(c, now, r1);
 	CHECK_INT(outbox_complete(c, x1, now, NULL), APO_OK);
 
 	/* A batch has at most max rows; the rest make the next one. */
@@ -386,17 +389,13 @@ static void test_runs(struct store_conn *c)
 	outbox_row_release(&head);
 
 	/* Free again: p2 is next (q1 backs off), then the refund heads alone. */
-	CHECK_INT(claim(c, now), p2);
-	CHECK_INT(outbox_complete(c, p2, now, NULL), APO_OK);
-	CHECK_INT(claim(c, now), f1);
-	CHECK_INT(outbox_complete(c, f1, now, NULL), APO_OK);
+	deliver_next(c, now, p2);
+	deliver_next(c, now, f1);
 	CHECK_INT(outbox_complete(c, o1, now, NULL), APO_OK);
 	for (size_t i = 0; i < 40; i++) {
-		CHECK_INT(claim(c, now), backlog[i]);
-		CHECK_INT(outbox_complete(c, backlog[i], now, NULL), APO_OK);
+		deliver_next(c, now, backlog[i]);
 	}
-	CHECK_INT(claim(c, now + 1000), q1);
-	CHECK_INT(outbox_complete(c, q1, now + 1000, NULL), APO_OK);
+	deliver_next(c, now + 1000, q1);
 	CHECK_INT(claim(c, now + 1000), 0);
 
 	/* For a merchant taking arrays, a pharmacy head's run leaves its
