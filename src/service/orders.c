@@ -387,6 +387,16 @@ static enum apo_result create_in_tx(struct app *app, struct store_conn *c, struc
 	/* One order per merchant reference: the unique index on it refuses a
 	 * second (APO_ERR_CONFLICT), which orders_create() answers with the
 	 * stored order. No lookup first: a retry is rare, a create is not. */
+	if (online) {
+		/* Payment ids derive from the row id: unique without a shared
+		 * counter. Taken before the INSERT, so the row and its stored
+		 * answer (which shows the payment id) are written once. */
+		if ((rc = order_take_oid(c, &o->oid)) != APO_OK)
+			return rc;
+		o->payment_id = payment_id_base + o->oid;
+		free(o->response);
+		o->response = render(o, ctx);
+	}
 	if ((rc = order_insert(c, o, ACTOR_MERCHANT)) != APO_OK)
 		return rc;
 	/* After the insert, so a retry of an order whose coupon is now spent
@@ -400,15 +410,6 @@ static enum apo_result create_in_tx(struct app *app, struct store_conn *c, struc
 	for (size_t i = 0; i < n; i++)
 		if ((rc = order_rx_add(c, o->oid, rx[i])) != APO_OK)
 			return rc;
-	if (online) {
-		/* Payment ids derive from the row id: unique without a shared counter. */
-		o->payment_id = payment_id_base + o->oid;
-		char *text = render(o, ctx);
-		rc = order_set_response(c, o, o->payment_id, text);
-		free(text);
-		if (rc != APO_OK)
-			return rc;
-	}
 	/* A pharmacy order's lines are platform catalog products: their
 	 * reservations travel with the COMMIT (stock_reserve_at_commit()),
 	 * and a short line fails the commit instead. */

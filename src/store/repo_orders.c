@@ -203,14 +203,34 @@ enum apo_result order_lock(struct store_conn *c, struct order *o)
 	return load_one(c, &q_lock, &arg, 1, o);
 }
 
+#define INSERT_COLS                                                                            \
+	"order_id, hex_id, merchant_id, merchant_order_id, dialect, "                          \
+	"request_hash, response, payment_method, payment_id, status_id, subtitle, "            \
+	"ever_confirmed, coupon_code, mrp_total, offered_total, discount_total, vas_total, "   \
+	"shipping, payable, flagged, user_json, address_json, extra_json, pincode, eta_from, " \
+	"eta_to, tracking_code, delivery_partner, carrier_tracking_code, pay_deadline, "       \
+	"created, updated, status_changed"
+#define INSERT_VALUES                                                                          \
+	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "  \
+	"?, ?, ?, ?, ?"
 static struct store_sql q_insert = {
-	.sql = "INSERT INTO orders (order_id, hex_id, merchant_id, merchant_order_id, dialect, "
-	       "request_hash, response, payment_method, payment_id, status_id, subtitle, "
-	       "ever_confirmed, coupon_code, mrp_total, offered_total, discount_total, vas_total, "
-	       "shipping, payable, flagged, user_json, address_json, extra_json, pincode, eta_from, "
-	       "eta_to, tracking_code, delivery_partner, carrier_tracking_code, pay_deadline, "
-	       "created, updated, status_changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING oid"};
+	.sql = "INSERT INTO orders (" INSERT_COLS ") VALUES (" INSERT_VALUES ") RETURNING oid"};
+/* The same with the row id taken before (order_take_oid()). */
+static struct store_sql q_insert_oid = {
+	.sql = "INSERT INTO orders (" INSERT_COLS ", oid) VALUES (" INSERT_VALUES ", ?)"};
+/*
+ * The id the next order row gets: PostgreSQL's sequence of orders.oid;
+ * SQLite's AUTOINCREMENT counter, read under the writer lock that the
+ * INSERT then holds (the INSERT moves the counter past it).
+ */
+static struct store_sql q_take_oid = {
+	.sql = "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'orders'), 0) + 1",
+	.pg_sql = "SELECT nextval(pg_get_serial_sequence('orders', 'oid'))"};
+
+enum apo_result order_take_oid(struct store_conn *c, int64_t *oid)
+{
+	return store_query_int(c, &q_take_oid, NULL, 0, oid);
+}
 static struct store_sql q_insert_line = {
 	.sql = "INSERT INTO order_lines (oid, pos, pid, sku_id, name, qty, cancelled_qty, "
 	       "reserved_qty, mrp, offered, discounted, rx_required, pack_size_label, sku_type, "
@@ -278,14 +298,20 @@ enum apo_result order_insert(struct store_conn *c, struct order *o, const char *
 		SV_TEXT(o->tracking_code),   SV_TEXT(o->delivery_partner),
 		SV_TEXT(o->carrier_tracking_code), int_or_null(o->pay_deadline),
 		SV_INT(now),		     SV_INT(now),
-		SV_INT(now)};
-	if ((rc = store_exec(c, &q_insert, args, sizeof(args) / sizeof(args[0]), &rows)) != APO_OK)
-		return rc;
-	if (store_next(rows))
-		o->oid = store_int(rows, 0);
-	store_rows_free(rows);
-	if (!o->oid)
-		return APO_ERR_INTERNAL;
+		SV_INT(now),		     SV_INT(o->oid)};
+	size_t n = sizeof(args) / sizeof(args[0]);
+	if (o->oid) {
+		if ((rc = store_exec(c, &q_insert_oid, args, n, NULL)) != APO_OK)
+			return rc;
+	} else {
+		if ((rc = store_exec(c, &q_insert, args, n - 1, &rows)) != APO_OK)
+			return rc;
+		if (store_next(rows))
+			o->oid = store_int(rows, 0);
+		store_rows_free(rows);
+		if (!o->oid)
+			return APO_ERR_INTERNAL;
+	}
 	if ((rc = insert_lines(c, o)) != APO_OK)
 		return rc;
 	for (size_t i = 0; i < o->ncharges; i++) {
@@ -338,21 +364,7 @@ enum apo_result order_replace(struct store_conn *c, struct order *o)
 	return APO_OK;
 }
 
-static struct store_sql q_set_response = {
-	.sql = "UPDATE orders SET payment_id = ?, response = ? WHERE oid = ?"};
 
-enum apo_result order_set_response(struct store_conn *c, struct order *o, int64_t payment_id,
-				   const char *response)
-{
-	struct store_val args[] = {int_or_null(payment_id), SV_TEXT(response), SV_INT(o->oid)};
-	enum apo_result rc = store_exec_later(c, &q_set_response, args, 3);
-	if (rc == APO_OK) {
-		o->payment_id = payment_id;
-		free(o->response);
-		o->response = xstrdup(response);
-	}
-	return rc;
-}
 
 static struct store_sql q_line_reserved = {
 	.sql = "UPDATE order_lines SET reserved_qty = ? WHERE oid = ? AND pos = ?"};

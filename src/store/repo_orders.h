@@ -64,11 +64,20 @@ enum apo_result order_lock(struct store_conn *c, struct order *o);
 
 /*
  * In the caller's transaction: inserts o with its lines and charges and
- * sets o->oid, o->created, o->updated. Records the first history entry
- * (NULL -> o->status_id) by actor. APO_ERR_CONFLICT on a duplicate
- * (merchant, merchant_order_id) or id.
+ * sets o->oid (unless o->oid was taken already, order_take_oid()),
+ * o->created, o->updated. Records the first history entry (NULL ->
+ * o->status_id) by actor. APO_ERR_CONFLICT on a duplicate (merchant,
+ * merchant_order_id) or id.
  */
 enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor);
+
+/*
+ * In the caller's write transaction: the row id the next order takes, for
+ * what must be known before its INSERT (an ONLINE order's payment id is
+ * derived from it, and goes into the row and its stored answer). The
+ * INSERT must follow in the same transaction.
+ */
+enum apo_result order_take_oid(struct store_conn *c, int64_t *oid);
 
 /*
  * In the caller's transaction: rewrites what the merchant said about an
@@ -83,10 +92,6 @@ enum apo_result order_insert(struct store_conn *c, struct order *o, const char *
  * the caller rolls back.
  */
 enum apo_result order_replace(struct store_conn *c, struct order *o);
-
-/* In the caller's transaction: stores the create answer and payment id. */
-enum apo_result order_set_response(struct store_conn *c, struct order *o, int64_t payment_id,
-				   const char *response);
 
 /*
  * In the caller's transaction: records o's move to status `to` (with

@@ -333,6 +333,26 @@ static void test_stale_copy_is_read_again(int64_t pid)
 	order_free(o);
 }
 
+/*
+ * An ONLINE order's payment id derives from its row id, and the row goes
+ * in once, with its answer. Every write of the row after its INSERT moves
+ * its version, and so does (on SQLite) the first history row: a second
+ * write would leave it at 2.
+ */
+static void test_online_row_written_once(int64_t pid)
+{
+	struct order *o = create("once-online", "OTC", pid, 1, 0, 1, NULL, 0);
+	struct order *got = order_new();
+	CHECK_INT(orders_get(conn(), ORDERS_BY_ORDER_ID, "svc", o->order_id, got), APO_OK);
+	CHECK(got->oid > 0);
+	CHECK_INT(got->payment_id, 1000 + got->oid);
+	CHECK_INT(got->payment_id, o->payment_id);
+	CHECK_STR(got->response, o->order_id); /* what render() made of it */
+	CHECK(got->version <= 1);
+	order_free(got);
+	order_free(o);
+}
+
 int main(void)
 {
 	char path[T_STORE_PATH_CAP];
@@ -350,6 +370,7 @@ int main(void)
 	test_mismatch_leaves_the_order(pid);
 	test_payment_after_cancel(pid);
 	test_stale_copy_is_read_again(pid);
+	test_online_row_written_once(pid);
 	test_retry_and_short_stock(make_product("DUP", 0));
 	free(app.cfg.public_url);
 	t_store_close(db, path);
