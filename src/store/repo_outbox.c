@@ -8,6 +8,7 @@
 
 #include "store/repo_outbox.h"
 #include "store/store.h"
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -100,8 +101,6 @@ static struct store_sql q_batch_candidates = {.sql = BATCH_CANDIDATES(BY_DUE, BY
 static struct store_sql q_lease = {
     .sql = "UPDATE outbox SET lease_until = ? WHERE id = ? AND state = 'pending' "
 	   "AND next_at <= ? AND lease_until < ?"};
-static struct store_sql q_release = {
-    .sql = "UPDATE outbox SET lease_until = 0 WHERE id = ? AND state = 'pending'"};
 
 static struct store_sql q_complete = {
     .sql = "UPDATE outbox SET state = 'done', delivered_at = ?, lease_until = 0, "
@@ -377,30 +376,68 @@ enum apo_result outbox_park(struct store_conn *c, int64_t id, const char *error)
 	return update_one(c, &q_park, args, 2);
 }
 
+/* The ids travel as one JSON array, so one statement settles a whole run. */
+#define IDS_IN_SQLITE " AND id IN (SELECT value FROM json_each(?))"
+#define IDS_IN_PG " AND id = ANY(ARRAY(SELECT CAST(json_array_elements_text(CAST(? AS json)) AS bigint)))"
+#define DONE_ALL "UPDATE outbox SET state = 'done', delivered_at = ?, lease_until = 0, " \
+		 "last_error = NULL WHERE state = 'pending'"
+#define RELEASE_ALL "UPDATE outbox SET lease_until = 0 WHERE state = 'pending'"
+static struct store_sql q_done_all = {.sql = DONE_ALL IDS_IN_SQLITE, .pg_sql = DONE_ALL IDS_IN_PG};
+static struct store_sql q_release_all = {.sql = RELEASE_ALL IDS_IN_SQLITE,
+					 .pg_sql = RELEASE_ALL IDS_IN_PG};
+
+/*
+ * Runs q once over the ids of the rows of s settled as fate without a
+ * note; q's first argument is *now_ms when now_ms is given.
+ */
+static enum apo_result settle_each_at_once(struct store_conn *c, struct store_sql *q,
+					   const struct outbox_settlement *s, size_t n,
+					   enum outbox_fate fate, const int64_t *now_ms)
+{
+	struct buf ids;
+	size_t k = 0;
+	buf_init(&ids);
+	buf_addch(&ids, '[');
+	for (size_t i = 0; i < n; i++)
+		if (s[i].fate == fate && !s[i].note)
+			buf_addf(&ids, "%s%lld", k++ ? "," : "", (long long)s[i].id);
+	buf_addch(&ids, ']');
+	enum apo_result rc = APO_OK;
+	if (k) {
+		struct store_val args[] = {now_ms ? SV_INT(*now_ms) : SV_NULL, SV_TEXT(ids.data)};
+		rc = now_ms ? store_exec(c, q, args, 2, NULL) : store_exec(c, q, &args[1], 1, NULL);
+	}
+	buf_release(&ids);
+	return rc;
+}
+
 enum apo_result outbox_settle(struct store_conn *c, const struct outbox_settlement *s, size_t n,
 			      int64_t now_ms)
 {
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	/* Delivered and untried rows, the bulk of a run, in one statement each;
+	 * a row no longer pending (its lease ran out and another worker
+	 * settled it) is left as it is. */
+	if (rc == APO_OK)
+		rc = settle_each_at_once(c, &q_done_all, s, n, OUTBOX_FATE_DONE, &now_ms);
+	if (rc == APO_OK)
+		rc = settle_each_at_once(c, &q_release_all, s, n, OUTBOX_FATE_RELEASE, NULL);
 	for (size_t i = 0; rc == APO_OK && i < n; i++) {
 		switch (s[i].fate) {
 		case OUTBOX_FATE_DONE:
-			rc = outbox_complete(c, s[i].id, now_ms, s[i].note);
+			if (s[i].note)
+				rc = outbox_complete(c, s[i].id, now_ms, s[i].note);
 			break;
 		case OUTBOX_FATE_RETRY:
 			rc = outbox_reschedule(c, s[i].id, s[i].next_at, s[i].note);
 			break;
-		case OUTBOX_FATE_RELEASE: {
-			struct store_val arg = SV_INT(s[i].id);
-			rc = update_one(c, &q_release, &arg, 1);
+		case OUTBOX_FATE_RELEASE:
 			break;
-		}
 		case OUTBOX_FATE_PARK:
 		default:
 			rc = outbox_park(c, s[i].id, s[i].note);
 			break;
 		}
-		/* Not pending any more (its lease ran out and another worker
-		 * settled it): nothing to record for this one. */
 		if (rc == APO_ERR_NOT_FOUND)
 			rc = APO_OK;
 	}
