@@ -98,9 +98,20 @@ static struct store_sql q_claim = {.sql = CLAIM(BY_LEASE, BY_ORDER), .pg_sql = C
 	"ORDER BY o.next_at, o.id LIMIT ?"
 static struct store_sql q_batch_candidates = {.sql = BATCH_CANDIDATES(BY_DUE, BY_ORDER),
 					      .pg_sql = BATCH_CANDIDATES("", "")};
-static struct store_sql q_lease = {
-    .sql = "UPDATE outbox SET lease_until = ? WHERE id = ? AND state = 'pending' "
-	   "AND next_at <= ? AND lease_until < ?"};
+/* The ids travel as one JSON array, so one statement settles a whole run. */
+#define IDS_IN_SQLITE " AND id IN (SELECT value FROM json_each(?))"
+#define IDS_IN_PG " AND id = ANY(ARRAY(SELECT CAST(json_array_elements_text(CAST(? AS json)) AS bigint)))"
+#define DONE_ALL "UPDATE outbox SET state = 'done', delivered_at = ?, lease_until = 0, " \
+		 "last_error = NULL WHERE state = 'pending'"
+#define RELEASE_ALL "UPDATE outbox SET lease_until = 0 WHERE state = 'pending'"
+static struct store_sql q_done_all = {.sql = DONE_ALL IDS_IN_SQLITE, .pg_sql = DONE_ALL IDS_IN_PG};
+static struct store_sql q_release_all = {.sql = RELEASE_ALL IDS_IN_SQLITE,
+					 .pg_sql = RELEASE_ALL IDS_IN_PG};
+
+#define LEASE_RUN "UPDATE outbox SET lease_until = ? WHERE state = 'pending' AND next_at <= ? " \
+		  "AND lease_until < ?"
+static struct store_sql q_lease_run = {.sql = LEASE_RUN IDS_IN_SQLITE " RETURNING id",
+				       .pg_sql = LEASE_RUN IDS_IN_PG " RETURNING id"};
 
 static struct store_sql q_complete = {
     .sql = "UPDATE outbox SET state = 'done', delivered_at = ?, lease_until = 0, "
@@ -258,6 +269,76 @@ static int by_candidate_id(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
+/* ids of rows as a JSON array, for IDS_IN_*. */
+static void ids_json(struct buf *b, const struct outbox_row *rows, size_t n, const int *pick)
+{
+	size_t k = 0;
+	buf_addch(b, '[');
+	for (size_t i = 0; i < n; i++)
+		if (!pick || pick[i])
+			buf_addf(b, "%s%lld", k++ ? "," : "", (long long)rows[i].id);
+	buf_addch(b, ']');
+}
+
+/*
+ * Leases the chosen run (list, ascending ids) in one statement. A row
+ * another worker took meanwhile (possible only across processes) leaves
+ * the run, and so do its later siblings, whose leases are dropped again.
+ */
+static enum apo_result lease_run(struct store_conn *c, int64_t now_ms, int64_t lease_ms,
+				 struct outbox_row *list, size_t *n)
+{
+	struct store_rows *rows;
+	struct buf ids;
+	int *got = xcalloc(*n, sizeof(*got)), *keep = xcalloc(*n, sizeof(*keep));
+	size_t kept = 0, dropped = 0;
+
+	buf_init(&ids);
+	ids_json(&ids, list, *n, NULL);
+	struct store_val args[] = {SV_INT(now_ms + lease_ms), SV_INT(now_ms), SV_INT(now_ms),
+				   SV_TEXT(ids.data)};
+	enum apo_result rc = store_exec(c, &q_lease_run, args, 4, &rows);
+	if (rc == APO_OK) {
+		while (store_next(rows)) {
+			int64_t id = store_int(rows, 0);
+			for (size_t i = 0; i < *n; i++)
+				if (list[i].id == id)
+					got[i] = 1;
+		}
+		store_rows_free(rows);
+	}
+	for (size_t i = 0; rc == APO_OK && i < *n; i++) {
+		/* A sibling before it left the run: it must wait too. */
+		int behind = 0;
+		for (size_t j = 0; j < i && list[i].order_key; j++)
+			behind |= !keep[j] && list[j].order_key &&
+				  strcmp(list[j].order_key, list[i].order_key) == 0;
+		keep[i] = got[i] && !behind;
+		dropped += got[i] && !keep[i];
+	}
+	if (rc == APO_OK && dropped) {
+		int *release = xcalloc(*n, sizeof(*release));
+		for (size_t i = 0; i < *n; i++)
+			release[i] = got[i] && !keep[i];
+		buf_reset(&ids);
+		ids_json(&ids, list, *n, release);
+		struct store_val rel = SV_TEXT(ids.data);
+		rc = store_exec(c, &q_release_all, &rel, 1, NULL);
+		free(release);
+	}
+	for (size_t i = 0; i < *n; i++) {
+		if (keep[i] && rc == APO_OK)
+			list[kept++] = list[i];
+		else
+			outbox_row_release(&list[i]);
+	}
+	*n = kept;
+	buf_release(&ids);
+	free(got);
+	free(keep);
+	return rc;
+}
+
 /* Within the claim transaction: picks and leases the rows of the batch. */
 static enum apo_result lease_more(struct store_conn *c, const struct outbox_row *head,
 				  int64_t now_ms, int64_t lease_ms, size_t max, enum outbox_run only,
@@ -282,19 +363,14 @@ static enum apo_result lease_more(struct store_conn *c, const struct outbox_row 
 	}
 	store_rows_free(rows);
 
-	/* Ascending ids: a row's earlier siblings are decided before it. */
+	/* Ascending ids: a row's earlier siblings are decided before it. The
+	 * run is chosen as if every lease will hold, then leased at once. */
 	qsort(order, ncand, sizeof(*order), by_candidate_id);
 	for (size_t k = 0; k < ncand && *n + 1 < max; k++) {
 		size_t i = order[k].at;
 		struct outbox_row *r = &cand[i];
 		if (r->order_key && (int64_t)batch_count(head, list, *n, r->order_key) != before[i])
 			continue;
-		struct store_val largs[] = {SV_INT(now_ms + lease_ms), SV_INT(r->id),
-					    SV_INT(now_ms), SV_INT(now_ms)};
-		if ((rc = store_exec(c, &q_lease, largs, 4, NULL)) != APO_OK)
-			break;
-		if (store_changes(c) != 1)
-			continue; /* another worker has it; its later siblings stay out too */
 		r->lease_until = now_ms + lease_ms;
 		list[(*n)++] = *r;
 		outbox_row_init(r);
@@ -302,7 +378,7 @@ static enum apo_result lease_more(struct store_conn *c, const struct outbox_row 
 	outbox_rows_free(cand, ncand);
 	free(before);
 	free(order);
-	return rc;
+	return *n ? lease_run(c, now_ms, lease_ms, list, n) : APO_OK;
 }
 
 enum apo_result outbox_claim_more(struct store_conn *c, const struct outbox_row *head,
@@ -375,16 +451,6 @@ enum apo_result outbox_park(struct store_conn *c, int64_t id, const char *error)
 	struct store_val args[] = {SV_TEXT(error), SV_INT(id)};
 	return update_one(c, &q_park, args, 2);
 }
-
-/* The ids travel as one JSON array, so one statement settles a whole run. */
-#define IDS_IN_SQLITE " AND id IN (SELECT value FROM json_each(?))"
-#define IDS_IN_PG " AND id = ANY(ARRAY(SELECT CAST(json_array_elements_text(CAST(? AS json)) AS bigint)))"
-#define DONE_ALL "UPDATE outbox SET state = 'done', delivered_at = ?, lease_until = 0, " \
-		 "last_error = NULL WHERE state = 'pending'"
-#define RELEASE_ALL "UPDATE outbox SET lease_until = 0 WHERE state = 'pending'"
-static struct store_sql q_done_all = {.sql = DONE_ALL IDS_IN_SQLITE, .pg_sql = DONE_ALL IDS_IN_PG};
-static struct store_sql q_release_all = {.sql = RELEASE_ALL IDS_IN_SQLITE,
-					 .pg_sql = RELEASE_ALL IDS_IN_PG};
 
 /*
  * Runs q once over the ids of the rows of s settled as fate without a
