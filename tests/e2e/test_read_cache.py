@@ -61,6 +61,12 @@ class ReadCacheAcrossProcesses(unittest.TestCase):
                 self.fail("%s did not show in the other process within %.1f s" % (what, DEADLINE_S))
             time.sleep(0.05)
 
+    def place(self, server, ref, skus, payable):
+        """A COD order of merchant rc1 placed through server; the answer."""
+        return server.request("POST", "/api/v4/merchants/rc1/orders", headers=self.m.headers(), body={
+            "merchant_order_id": ref, "payable_amount": payable, "payment_method": "COD",
+            "user": USER, "skus": skus})
+
     def offered(self, server, sku_id, coupon=None):
         r = self.quote(server, {sku_id: 1}, coupon)
         self.assertEqual(r.status, 200, r)
@@ -109,9 +115,7 @@ class ReadCacheAcrossProcesses(unittest.TestCase):
         r = self.quote(self.a, {"RC-S": 8})
         self.assertEqual(r.json["data"]["skus"]["RC-S"]["quantity"], 8)
         # Five units go to an order placed through b.
-        r = self.b.request("POST", "/api/v4/merchants/rc1/orders", headers=self.m.headers(), body={
-            "merchant_order_id": "rc-stock-1", "payable_amount": 500, "payment_method": "COD",
-            "user": USER, "skus": {"RC-S": 5}})
+        r = self.place(self.b, "rc-stock-1", {"RC-S": 5}, 500)
         self.assertEqual(r.status, 200, r)
         if harness.BACKEND == "sqlite":
             # PRAGMA data_version: a's very next quote knows.
@@ -129,26 +133,20 @@ class ReadCacheAcrossProcesses(unittest.TestCase):
         for _ in range(3):  # read, and held where the backend holds it
             r = self.quote(self.a, {"RC-O": 8})
             self.assertEqual(r.json["data"]["skus"]["RC-O"]["quantity"], 8)
-        r = self.a.request("POST", "/api/v4/merchants/rc1/orders", headers=self.m.headers(), body={
-            "merchant_order_id": "rc-stock-own", "payable_amount": 600, "payment_method": "COD",
-            "user": USER, "skus": {"RC-O": 6}})
+        r = self.place(self.a, "rc-stock-own", {"RC-O": 6}, 600)
         self.assertEqual(r.status, 200, r)
         r = self.quote(self.a, {"RC-O": 8})
         self.assertEqual(r.json["data"]["skus"]["RC-O"]["quantity"], 4)
         self.assertTrue(r.json["partial_complete"])
         # A stale quote never sells: the other process, whatever its quote
         # said, is refused what is no longer there.
-        r = self.b.request("POST", "/api/v4/merchants/rc1/orders", headers=self.m.headers(), body={
-            "merchant_order_id": "rc-stock-over", "payable_amount": 500, "payment_method": "COD",
-            "user": USER, "skus": {"RC-O": 5}})
+        r = self.place(self.b, "rc-stock-over", {"RC-O": 5}, 500)
         self.assertEqual(r.status, 400, r)
         self.assertIn("only 4 available", str(r.json))
 
     def test_track_shows_a_cancel_made_through_the_other_process(self):
         sku(self.a, "RC-T", price=100, stock=10)
-        r = self.a.request("POST", "/api/v4/merchants/rc1/orders", headers=self.m.headers(), body={
-            "merchant_order_id": "rc-track-1", "payable_amount": 100, "payment_method": "COD",
-            "user": USER, "skus": {"RC-T": 1}})
+        r = self.place(self.a, "rc-track-1", {"RC-T": 1}, 100)
         self.assertEqual(r.status, 200, r)
         order_id = r.json["data"]["order_id"]
         path = "/api/v4/merchants/%s/orders/rc-track-1/track" % self.m.name
