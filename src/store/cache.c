@@ -76,7 +76,7 @@ static struct cmap tracks = {PTHREAD_MUTEX_INITIALIZER, 0, 0, track_free, {0}};
 /* version here is unused: each entry carries when it was read. */
 static struct cmap stocks = {PTHREAD_MUTEX_INITIALIZER, 0, 0, free, {0}};
 
-/* The PostgreSQL trust window, shared by every thread. */
+/* The trust window (trusted_now()), shared by every thread. */
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t synced_ms = -1;
 static uint64_t synced_gen;
@@ -240,9 +240,13 @@ static void current_versions(struct cache_ticket *t)
 	}
 }
 
-static enum apo_result sync_sqlite(struct store_conn *c, struct cache_ticket *t)
+/*
+ * SQLite: asks the connection whether any connection or process committed
+ * since it last looked (PRAGMA data_version, no I/O) and reads the versions
+ * only then, or after this process's own writes (gen moved).
+ */
+static enum apo_result sync_sqlite(struct store_conn *c, uint64_t gen, struct cache_ticket *t)
 {
-	uint64_t gen = store_local_writes();
 	int64_t dv;
 	enum apo_result rc = store_query_int(c, &q_data_version, NULL, 0, &dv);
 	if (rc != APO_OK)
@@ -261,26 +265,47 @@ static enum apo_result sync_sqlite(struct store_conn *c, struct cache_ticket *t)
 	return APO_OK;
 }
 
-static enum apo_result sync_pg(struct store_conn *c, int64_t check_ms, struct cache_ticket *t)
+/*
+ * Fills the ticket's own fields and answers whether the versions this
+ * process holds may be trusted without asking the database: a sync less
+ * than check_ms ago saw the same count of commits (store_writes_seen()),
+ * so nothing was committed since by this process nor, where the count
+ * covers them, by another apotheca process. Then t holds those versions.
+ */
+static int trusted_now(struct store *s, struct store_conn *c, int64_t check_ms,
+		       struct cache_ticket *t)
 {
-	uint64_t gen = store_local_writes();
-	int64_t now = mono_ms();
-	enum apo_result rc;
-
+	int others;
+	t->sqlite = strcmp(store_backend_name(s), "sqlite") == 0;
+	t->conn = c;
+	t->snapshot = NULL;
+	t->gen = store_writes_seen(c, &others);
+	t->now_ms = mono_ms();
+	/* SQLite without the shared count learns of other processes' commits
+	 * only by asking, which costs no round trip: it asks every time. */
+	t->check_ms = t->sqlite && !others ? 0 : check_ms;
+	if (t->check_ms <= 0)
+		return 0;
 	pthread_mutex_lock(&sync_lock);
-	int trusted = synced_ms >= 0 && now - synced_ms < check_ms && gen == synced_gen;
+	int trusted =
+	    synced_ms >= 0 && t->now_ms - synced_ms < t->check_ms && t->gen == synced_gen;
 	pthread_mutex_unlock(&sync_lock);
-	if (trusted) {
+	if (trusted)
 		current_versions(t);
-		return APO_OK;
-	}
-	if ((rc = sync_versions(c, t)) != APO_OK)
+	return trusted;
+}
+
+/* Asks the database (the ticket's fields set by trusted_now()) and starts a window. */
+static enum apo_result sync_asking(struct store_conn *c, struct cache_ticket *t)
+{
+	enum apo_result rc = t->sqlite ? sync_sqlite(c, t->gen, t) : sync_versions(c, t);
+	if (rc != APO_OK || t->check_ms <= 0)
 		return rc;
 	pthread_mutex_lock(&sync_lock);
-	/* The window starts when the read started: now, taken before it. */
-	if (now >= synced_ms) {
-		synced_ms = now;
-		synced_gen = gen;
+	/* The window starts when the read started: the ticket's time, taken before it. */
+	if (t->now_ms >= synced_ms) {
+		synced_ms = t->now_ms;
+		synced_gen = t->gen;
 	}
 	pthread_mutex_unlock(&sync_lock);
 	return APO_OK;
@@ -289,21 +314,20 @@ static enum apo_result sync_pg(struct store_conn *c, int64_t check_ms, struct ca
 enum apo_result cache_sync(struct store *s, struct store_conn *c, int64_t check_ms,
 			   struct cache_ticket *t)
 {
-	t->sqlite = strcmp(store_backend_name(s), "sqlite") == 0;
-	t->check_ms = t->sqlite ? 0 : check_ms;
-	t->snapshot = NULL;
-	return t->sqlite ? sync_sqlite(c, t) : sync_pg(c, check_ms, t);
+	return trusted_now(s, c, check_ms, t) ? APO_OK : sync_asking(c, t);
 }
 
 enum apo_result cache_sync_snapshot(struct store *s, struct store_conn *c, int64_t check_ms,
 				    struct cache_ticket *t)
 {
 	enum apo_result rc;
-	if (strcmp(store_backend_name(s), "sqlite") != 0)
-		return cache_sync(s, c, check_ms, t);
+	if (trusted_now(s, c, check_ms, t))
+		return APO_OK;
+	if (!t->sqlite)
+		return sync_asking(c, t);
 	if ((rc = store_begin(c, STORE_TX_READ)) != APO_OK)
 		return rc;
-	if ((rc = cache_sync(s, c, check_ms, t)) != APO_OK) {
+	if ((rc = sync_asking(c, t)) != APO_OK) {
 		store_rollback(c);
 		return rc;
 	}
@@ -558,7 +582,7 @@ enum apo_result cache_stock(struct store_conn *c, const struct cache_ticket *t,
 	if (t->check_ms <= 0)
 		return stock_available_many(c, sku_ids, n, avail);
 	/* Taken before the read: what it saw is at least this fresh. */
-	uint64_t gen = store_local_writes();
+	uint64_t gen = store_writes_seen(c, NULL);
 	int64_t now = mono_ms();
 	pthread_mutex_lock(&stocks.lock);
 	int kept = stock_kept(sku_ids, n, now, t->check_ms, gen, avail);
@@ -658,13 +682,15 @@ char *cache_track_get(const struct cache_ticket *t, const char *merchant_id, con
 		struct ctrack *tr = e->val;
 		int64_t now = mono_ms();
 		int same_merchant = tr->merchants_version == t->v[CACHE_MERCHANTS];
-		int trusted = !t->sqlite && version < 0 && now - tr->checked_ms < t->check_ms &&
-			      tr->checked_gen == store_local_writes();
+		int trusted = version < 0 && now - tr->checked_ms < t->check_ms &&
+			      tr->checked_gen == store_writes_seen(t->conn, NULL);
 		int confirmed = version >= 0 && tr->oid == oid && tr->version == version;
 		if (same_merchant && (trusted || confirmed)) {
-			if (confirmed) {
-				tr->checked_ms = now;
-				tr->checked_gen = store_local_writes();
+			/* The version was read after the ticket's sync: what that
+			 * sync saw is what it vouches for. */
+			if (confirmed && t->now_ms >= tr->checked_ms) {
+				tr->checked_ms = t->now_ms;
+				tr->checked_gen = t->gen;
 			}
 			body = xmalloc(tr->len + 1);
 			memcpy(body, tr->body, tr->len + 1);
@@ -685,9 +711,9 @@ void cache_track_put(const struct cache_ticket *t, const char *merchant_id, cons
 	tr->oid = oid;
 	tr->version = version;
 	tr->merchants_version = t->v[CACHE_MERCHANTS];
-	/* Checked when the version was read, which was before this answer was. */
-	tr->checked_ms = mono_ms();
-	tr->checked_gen = store_local_writes();
+	/* Checked when the version was read, after the ticket's sync. */
+	tr->checked_ms = t->now_ms;
+	tr->checked_gen = t->gen;
 	tr->body = xmalloc(len + 1);
 	memcpy(tr->body, body, len);
 	tr->body[len] = '\0';

@@ -5,9 +5,9 @@
  * pincodes, and each order's rendered track answer.
  *
  * Stock and a limited coupon's use count are not versioned: they change
- * with every order. A quote reads them from the database (on PostgreSQL
- * stock may be answered from a read at most check_ms old, see
- * cache_stock()), and an order reserves stock and counts coupon uses in
+ * with every order. A quote reads them from the database (stock may be
+ * answered from a read at most check_ms old when no counted commit came
+ * since, see cache_stock()), and an order reserves stock and counts coupon uses in
  * its own transaction as before: nothing here ever sells anything.
  *
  * Invalidation works across processes through version rows (migration
@@ -15,15 +15,18 @@
  * transaction that changes merchants, charges, catalog, coupons or
  * pincodes, and bumps orders.version whenever an order or anything its
  * track answer shows changes. cache_sync() compares the versions it holds
- * with the database's and drops a family whose version moved:
- *   - this process's own writes (store_local_writes()) make the next sync
- *     read the versions, so a change shows in this process at once;
- *   - on SQLite, PRAGMA data_version (no I/O) tells each connection whether
- *     any other connection or process committed since it last looked: every
- *     request sees every committed change;
- *   - on PostgreSQL, reading the versions is a round trip, so they are
- *     trusted for check_ms (APOTHECA_CACHE_CHECK_MS) after each read: a
- *     change made by another process shows within check_ms.
+ * with the database's and drops a family whose version moved. It asks the
+ * database only when it must (check_ms is APOTHECA_CACHE_CHECK_MS):
+ *   - after a commit counted by store_writes_seen() since the last sync:
+ *     this process's own writes, and on SQLite every apotheca process's
+ *     (the shared <database>-commits count), show at the next request;
+ *   - otherwise once check_ms has passed since the last sync, which bounds
+ *     what no count covers: another process on PostgreSQL, and on SQLite
+ *     a writer that is not apotheca (the sqlite3 shell);
+ *   - on SQLite the asking costs no round trip: PRAGMA data_version (no
+ *     I/O) tells the connection whether anything was committed since it
+ *     last looked, and the versions are read only then. Without the shared
+ *     count (it could not be made) SQLite asks on every request.
  *
  * Threads: every function may be called from any thread with that
  * thread's connection. Entries are loaded on first use; a loader tags what
@@ -53,8 +56,11 @@ enum cache_family { CACHE_MERCHANTS, CACHE_CATALOG, CACHE_COUPONS, CACHE_PINCODE
 /* What one request's sync saw: the version of each family its loads may carry. */
 struct cache_ticket {
 	int64_t v[CACHE_NFAMILIES];
-	int64_t check_ms; /* the bound the sync used (0 on SQLite: always checked) */
+	int64_t check_ms; /* how long what was read may be trusted (0: not at all) */
 	int sqlite;
+	struct store_conn *conn;     /* the connection the sync used */
+	uint64_t gen;		     /* store_writes_seen() when the sync began */
+	int64_t now_ms;		     /* when it began (monotonic) */
 	struct store_conn *snapshot; /* the read transaction cache_sync_snapshot() left open */
 };
 
@@ -68,10 +74,12 @@ enum apo_result cache_sync(struct store *s, struct store_conn *c, int64_t check_
 			   struct cache_ticket *t);
 
 /*
- * cache_sync(), and on SQLite a read transaction on c opened before it and
- * left open, so the request's reads that follow share one snapshot with
- * the version check: one pair of file locks per request instead of one
- * per statement (the locks were a tenth of an inventory check's time).
+ * cache_sync(), and on SQLite, when it has to ask the database, a read
+ * transaction on c opened before it and left open, so the request's reads
+ * that follow share one snapshot with the version check: one pair of file
+ * locks per request instead of one per statement (the locks were a tenth
+ * of an inventory check's time). When what is held is trusted nothing is
+ * opened: a request whose reads all hit takes no lock at all.
  * The caller ends it with cache_snapshot_end() before it begins a
  * transaction of its own, writes, or returns. On PostgreSQL nothing is
  * opened: every statement already reads its own snapshot, and a BEGIN
@@ -109,12 +117,12 @@ enum apo_result cache_skus(struct store_conn *c, const struct cache_ticket *t,
 
 /*
  * Available units (on_hand - reserved, -1 for a SKU that is not there) of
- * the platform catalog's sku_ids[0..n) into avail, for a quote. On SQLite
- * (check_ms 0) always read from the database. On PostgreSQL the units one
- * read saw are answered for the ticket's check_ms after it, as long as
- * this process committed nothing since: a sale made through another
- * process shows in a quote within that bound, one made through this
- * process at once. A quote only advises; create order reserves against
+ * the platform catalog's sku_ids[0..n) into avail, for a quote. With a
+ * ticket whose check_ms is 0, always read from the database. Otherwise
+ * the units one read saw are answered for check_ms after it, as long as
+ * no commit store_writes_seen() counts came since: a sale made through
+ * this process (on SQLite, through any apotheca process) shows in the
+ * next quote, one the count misses within the bound. A quote only advises; create order reserves against
  * the database's row, so a stale quote never sells a unit.
  */
 enum apo_result cache_stock(struct store_conn *c, const struct cache_ticket *t,
@@ -139,8 +147,8 @@ enum apo_result cache_pincode(struct store_conn *c, const struct cache_ticket *t
  *
  * cache_track_get() returns a copy (free() it) of the answer's body, its
  * length in *len, when the cached answer is known current: within the
- * ticket's check_ms of its last check with no local write since (never on
- * SQLite), or, when version >= 0, when the cached answer belongs to order
+ * ticket's check_ms of its last check with no counted commit since
+ * (store_writes_seen()), or, when version >= 0, when the cached answer belongs to order
  * oid at that version and the merchants family has not changed. NULL
  * otherwise.
  */

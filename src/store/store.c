@@ -241,6 +241,16 @@ uint64_t store_local_writes(void)
 	return atomic_load(&local_writes);
 }
 
+uint64_t store_writes_seen(struct store_conn *c, int *others)
+{
+	/* Both only grow, so the sum moves whenever either does. */
+	uint64_t local = atomic_load(&local_writes), shared = 0;
+	int counted = conn_ops(c)->shared_writes && conn_ops(c)->shared_writes(c, &shared);
+	if (others)
+		*others = counted;
+	return local + shared;
+}
+
 static int sql_writes(const char *sql)
 {
 	while (*sql == ' ' || *sql == '\t' || *sql == '\n')

@@ -182,6 +182,16 @@ int64_t store_changes(struct store_conn *c);
  */
 uint64_t store_local_writes(void);
 
+/*
+ * A count that moves whenever a write is committed by this process
+ * (store_local_writes()) or, where the backend counts them (SQLite, see
+ * store_sqlite.c), by any apotheca process on the same database. Read it
+ * before reading the data it is to vouch for. *others (may be NULL) is set
+ * to 1 when other processes' commits are counted, 0 when only this
+ * process's are.
+ */
+uint64_t store_writes_seen(struct store_conn *c, int *others);
+
 enum apo_result store_begin(struct store_conn *c, enum store_tx tx);
 enum apo_result store_commit(struct store_conn *c);
 /* Rolls back if a transaction is open; always safe to call. */

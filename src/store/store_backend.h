@@ -41,6 +41,9 @@ struct store_ops {
 	enum apo_result (*script)(struct store_conn *c, const char *sql);
 	/* Serializes migrations across processes (inside a transaction). */
 	enum apo_result (*migration_lock)(struct store_conn *c);
+	/* The commits every process has counted on the database (SQLite's
+	 * <database>-commits) into *n: 1, or 0 when not counted (NULL: never). */
+	int (*shared_writes)(struct store_conn *c, uint64_t *n);
 	/* Text substituted for "{{ID}}" in migrations: an auto id primary key. */
 	const char *id_column;
 };

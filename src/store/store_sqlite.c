@@ -36,6 +36,16 @@
  * CLI) meet SQLite's busy timeout as usual and sync their own commits the
  * same way; whichever process checkpoints syncs the WAL first, so a
  * checkpoint never outruns a commit that was not synced yet.
+ *
+ * Every apotheca process on the file counts its commits in a small file
+ * beside it, <database>-commits (one 64-bit counter, mapped shared and
+ * added to after each group COMMIT that wrote): another process's read
+ * cache then learns with a memory read, without SQLite's read lock, that
+ * nothing was committed since it last looked (store_writes_seen()). The
+ * counter is made the way SQLite makes its -shm file: written once
+ * before it is mapped, so a full disk cannot fault the mapping later, and
+ * given the database file's mode and owner. Writers other than apotheca
+ * (the sqlite3 shell) do not count; the cache bounds what they can hide.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +55,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,6 +113,7 @@ struct group {
 	int syncing;	 /* a member is syncing now; written under sync_lock, atomic */
 	int sync_failed; /* a sync failed: nothing later is durable; under sync_lock */
 	uint64_t synced; /* COMMITs up to this one are on disk; under sync_lock */
+	_Atomic uint64_t *shared; /* the <database>-commits counter; NULL when unavailable */
 	struct group *next;
 };
 
@@ -194,6 +207,53 @@ static sqlite3 *open_db(const char *path)
 }
 
 /*
+ * Maps the commit counter beside the database file (see the file comment);
+ * NULL, logged, when it cannot: this process's cache then checks the
+ * database on every read, and other processes learn of its commits only
+ * when their checks fall due.
+ */
+static _Atomic uint64_t *shared_counter(const char *file)
+{
+	struct stat db, st;
+	static const char suffix[] = "-commits";
+	size_t len = strlen(file);
+	char *path = xmalloc(len + sizeof(suffix));
+	void *map = MAP_FAILED;
+	int fd = -1;
+
+	memcpy(path, file, len);
+	memcpy(path + len, suffix, sizeof(suffix));
+	if (stat(file, &db) != 0 ||
+	    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, db.st_mode & 0666)) < 0 ||
+	    fstat(fd, &st) != 0)
+		goto out;
+	if (geteuid() == 0 && (st.st_uid != db.st_uid || st.st_gid != db.st_gid) &&
+	    fchown(fd, db.st_uid, db.st_gid) != 0)
+		goto out;
+	if (st.st_size < (off_t)sizeof(uint64_t)) {
+		uint64_t zero = 0;
+		if (pwrite(fd, &zero, sizeof(zero), 0) != (ssize_t)sizeof(zero))
+			goto out;
+	}
+	map = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+out:
+	if (map == MAP_FAILED)
+		log_text(LOG_WARN, "no shared commit counter: the read cache checks every read",
+			 "path", path, "error", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return map == MAP_FAILED ? NULL : map;
+}
+
+/* Counts a commit that wrote, for every process's store_writes_seen(). */
+static void shared_bump(struct group *g)
+{
+	if (g->shared)
+		atomic_fetch_add_explicit(g->shared, 1, memory_order_release);
+}
+
+/*
  * Readies a new group's writer connection: its own statements, and in WAL
  * mode synchronous=NORMAL with the WAL's name, for group_sync(). 0 or -1.
  */
@@ -219,6 +279,8 @@ static int group_setup(struct group *g)
 		g->wal = 1;
 		g->wal_path = xstrdup(wal_file);
 	}
+	if (file && *file)
+		g->shared = shared_counter(file);
 	return 0;
 }
 
@@ -231,6 +293,8 @@ static void group_free(struct group *g)
 	sqlite3_close(g->db);
 	if (g->wal_fd >= 0)
 		close(g->wal_fd);
+	if (g->shared)
+		munmap((void *)g->shared, sizeof(uint64_t));
 	pthread_mutex_destroy(&g->lock);
 	pthread_mutex_destroy(&g->sync_lock);
 	pthread_cond_destroy(&g->sync_cv);
@@ -665,6 +729,7 @@ static enum apo_result commit_group(struct group *g)
 		gexec(g, "ROLLBACK");
 	} else if (list) {
 		__atomic_add_fetch(&g->commits, 1, __ATOMIC_RELEASE);
+		shared_bump(g);
 	}
 	uint64_t n = g->commits;
 	g->open = 0;
@@ -779,7 +844,17 @@ static enum apo_result sq_script(struct store_conn *c, const char *sql)
 		sqlite3_free(err);
 		return APO_ERR_INTERNAL;
 	}
+	if (!c->writing && !c->in_read_tx)
+		shared_bump(c->g); /* it may have written, outside any group */
 	return APO_OK;
+}
+
+static int sq_shared_writes(struct store_conn *c, uint64_t *n)
+{
+	if (!c->g->shared)
+		return 0;
+	*n = atomic_load_explicit(c->g->shared, memory_order_acquire);
+	return 1;
 }
 
 static enum apo_result sq_migration_lock(struct store_conn *c)
@@ -804,6 +879,7 @@ const struct store_ops store_sqlite_ops = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.script = sq_script,
+	.shared_writes = sq_shared_writes,
 	.migration_lock = sq_migration_lock,
 	.id_column = "INTEGER PRIMARY KEY AUTOINCREMENT",
 };

@@ -3,10 +3,14 @@ two apotheca processes on one database (one SQLite file, or one
 PostgreSQL database). A change made through one — a price, a product
 deactivated, a merchant deactivated, a coupon, an order's status — shows
 in the other's inventory check and track within APOTHECA_CACHE_CHECK_MS
-(polled with a deadline; nothing here measures time). Stock sold through
-one process shows in the same process's very next quote; in the other's
-next quote on SQLite, and within the bound on PostgreSQL."""
+(polled with a deadline; nothing here measures time), and on SQLite at
+the other's very next request (the processes count their commits in
+<database>-commits). Stock sold through one process shows in the same
+process's very next quote; in the other's next quote on SQLite, and within
+the bound on PostgreSQL. A change made behind every process's back (plain
+SQL) shows within the bound on either backend."""
 
+import sqlite3
 import time
 import unittest
 
@@ -78,7 +82,28 @@ class ReadCacheAcrossProcesses(unittest.TestCase):
         sku(self.b, "RC-P", price=120)
         # The process that made the change sees it at once.
         self.assertEqual(self.offered(self.b, "RC-P")["offered_price"], 120)
+        if harness.BACKEND == "sqlite":
+            # b counted its commit: a's very next quote asks the database.
+            self.assertEqual(self.offered(self.a, "RC-P")["offered_price"], 120)
         self.eventually(lambda: self.offered(self.a, "RC-P")["offered_price"] == 120, "the new price")
+
+    def test_a_change_made_behind_every_process_shows_within_the_bound(self):
+        sku(self.a, "RC-X", price=150)
+        for server in (self.a, self.b):
+            self.assertEqual(self.offered(server, "RC-X")["offered_price"], 150)  # cached
+        sql = "UPDATE products SET price = 9900 WHERE merchant_id = '' AND sku_id = 'RC-X'"
+        if harness.BACKEND == "postgres":
+            harness.psql(sql, dbname=self.a.db.split("/", 3)[3].split("?", 1)[0])
+        else:
+            con = sqlite3.connect(self.a.db, timeout=10)
+            try:
+                con.execute(sql)
+                con.commit()
+            finally:
+                con.close()
+        for server in (self.a, self.b):
+            self.eventually(lambda: self.offered(server, "RC-X")["offered_price"] == 99,
+                            "a price set with plain SQL")
 
     def test_a_product_deactivated_through_the_other_process_is_no_longer_quoted(self):
         sku(self.a, "RC-D", price=100)
@@ -161,6 +186,8 @@ class ReadCacheAcrossProcesses(unittest.TestCase):
                            body={"order_id": order_id, "reason": "customer asked", "agent_id": "a1",
                                  "merchant": "rc1"})
         self.assertEqual(r.status, 200, r)
+        if harness.BACKEND == "sqlite":
+            self.assertNotEqual(status(), before)  # b counted its commit
         self.eventually(lambda: status() != before, "the cancel")
         # And the process that cancelled answers the new status at once.
         r = self.b.request("GET", path, headers=self.m.headers())

@@ -1,8 +1,8 @@
 /*
  * Scratch databases for the unit tests that need storage: t_store_open()
  * makes a migrated SQLite database in a new file under /tmp and
- * t_store_close() closes it and removes the file with its -wal and -shm
- * companions; t_merchant() and t_product() add the rows most tests start
+ * t_store_close() closes it and removes the file with its -wal, -shm and
+ * -commits companions; t_merchant() and t_product() add the rows most tests start
  * from. Include after t.h.
  */
 #ifndef APO_T_STORE_H
@@ -46,13 +46,15 @@ static inline struct store *t_store_open(const char *tag, char path[T_STORE_PATH
 /* Closes s (may be NULL) and removes its files. */
 static inline void t_store_close(struct store *s, const char *path)
 {
-	char side[T_STORE_PATH_CAP + 8];
+	char side[T_STORE_PATH_CAP + 16];
 	if (s)
 		store_close(s);
 	unlink(path);
 	snprintf(side, sizeof(side), "%s-wal", path);
 	unlink(side);
 	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-commits", path);
 	unlink(side);
 }
 
