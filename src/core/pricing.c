@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "core/pricing.h"
@@ -224,9 +225,12 @@ enum pricing_status pricing_compute(const struct pricing_input *in, struct prici
 	int64_t units = 0;
 	enum pricing_status st;
 
-	memset(out, 0, sizeof(*out));
+	/* Everything but the lines, and then only the lines in use: a whole
+	 * result is kilobytes, cleared on every quote. */
+	memset(&out->nlines, 0, sizeof(*out) - offsetof(struct pricing_result, nlines));
 	if (!input_ok(in, order))
 		return refuse(out, PRICING_BAD_INPUT, "Cart is outside pricing limits");
+	memset(out->lines, 0, in->nlines * sizeof(out->lines[0]));
 	out->nlines = in->nlines;
 	for (size_t i = 0; i < in->nlines; i++) {
 		const struct pricing_line_in *src = &in->lines[i];
