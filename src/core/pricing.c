@@ -227,6 +227,9 @@ enum pricing_status pricing_compute(const struct pricing_input *in, struct prici
 
 	/* Everything but the lines, and then only the lines in use: a whole
 	 * result is kilobytes, cleared on every quote. */
+	_Static_assert(offsetof(struct pricing_result, nlines) ==
+			   sizeof(((struct pricing_result *)0)->lines),
+		       "the lines come first in a pricing result");
 	memset(&out->nlines, 0, sizeof(*out) - offsetof(struct pricing_result, nlines));
 	if (!input_ok(in, order))
 		return refuse(out, PRICING_BAD_INPUT, "Cart is outside pricing limits");

@@ -39,7 +39,7 @@
  *
  * Every apotheca process on the file counts its commits in a small file
  * beside it, <database>-commits (one 64-bit counter, mapped shared and
- * added to after each group COMMIT that wrote): another process's read
+ * added to after each group COMMIT that changed a row): another process's read
  * cache then learns with a memory read, without SQLite's read lock, that
  * nothing was committed since it last looked (store_writes_seen()). The
  * counter is made the way SQLite makes its -shm file: written once
@@ -114,6 +114,7 @@ struct group {
 	int sync_failed; /* a sync failed: nothing later is durable; under sync_lock */
 	uint64_t synced; /* COMMITs up to this one are on disk; under sync_lock */
 	_Atomic uint64_t *shared; /* the <database>-commits counter; NULL when unavailable */
+	int64_t counted;	  /* sqlite3_total_changes64(db) at the last count; under lock */
 	struct group *next;
 };
 
@@ -246,11 +247,25 @@ out:
 	return map == MAP_FAILED ? NULL : map;
 }
 
-/* Counts a commit that wrote, for every process's store_writes_seen(). */
+/* Counts a commit, for every process's store_writes_seen(). */
 static void shared_bump(struct group *g)
 {
 	if (g->shared)
 		atomic_fetch_add_explicit(g->shared, 1, memory_order_release);
+}
+
+/*
+ * Holding g->lock, after a group COMMIT: counts it when it changed a row.
+ * (The sweeper's tasks commit every second, mostly having deleted nothing;
+ * counting those would make every process ask its database as often.)
+ */
+static void count_group_commit(struct group *g)
+{
+	int64_t total = sqlite3_total_changes64(g->db);
+	if (total != g->counted) {
+		g->counted = total;
+		shared_bump(g);
+	}
 }
 
 /*
@@ -729,7 +744,7 @@ static enum apo_result commit_group(struct group *g)
 		gexec(g, "ROLLBACK");
 	} else if (list) {
 		__atomic_add_fetch(&g->commits, 1, __ATOMIC_RELEASE);
-		shared_bump(g);
+		count_group_commit(g);
 	}
 	uint64_t n = g->commits;
 	g->open = 0;

@@ -13,7 +13,7 @@
  * quote's stock is held no longer than the bound, and never past this
  * process's own write. With a bound: a counted commit is seen at once, an
  * uncounted one not before the bound; this process's commits are counted
- * for the others.
+ * for the others, unless they changed no row.
  */
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -369,13 +369,19 @@ static void test_counted_commits_are_seen_within_the_bound(void)
 	CHECK(cache_track_get(&t, "cm1", "ref-b", -1, -1, &len) == NULL);
 }
 
-/* What this process commits is counted for the others. */
+/* What this process commits is counted for the others; a commit that
+ * changed no row is not. */
 static void test_own_commits_are_counted_for_the_others(void)
 {
+	static struct store_sql nothing = {
+	    .sql = "DELETE FROM coupons WHERE code = 'NO-SUCH-COUPON'"};
 	struct coupon cp;
 	int created;
 
 	uint64_t before = count_commits(0);
+	CHECK_INT(store_exec(conn(), &nothing, NULL, 0, NULL), APO_OK);
+	CHECK_INT(store_changes(conn()), 0);
+	CHECK(count_commits(0) == before);
 	coupon_init(&cp);
 	cp.code = xstrdup("CCOUNT");
 	cp.kind = COUPON_PERCENT;

@@ -3,6 +3,7 @@
  * minimum cart values, charge thresholds, ETAs, and a property test over
  * thousands of random carts (fixed seed, so failures reproduce).
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -540,6 +541,46 @@ static void test_property_random_carts(void)
 	CHECK(bumped > 100);
 }
 
+/*
+ * A result is filled, not cleared whole: one computed over a buffer full
+ * of junk (a reused quote) says the same as one over zeros, byte for
+ * byte, in the lines in use and in everything after them.
+ */
+static void test_a_reused_result_answers_the_same(void)
+{
+	struct pricing_line_in l[] = {line("a", 20000, 18000, 5, 3), {"c", 0, 0, 0, 4, 0},
+				      line("b", 1000, 900, 2, 10)};
+	struct coupon c = percent_coupon(1000);
+	struct charge_rule fee = {"delivery_charge", "Delivery", 4900, 100000};
+	struct pricing_input in = input(l, 3);
+	static struct pricing_result clean, reused;
+	in.coupon_code = "TEN";
+	in.coupon = &c;
+	in.charges = &fee;
+	in.ncharges = 1;
+
+	memset(&clean, 0, sizeof(clean));
+	memset(&reused, 0xa5, sizeof(reused));
+	CHECK_INT(pricing_compute(&in, &clean), PRICING_OK);
+	CHECK_INT(pricing_compute(&in, &reused), PRICING_OK);
+	CHECK_INT(reused.nlines, 3);
+	CHECK(memcmp(reused.lines, clean.lines, 3 * sizeof(clean.lines[0])) == 0);
+	CHECK(memcmp(&reused.nlines, &clean.nlines,
+		     sizeof(clean) - offsetof(struct pricing_result, nlines)) == 0);
+	CHECK_INT(reused.lines[1].known, 0);
+	CHECK_INT(reused.lines[1].discounted, 0);
+	CHECK_INT(reused.ncharges, 1);
+	CHECK_INT(reused.payable, clean.payable);
+
+	/* A refusal over junk: the message, no stale number. */
+	memset(&reused, 0xa5, sizeof(reused));
+	in.nlines = PRICING_MAX_LINES + 1;
+	CHECK_INT(pricing_compute(&in, &reused), PRICING_BAD_INPUT);
+	CHECK_INT(reused.nlines, 0);
+	CHECK_INT(reused.payable, 0);
+	CHECK_STR(reused.message, "Cart is outside pricing limits");
+}
+
 int main(void)
 {
 	test_seed_example();
@@ -551,5 +592,6 @@ int main(void)
 	test_eta();
 	test_bad_input();
 	test_property_random_carts();
+	test_a_reused_result_answers_the_same();
 	T_DONE();
 }
