@@ -4,6 +4,10 @@
 #      of the box), raw one-order SQLite transactions (bench/raw_sqlite.c,
 #      WAL + synchronous=FULL), and pgbench running a fixed order insert
 #      (bench/pgbench_order.sql) on a throw-away PostgreSQL 15 cluster;
+#      after each backend's scenarios, the statements of one create run
+#      straight on the server's own database (bench/create_sqlite.c, 16
+#      creates per COMMIT as the server's group commit; on PostgreSQL
+#      pgbench with bench/pgbench_create.sql) — what the database allows;
 #   2. apotheca on SQLite, then on PostgreSQL: healthz, inventory check,
 #      track, create order (100 SKUs and one hot SKU), the full checkout
 #      against a static payment API (nginx), RSS with 1,000 open
@@ -197,10 +201,31 @@ if [ -x /usr/lib/postgresql/15/bin/initdb ] && [ "${BENCH_PG:-1}" = 1 ]; then
 	baseline_pgbench "$sock" "$pgport"
 fi
 
-[ "${BENCH_SQLITE:-1}" = 1 ] && bench_db sqlite "SQLite (WAL, each commit synced before its answer)" "$work/bench.db"
+if [ "${BENCH_SQLITE:-1}" = 1 ]; then
+	bench_db sqlite "SQLite (WAL, each commit synced before its answer)" "$work/bench.db"
+	if wanted create100; then
+		# The create's own statements, straight from C, on the file the
+		# server just used, as many per COMMIT as the server has writers.
+		cc -O2 -o "$work/create_sqlite" bench/create_sqlite.c -lsqlite3
+		printf '  %-30s ' "a create's own SQL (16/commit)"
+		R[sqlite:create_sql]=$("$work/create_sqlite" "$work/bench.db" "$secs" 16 | awk '{print $3}')
+		echo "${R[sqlite:create_sql]:-0} creates/s"
+	fi
+fi
 if [ $have_pg = 1 ]; then
 	psql -X -q -h "$sock" -p "$pgport" -U postgres -c "CREATE DATABASE bench" postgres
 	bench_db pg "PostgreSQL 15" "postgresql://postgres@/bench?host=$sock&port=$pgport"
+	if wanted create100; then
+		# The create's own statements, straight from pgbench, on the
+		# database the server just used: what the database alone allows.
+		psql -X -q -h "$sock" -p "$pgport" -U postgres -d bench \
+			-c "CREATE SEQUENCE pgbench_create_ids" >/dev/null
+		printf '  %-30s ' "a create's own SQL (pgbench -c16)"
+		/usr/lib/postgresql/15/bin/pgbench -n -h "$sock" -p "$pgport" -U postgres -c16 -j2 \
+			-M prepared -T"$secs" -f bench/pgbench_create.sql bench >"$work/pgbench_create.out" 2>&1 || true
+		R[pg:create_sql]=$(awk '/^tps/ {print int($3)}' "$work/pgbench_create.out")
+		echo "${R[pg:create_sql]:-0} creates/s"
+	fi
 fi
 
 echo
@@ -214,6 +239,8 @@ row "inventory check / nginx" "$(ratio "${R[sqlite:inventory]:-}" "${R[base:ngin
 row "track / nginx" "$(ratio "${R[sqlite:track]:-}" "${R[base:nginx]:-}")" "$(ratio "${R[pg:track]:-}" "${R[base:nginx]:-}")"
 row "create 100 SKUs / raw txn" "$(ratio "${R[sqlite:create100]:-}" "${R[base:raw_sqlite]}")" \
 	"$(ratio "${R[pg:create100]:-}" "${R[base:raw_pg]:-}")"
+row "create 100 SKUs / its own SQL" "$(ratio "${R[sqlite:create100]:-}" "${R[sqlite:create_sql]:-}")" \
+	"$(ratio "${R[pg:create100]:-}" "${R[pg:create_sql]:-}")"
 row "create hot SKU / create 100 SKUs" "$(ratio "${R[sqlite:create1]:-}" "${R[sqlite:create100]:-}")" \
 	"$(ratio "${R[pg:create1]:-}" "${R[pg:create100]:-}")"
 row "full checkout, orders/s" "${R[sqlite:checkout]:-}" "${R[pg:checkout]:-}"
