@@ -181,6 +181,15 @@ int pharm_auth_cached_or_reply(struct req *r, const struct cache_ticket *t, cons
 	return auth_checks(r, m, rc, keys, put_cached_merchant, out);
 }
 
+int pharm_cache_sync_fresh_or_reply(struct req *r, struct cache_ticket *t)
+{
+	enum apo_result rc = cache_sync(r->app->store, r->db, 0, t);
+	if (rc == APO_OK)
+		return 0;
+	pharm_fail(r, rc, NULL);
+	return -1;
+}
+
 int pharm_cache_sync_or_reply(struct req *r, struct cache_ticket *t)
 {
 	enum apo_result rc = cache_sync_snapshot(r->app->store, r->db, r->app->cfg.cache_check_ms, t);

@@ -50,11 +50,13 @@ int pharm_auth_or_reply(struct req *r, const char *key, int by_name, enum pharm_
 			const struct merchant **out);
 
 /*
- * pharm_auth_or_reply() for the read endpoints (inventory check, track):
- * the merchant comes from the read cache (store/cache.h) as of the ticket
- * t, so it may be as old as the cache's bound (APOTHECA_CACHE_CHECK_MS)
- * when another process changed it. Writes authenticate with
- * pharm_auth_or_reply(), which always reads the database.
+ * pharm_auth_or_reply() with the merchant from the read cache
+ * (store/cache.h) as of the ticket t: for the read endpoints (inventory
+ * check, track), as old as the cache's bound (APOTHECA_CACHE_CHECK_MS)
+ * when another process changed it; for create order, whose ticket comes
+ * from pharm_cache_sync_fresh_or_reply(), as current as the table. The
+ * other writes authenticate with pharm_auth_or_reply(), which reads the
+ * database.
  */
 struct cache_ticket;
 int pharm_auth_cached_or_reply(struct req *r, const struct cache_ticket *t, const char *key,
@@ -67,5 +69,14 @@ int pharm_auth_cached_or_reply(struct req *r, const struct cache_ticket *t, cons
  * (pharm_fail) and returns -1, with nothing left open.
  */
 int pharm_cache_sync_or_reply(struct req *r, struct cache_ticket *t);
+
+/*
+ * The sync of a write (create order): asks the database whatever the
+ * bound (check_ms 0), so the merchant, catalog, coupon and pincode the
+ * request then takes from the cache are as current as reading their
+ * tables, and leaves no read transaction open, since the request goes on
+ * to write. A storage failure is answered and returns -1.
+ */
+int pharm_cache_sync_fresh_or_reply(struct req *r, struct cache_ticket *t);
 
 #endif

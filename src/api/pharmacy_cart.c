@@ -176,42 +176,14 @@ void pharm_quote_release(struct pharm_quote *q)
 	q->status = PRICING_OK;
 }
 
-/* The cart's products, its coupon and its pincode: one round trip on PostgreSQL. */
-static enum apo_result load_catalog(struct store_conn *c, const struct pharm_cart *cart,
-				    struct pharm_quote *q)
-{
-	size_t most = cart->nitems + 2, k = cart->nitems, coupon_at = 0, pincode_at = 0;
-	struct store_val *args = xmalloc(2 * most * sizeof(*args));
-	struct store_one *ones = xmalloc(most * sizeof(*ones));
-	struct store_read *reads = xmalloc(most * sizeof(*reads));
-	char coupon_key[COUPON_MAX_CODE + 1];
-	enum apo_result rc;
-
-	quote_use(q, cart->nitems);
-	for (size_t i = 0; i < cart->nitems; i++)
-		product_load_read("", cart->items[i].sku_id, &q->products[i], &args[2 * i], &ones[i],
-				  &reads[i]);
-	if (cart->coupon_code[0] && coupon_load_read(cart->coupon_code, &q->coupon, coupon_key,
-						     &args[2 * k], &ones[k], &reads[k]))
-		coupon_at = ++k;
-	if (cart->pincode[0] && pincode_load_read(cart->pincode, &q->pincode, &args[2 * k],
-						  &ones[k], &reads[k]))
-		pincode_at = ++k;
-	rc = store_read_many(c, reads, k);
-	/* What was filled, even after a failure, so the quote's release frees it. */
-	for (size_t i = 0; i < cart->nitems; i++)
-		q->found[i] = ones[i].found;
-	q->has_coupon = coupon_at && ones[coupon_at - 1].found;
-	q->has_pincode = pincode_at && ones[pincode_at - 1].found;
-	free(args);
-	free(ones);
-	free(reads);
-	return rc;
-}
-
-/* What the cache holds, and the stock (cache_stock), in the shape load_catalog leaves. */
+/*
+ * What the cache holds of the cart's SKUs, coupon and pincode, and the
+ * stock (cache_stock), into q; for_order: with what an order line copies
+ * of each product too (cache_products()).
+ */
 static enum apo_result load_cached(struct store_conn *c, const struct cache_ticket *t,
-				   const struct pharm_cart *cart, struct pharm_quote *q)
+				   const struct pharm_cart *cart, struct pharm_quote *q,
+				   int for_order)
 {
 	const char *ids[PHARM_CART_MAX_SKUS];
 	struct cache_sku skus[PHARM_CART_MAX_SKUS];
@@ -221,8 +193,9 @@ static enum apo_result load_cached(struct store_conn *c, const struct cache_tick
 	for (size_t i = 0; i < cart->nitems; i++)
 		ids[i] = cart->items[i].sku_id;
 	quote_use(q, cart->nitems);
-	if ((rc = cache_skus(c, t, ids, cart->nitems, skus)) != APO_OK ||
-	    (rc = cache_stock(c, t, ids, cart->nitems, avail)) != APO_OK)
+	rc = for_order ? cache_products(c, t, ids, cart->nitems, skus, q->products)
+		       : cache_skus(c, t, ids, cart->nitems, skus);
+	if (rc != APO_OK || (rc = cache_stock(c, t, ids, cart->nitems, avail)) != APO_OK)
 		return rc;
 	for (size_t i = 0; i < cart->nitems; i++) {
 		struct product *p = &q->products[i];
@@ -262,15 +235,16 @@ enum apo_result pharm_cart_price_cached(struct store_conn *c, const struct cache
 					int64_t now, struct pharm_quote *q)
 {
 	pharm_quote_release(q);
-	enum apo_result rc = load_cached(c, t, cart, q);
+	enum apo_result rc = load_cached(c, t, cart, q, 0);
 	return rc == APO_OK ? price_loaded(m, cart, now, q) : rc;
 }
 
-enum apo_result pharm_cart_price(struct store_conn *c, const struct merchant *m,
-				 const struct pharm_cart *cart, int64_t now, struct pharm_quote *q)
+enum apo_result pharm_cart_price(struct store_conn *c, const struct cache_ticket *t,
+				 const struct merchant *m, const struct pharm_cart *cart,
+				 int64_t now, struct pharm_quote *q)
 {
 	pharm_quote_release(q);
-	enum apo_result rc = load_catalog(c, cart, q);
+	enum apo_result rc = load_cached(c, t, cart, q, 1);
 	return rc == APO_OK ? price_loaded(m, cart, now, q) : rc;
 }
 

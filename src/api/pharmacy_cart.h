@@ -95,32 +95,34 @@ void pharm_quote_init(struct pharm_quote *q);
 /* Frees what the quote owns; it is empty and reusable afterwards. */
 void pharm_quote_release(struct pharm_quote *q);
 
+struct cache_ticket;
+
 /*
  * Prices cart for merchant m at time now (epoch seconds) into *q, which
- * must be initialised (and is released first, so one quote can be reused).
- * Loads the cart's SKUs from the platform catalog (merchant_id ""), the
- * coupon and the pincode entry through c — inside the caller's transaction
- * when one is open, which is how create order prices — and applies
- * pricing_compute() with m's charge rules. An SKU that is missing or
- * inactive is priced as unknown (quantity 0); available units are
- * on_hand - reserved.
+ * must be initialised (and is released first, so one quote can be reused):
+ * the cart's SKUs of the platform catalog (merchant_id ""), the coupon and
+ * the pincode entry come from the read cache as of ticket t (store/cache.h)
+ * — which create order syncs with check_ms 0, so they are as current as
+ * the tables — available units (on_hand - reserved) and a limited coupon's
+ * use count from the database through c; then pricing_compute() with m's
+ * charge rules. An SKU that is missing or inactive is priced as unknown
+ * (quantity 0). Each product found carries what an order line copies (row
+ * id, name, pack size, type).
  *
  * Returns APO_OK with q->status PRICING_OK and q->result complete;
  * APO_ERR_INVALID when pricing refused the cart (q->status says which rule,
  * q->result.message says it in words); or the storage error that stopped
  * it. Everything loaded stays in *q either way until released.
  */
-enum apo_result pharm_cart_price(struct store_conn *c, const struct merchant *m,
-				 const struct pharm_cart *cart, int64_t now, struct pharm_quote *q);
+enum apo_result pharm_cart_price(struct store_conn *c, const struct cache_ticket *t,
+				 const struct merchant *m, const struct pharm_cart *cart,
+				 int64_t now, struct pharm_quote *q);
 
 /*
  * pharm_cart_price() for a quote that reserves nothing (inventory check):
- * prices, flags, the coupon's terms, the pincode and the merchant come
- * from the read cache as of ticket t (store/cache.h); available units and
- * a limited coupon's use count are read from the database. Only the
- * products' numbers are filled (their strings stay NULL). Same results.
+ * the same, but only the products' numbers are filled (their strings stay
+ * NULL). Same results.
  */
-struct cache_ticket;
 enum apo_result pharm_cart_price_cached(struct store_conn *c, const struct cache_ticket *t,
 					const struct merchant *m, const struct pharm_cart *cart,
 					int64_t now, struct pharm_quote *q);

@@ -423,8 +423,71 @@ enum apo_result cache_merchant(struct store_conn *c, const struct cache_ticket *
 
 /* --- catalog ------------------------------------------------------------ */
 
-enum apo_result cache_skus(struct store_conn *c, const struct cache_ticket *t,
-			   const char *const *sku_ids, size_t n, struct cache_sku *out)
+/*
+ * A platform SKU as held: what a quote needs (sku), and what an order line
+ * copies of it (row id and descriptive text, all in one allocation).
+ */
+struct csku {
+	struct cache_sku sku;
+	int64_t pid;
+	char *name, *pack_size_label, *sku_type; /* into text */
+	char text[];
+};
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* Copies s (with its NUL) to *at and moves *at past it; the copy. */
+static char *text_put(char **at, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *to = *at;
+	memcpy(to, s, n);
+	*at += n;
+	return to;
+}
+
+static struct csku *csku_new(const struct product *p)
+{
+	const char *name = or_empty(p->name), *pack = or_empty(p->pack_size_label),
+		   *type = or_empty(p->sku_type);
+	struct csku *v = xmalloc(sizeof(*v) + strlen(name) + strlen(pack) + strlen(type) + 3);
+	char *at = v->text;
+	v->sku.found = 1;
+	v->sku.active = p->active;
+	v->sku.rx_required = p->rx_required;
+	v->sku.mrp = p->mrp;
+	v->sku.price = p->price;
+	v->pid = p->pid;
+	v->name = text_put(&at, name);
+	v->pack_size_label = text_put(&at, pack);
+	v->sku_type = text_put(&at, type);
+	return v;
+}
+
+/* What an order line copies of a held SKU into p (strings now p's). */
+static void csku_copy(const struct csku *v, struct product *p)
+{
+	p->pid = v->pid;
+	p->name = xstrdup(v->name);
+	p->pack_size_label = xstrdup(v->pack_size_label);
+	p->sku_type = xstrdup(v->sku_type);
+	p->mrp = v->sku.mrp;
+	p->price = v->sku.price;
+	p->active = v->sku.active;
+	p->rx_required = v->sku.rx_required;
+}
+
+/*
+ * cache_skus(), and with products not NULL also cache_products()'s fill of
+ * products[i] for the SKUs found (left as product_init() made them for
+ * the rest).
+ */
+static enum apo_result lookup_skus(struct store_conn *c, const struct cache_ticket *t,
+				   const char *const *sku_ids, size_t n, struct cache_sku *out,
+				   struct product *products)
 {
 	struct cmap *m = &maps[CACHE_CATALOG];
 	size_t nmiss = 0;
@@ -433,9 +496,12 @@ enum apo_result cache_skus(struct store_conn *c, const struct cache_ticket *t,
 	for (size_t i = 0; i < n; i++) {
 		struct centry *e = map_find(m, "", sku_ids[i]);
 		memset(&out[i], 0, sizeof(out[i]));
-		if (e && e->found)
-			out[i] = *(struct cache_sku *)e->val;
-		else if (!e) {
+		if (e && e->found) {
+			const struct csku *v = e->val;
+			out[i] = v->sku;
+			if (products)
+				csku_copy(v, &products[i]);
+		} else if (!e) {
 			out[i].found = -1; /* loaded below */
 			nmiss++;
 		}
@@ -456,27 +522,36 @@ enum apo_result cache_skus(struct store_conn *c, const struct cache_ticket *t,
 			product_release(&p);
 			return rc;
 		}
-		memset(&out[i], 0, sizeof(out[i]));
-		if (rc == APO_OK) {
-			out[i].found = 1;
-			out[i].active = p.active;
-			out[i].rx_required = p.rx_required;
-			out[i].mrp = p.mrp;
-			out[i].price = p.price;
-		}
+		struct csku *v = rc == APO_OK ? csku_new(&p) : NULL;
 		product_release(&p);
+		memset(&out[i], 0, sizeof(out[i]));
+		if (v) {
+			out[i] = v->sku;
+			if (products)
+				csku_copy(v, &products[i]);
+		}
 		pthread_mutex_lock(&m->lock);
 		if (may_keep(m, t, CACHE_CATALOG)) {
-			struct cache_sku *v = NULL;
-			if (out[i].found) {
-				v = xmalloc(sizeof(*v));
-				*v = out[i];
-			}
-			map_put(m, CACHE_MAX_ENTRIES, "", sku_ids[i], out[i].found, v);
+			map_put(m, CACHE_MAX_ENTRIES, "", sku_ids[i], v != NULL, v);
+			v = NULL;
 		}
 		pthread_mutex_unlock(&m->lock);
+		free(v);
 	}
 	return APO_OK;
+}
+
+enum apo_result cache_skus(struct store_conn *c, const struct cache_ticket *t,
+			   const char *const *sku_ids, size_t n, struct cache_sku *out)
+{
+	return lookup_skus(c, t, sku_ids, n, out, NULL);
+}
+
+enum apo_result cache_products(struct store_conn *c, const struct cache_ticket *t,
+			       const char *const *sku_ids, size_t n, struct cache_sku *out,
+			       struct product *products)
+{
+	return lookup_skus(c, t, sku_ids, n, out, products);
 }
 
 /* --- coupons and pincodes ----------------------------------------------- */

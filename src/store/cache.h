@@ -116,6 +116,18 @@ enum apo_result cache_skus(struct store_conn *c, const struct cache_ticket *t,
 			   const char *const *sku_ids, size_t n, struct cache_sku *out);
 
 /*
+ * cache_skus(), and what an order line copies of each SKU found: its row
+ * id, name, pack_size_label and sku_type, with mrp, price, active and
+ * rx_required, into products[i] (product_init()ed by the caller, which
+ * releases them; left untouched for a SKU that is not there). For a
+ * create, whose ticket synced with check_ms 0: as current as reading the
+ * products table.
+ */
+enum apo_result cache_products(struct store_conn *c, const struct cache_ticket *t,
+			       const char *const *sku_ids, size_t n, struct cache_sku *out,
+			       struct product *products);
+
+/*
  * Available units (on_hand - reserved, -1 for a SKU that is not there) of
  * the platform catalog's sku_ids[0..n) into avail, for a quote. With a
  * ticket whose check_ms is 0, always read from the database. Otherwise

@@ -8,7 +8,8 @@ the other's very next request (the processes count their commits in
 <database>-commits). Stock sold through one process shows in the same
 process's very next quote; in the other's next quote on SQLite, and within
 the bound on PostgreSQL. A change made behind every process's back (plain
-SQL) shows within the bound on either backend."""
+SQL) shows within the bound on either backend in a quote, and at the
+very next create."""
 
 import sqlite3
 import time
@@ -71,6 +72,18 @@ class ReadCacheAcrossProcesses(unittest.TestCase):
             "merchant_order_id": ref, "payable_amount": payable, "payment_method": "COD",
             "user": USER, "skus": skus})
 
+    def behind_every_process(self, sql):
+        """Runs sql on the shared database with a client that is not apotheca."""
+        if harness.BACKEND == "postgres":
+            harness.psql(sql, dbname=self.a.db.split("/", 3)[3].split("?", 1)[0])
+            return
+        con = sqlite3.connect(self.a.db, timeout=10)
+        try:
+            con.execute(sql)
+            con.commit()
+        finally:
+            con.close()
+
     def offered(self, server, sku_id, coupon=None):
         r = self.quote(server, {sku_id: 1}, coupon)
         self.assertEqual(r.status, 200, r)
@@ -91,19 +104,37 @@ class ReadCacheAcrossProcesses(unittest.TestCase):
         sku(self.a, "RC-X", price=150)
         for server in (self.a, self.b):
             self.assertEqual(self.offered(server, "RC-X")["offered_price"], 150)  # cached
-        sql = "UPDATE products SET price = 9900 WHERE merchant_id = '' AND sku_id = 'RC-X'"
-        if harness.BACKEND == "postgres":
-            harness.psql(sql, dbname=self.a.db.split("/", 3)[3].split("?", 1)[0])
-        else:
-            con = sqlite3.connect(self.a.db, timeout=10)
-            try:
-                con.execute(sql)
-                con.commit()
-            finally:
-                con.close()
+        self.behind_every_process("UPDATE products SET price = 9900 WHERE merchant_id = '' AND sku_id = 'RC-X'")
         for server in (self.a, self.b):
             self.eventually(lambda: self.offered(server, "RC-X")["offered_price"] == 99,
                             "a price set with plain SQL")
+
+    def test_a_create_counts_a_change_made_behind_every_process_at_once(self):
+        """A quote may lag by the bound; an order may not. A create takes
+        the merchant and the catalog from memory only after reading the
+        version rows, so a price and the prescription flag set with plain
+        SQL count at the very next create in either process."""
+        sku(self.a, "RC-W", price=100, stock=10)
+        for n, server in enumerate((self.a, self.b)):
+            r = self.place(server, "rc-warm-%d" % n, {"RC-W": 1}, 100)  # held for creates too
+            self.assertEqual(r.status, 200, r)
+        for server in (self.a, self.b):  # and trusted: no commit counted since these
+            self.assertEqual(self.offered(server, "RC-W")["offered_price"], 100)
+        self.behind_every_process("UPDATE products SET price = 9900, rx_required = 1 "
+                                  "WHERE merchant_id = '' AND sku_id = 'RC-W'")
+        for n, server in enumerate((self.a, self.b)):  # refused: nothing committed
+            r = self.place(server, "rc-old-price-%d" % n, {"RC-W": 1}, 100)
+            self.assertEqual(r.status, 400, r)  # priced at the new price: 100 is not what is due
+        for n, server in enumerate((self.a, self.b)):
+            ref = "rc-new-price-%d" % n
+            r = self.place(server, ref, {"RC-W": 1}, 99)
+            self.assertEqual(r.status, 200, r)
+            r = server.request("GET", "/api/v4/merchants/%s/orders/%s/track" % (self.m.name, ref),
+                               headers=self.m.headers())
+            self.assertEqual(r.status, 200, r)
+            # A prescription medicine now: the order waits for one (100).
+            self.assertEqual(r.json["data"]["result"]["grouped_orders"][0]["order_status"]["status_id"],
+                             100, r.json)
 
     def test_a_product_deactivated_through_the_other_process_is_no_longer_quoted(self):
         sku(self.a, "RC-D", price=100)

@@ -182,6 +182,71 @@ static void test_changes_by_another_connection_are_seen(void)
 	CHECK_INT(cache_pincode(conn(), &t, "560099", &pin), APO_ERR_NOT_FOUND);
 }
 
+/*
+ * What a create copies into its order lines comes from memory as well —
+ * row id, name, pack size, type — copied out for the caller to own, and
+ * as current as the table after a sync that asks.
+ */
+static void test_products_for_an_order(void)
+{
+	struct cache_ticket t;
+	struct cache_sku s[2];
+	struct product p[2], stored;
+	const char *ids[] = {"C-2", "C-NONE"};
+	int created;
+
+	product_init(&stored);
+	stored.merchant_id = xstrdup("");
+	stored.sku_id = xstrdup("C-2");
+	stored.name = xstrdup("Order line");
+	stored.pack_size_label = xstrdup("strip of 15");
+	stored.sku_type = xstrdup("otc");
+	stored.mrp = 5000;
+	stored.price = 4500;
+	stored.on_hand = 3;
+	CHECK_INT(product_upsert(conn(), &stored, 1, &created), APO_OK);
+	product_release(&stored);
+	product_init(&stored);
+	CHECK_INT(product_load(conn(), "", "C-2", &stored), APO_OK);
+
+	for (int round = 0; round < 2; round++) { /* loaded, then from memory */
+		uint64_t before = misses();
+		sync_now(&t);
+		product_init(&p[0]);
+		product_init(&p[1]);
+		CHECK_INT(cache_products(conn(), &t, ids, 2, s, p), APO_OK);
+		CHECK_INT(s[0].found, 1);
+		CHECK_INT(s[0].price, 4500);
+		CHECK_INT(p[0].pid, stored.pid);
+		CHECK_STR(p[0].name, "Order line");
+		CHECK_STR(p[0].pack_size_label, "strip of 15");
+		CHECK_STR(p[0].sku_type, "otc");
+		CHECK_INT(p[0].mrp, 5000);
+		CHECK_INT(p[0].price, 4500);
+		CHECK_INT(p[0].active, 1);
+		CHECK_INT(p[0].rx_required, 0);
+		CHECK_INT(s[1].found, 0);
+		CHECK(p[1].name == NULL); /* nothing there, nothing filled */
+		CHECK_INT(misses() - before, round == 0 ? 2 : 0);
+		product_release(&p[0]);
+		product_release(&p[1]);
+	}
+
+	other_exec("UPDATE products SET name = 'Renamed', rx_required = 1 WHERE sku_id = 'C-2'");
+	sync_now(&t);
+	product_init(&p[0]);
+	CHECK_INT(cache_products(conn(), &t, ids, 1, s, p), APO_OK);
+	CHECK_STR(p[0].name, "Renamed");
+	CHECK_INT(p[0].rx_required, 1);
+	CHECK_INT(s[0].rx_required, 1);
+	product_release(&p[0]);
+	/* The plain lookup reads the same entry. */
+	CHECK_INT(cache_skus(conn(), &t, ids, 1, s), APO_OK);
+	CHECK_INT(s[0].rx_required, 1);
+	CHECK_INT(s[0].price, 4500);
+	product_release(&stored);
+}
+
 static void test_stock_and_uses_keep_the_cache(void)
 {
 	struct cache_ticket t;
@@ -403,6 +468,7 @@ int main(void)
 	seed();
 	test_repeated_reads_come_from_memory();
 	test_changes_by_another_connection_are_seen();
+	test_products_for_an_order();
 	test_stock_and_uses_keep_the_cache();
 	test_a_load_from_before_a_change_is_not_kept();
 	test_own_writes_are_seen_at_once();
