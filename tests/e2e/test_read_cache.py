@@ -136,6 +136,24 @@ class ReadCacheAcrossProcesses(unittest.TestCase):
             self.assertEqual(r.json["data"]["result"]["grouped_orders"][0]["order_status"]["status_id"],
                              100, r.json)
 
+    def test_a_confirm_counts_a_merchant_deactivated_behind_every_process_at_once(self):
+        """A merchant deactivated with plain SQL is refused at the very
+        next confirm, while the process's quotes trust what they hold."""
+        m = Merchant(self.a, "rc-conf", key="rc-conf")
+        sku(self.a, "RC-F", price=100)
+        r = self.a.request("POST", "/api/v4/merchants/rc-conf/orders", headers=m.headers(), body={
+            "merchant_order_id": "rc-conf-1", "payable_amount": 100, "payment_method": "ONLINE",
+            "user": USER, "skus": {"RC-F": 1}})
+        self.assertEqual(r.status, 200, r)
+        order_id = r.json["data"]["order_id"]
+        self.assertEqual(self.quote(self.a, {"RC-F": 1}, merchant=m).status, 200)  # trusted from here
+        self.behind_every_process("UPDATE merchants SET active = 0 WHERE id = 'rc-conf'")
+        r = self.a.request("PUT", "/api/v4/merchants/rc-conf/orders/%s/confirm" % order_id,
+                           headers=m.headers(),
+                           body={"merchant_order_id": "rc-conf-1", "order_id": order_id})
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("Merchant not found", r.body)
+
     def test_a_product_deactivated_through_the_other_process_is_no_longer_quoted(self):
         sku(self.a, "RC-D", price=100)
         self.assertEqual(self.offered(self.a, "RC-D")["quantity"], 1)
