@@ -67,17 +67,6 @@ enum apo_result coupon_load(struct store_conn *c, const char *code, struct coupo
 	return store_query_row(c, &q_coupon_load, &arg, 1, coupon_from_row, out);
 }
 
-int coupon_load_read(const char *code, struct coupon *out, char *key, struct store_val *arg,
-		     struct store_one *one, struct store_read *r)
-{
-	if (coupon_key(code, key))
-		return 0;
-	*arg = text_arg(key);
-	*one = (struct store_one){coupon_from_row, out, 0};
-	*r = (struct store_read){&q_coupon_load, arg, 1, store_read_one, one};
-	return 1;
-}
-
 enum apo_result coupon_save(struct store_conn *c, const struct coupon *cp, int *created)
 {
 	char key[COUPON_MAX_CODE + 1];

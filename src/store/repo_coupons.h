@@ -11,22 +11,11 @@
 #include "core/catalog.h"
 
 struct store_conn;
-struct store_one;
-struct store_read;
-struct store_val;
 
 /* Coupons: load by code, insert or replace (keeping used_count). Codes
  * are case-insensitive (see coupon_code_upper()). */
 enum apo_result coupon_load(struct store_conn *c, const char *code, struct coupon *out);
 
-/*
- * The read coupon_load() makes, as a store_read_many() entry *r; 0 when
- * there is nothing to read (a code no coupon can have). key (at least
- * COUPON_MAX_CODE + 1 bytes), *arg and *one are the caller's and must last
- * until the reads ran; then one->found tells whether out was filled.
- */
-int coupon_load_read(const char *code, struct coupon *out, char *key, struct store_val *arg,
-		     struct store_one *one, struct store_read *r);
 enum apo_result coupon_save(struct store_conn *c, const struct coupon *cp, int *created);
 
 /* Within the caller's transaction: counts one use if under the limit

@@ -42,17 +42,6 @@ enum apo_result pincode_load(struct store_conn *c, const char *pincode, struct p
 	return store_query_row(c, &q_pin_load, &arg, 1, pincode_from_row, out);
 }
 
-int pincode_load_read(const char *pincode, struct pincode_entry *out, struct store_val *arg,
-		      struct store_one *one, struct store_read *r)
-{
-	if (!pincode_valid(pincode))
-		return 0;
-	*arg = text_arg(pincode);
-	*one = (struct store_one){pincode_from_row, out, 0};
-	*r = (struct store_read){&q_pin_load, arg, 1, store_read_one, one};
-	return 1;
-}
-
 /* Within a write transaction: the upsert of pincode_save(). */
 static enum apo_result pincode_upsert_in_tx(struct store_conn *c, const struct pincode_entry *p,
 					    int *created)

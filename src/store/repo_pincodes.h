@@ -15,21 +15,10 @@
 #include "store/repo_products.h"
 
 struct store_conn;
-struct store_one;
-struct store_read;
-struct store_val;
 
 /* Pincodes: load (APO_ERR_NOT_FOUND when no entry), insert or replace. */
 enum apo_result pincode_load(struct store_conn *c, const char *pincode, struct pincode_entry *out);
 
-/*
- * The read pincode_load() makes, as a store_read_many() entry *r; 0 when
- * there is nothing to read (not a pincode). *arg and *one are the caller's
- * and must last until the reads ran; then one->found tells whether out
- * was filled.
- */
-int pincode_load_read(const char *pincode, struct pincode_entry *out, struct store_val *arg,
-		      struct store_one *one, struct store_read *r);
 enum apo_result pincode_save(struct store_conn *c, const struct pincode_entry *p, int *created);
 
 /*

@@ -82,34 +82,6 @@ enum apo_result product_load_by_hex(struct store_conn *c, const char *hex_id, st
 	return store_query_row(c, &q_prod_by_hex, &arg, 1, product_from_row, out);
 }
 
-void product_load_read(const char *merchant_id, const char *sku_id, struct product *out,
-		       struct store_val *args, struct store_one *one, struct store_read *r)
-{
-	args[0] = SV_TEXT(merchant_id ? merchant_id : "");
-	args[1] = SV_TEXT(sku_id);
-	*one = (struct store_one){product_from_row, out, 0};
-	*r = (struct store_read){&q_prod_by_sku, args, 2, store_read_one, one};
-}
-
-enum apo_result product_load_many(struct store_conn *c, const char *merchant_id,
-				  const char *const *sku_ids, size_t n, struct product *out,
-				  int *found)
-{
-	/* One round trip for the whole cart on PostgreSQL. */
-	struct store_val *args = xmalloc((n ? n : 1) * 2 * sizeof(*args));
-	struct store_one *ones = xmalloc((n ? n : 1) * sizeof(*ones));
-	struct store_read *reads = xmalloc((n ? n : 1) * sizeof(*reads));
-	for (size_t i = 0; i < n; i++)
-		product_load_read(merchant_id, sku_ids[i], &out[i], &args[2 * i], &ones[i], &reads[i]);
-	enum apo_result rc = store_read_many(c, reads, n);
-	for (size_t i = 0; i < n; i++)
-		found[i] = ones[i].found; /* what was filled, even after a failure */
-	free(args);
-	free(ones);
-	free(reads);
-	return rc;
-}
-
 /*
  * Within a write transaction: inserts p with on_hand units unless its
  * (merchant_id, sku_id) exists; *created tells which, and hex receives the

@@ -19,9 +19,6 @@
 #include "core/catalog_csv.h"
 
 struct store_conn;
-struct store_one;
-struct store_read;
-struct store_val;
 
 /*
  * Loads one product (product_init'ed by the caller). APO_ERR_NOT_FOUND when
@@ -33,22 +30,6 @@ enum apo_result product_load(struct store_conn *c, const char *merchant_id, cons
 /* Loads by the 24-hex id (any catalog). */
 enum apo_result product_load_by_hex(struct store_conn *c, const char *hex_id,
 				    struct product *out);
-
-/*
- * Loads n products of one catalog at once. out[i] receives sku_ids[i];
- * found[i] is set to 1 when it exists, else 0 and out[i] stays initialised.
- */
-/*
- * The read product_load() makes, as a store_read_many() entry *r: args
- * (two) and *one are the caller's and must last until the reads ran; then
- * one->found tells whether out was filled.
- */
-void product_load_read(const char *merchant_id, const char *sku_id, struct product *out,
-		       struct store_val *args, struct store_one *one, struct store_read *r);
-
-enum apo_result product_load_many(struct store_conn *c, const char *merchant_id,
-				  const char *const *sku_ids, size_t n, struct product *out,
-				  int *found);
 
 /*
  * Inserts or updates a product's descriptive fields (not its stock unless

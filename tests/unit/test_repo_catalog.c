@@ -69,8 +69,8 @@ static int64_t ledger_sum(int64_t pid, int reserved)
 static void test_upsert_and_load(void)
 {
 	struct store_conn *c = store_thread_conn(db);
-	struct product p, many[3];
-	int created = -1, found[3];
+	struct product p;
+	int created = -1;
 	make_product("u-1", 5);
 	product_init(&p);
 	CHECK_INT(product_load(c, "", "u-1", &p), APO_OK);
@@ -90,14 +90,6 @@ static void test_upsert_and_load(void)
 	product_release(&again);
 	product_release(&p);
 
-	const char *ids[] = {"u-1", "missing", "u-1"};
-	for (int i = 0; i < 3; i++)
-		product_init(&many[i]);
-	CHECK_INT(product_load_many(c, "", ids, 3, many, found), APO_OK);
-	CHECK(found[0] == 1 && found[1] == 0 && found[2] == 1);
-	CHECK_STR(many[2].sku_id, "u-1");
-	for (int i = 0; i < 3; i++)
-		product_release(&many[i]);
 	CHECK_INT(product_load(c, "merchant-x", "u-1", &p), APO_ERR_NOT_FOUND);
 }
 
@@ -258,28 +250,6 @@ static void test_coupons_and_pincodes(void)
 	CHECK_INT(pincode_load(c, "560103", &out), APO_OK);
 	CHECK(out.serviceable == 1 && out.eta_min_days == 2 && out.eta_max_days == CATALOG_NONE);
 	CHECK_INT(pincode_load(c, "110001", &out), APO_ERR_NOT_FOUND);
-
-	/* The same reads as store_read_many() entries: found and missing
-	 * rows, and codes no row can have (nothing to read). */
-	char key[COUPON_MAX_CODE + 1];
-	struct store_val args[3];
-	struct store_one ones[3];
-	struct store_read reads[3];
-	struct pincode_entry out2 = {"", 0, 0, 0};
-	coupon_init(&got);
-	CHECK_INT(coupon_load_read("once", &got, key, &args[0], &ones[0], &reads[0]), 1);
-	CHECK_INT(pincode_load_read("560103", &out, &args[1], &ones[1], &reads[1]), 1);
-	CHECK_INT(pincode_load_read("110001", &out2, &args[2], &ones[2], &reads[2]), 1);
-	CHECK_INT(store_read_many(c, reads, 3), APO_OK);
-	CHECK(ones[0].found && ones[1].found && !ones[2].found);
-	CHECK_STR(got.code, "ONCE");
-	CHECK(out.serviceable == 1 && out2.serviceable == 0);
-	coupon_release(&got);
-	char longer[COUPON_MAX_CODE + 2];
-	memset(longer, 'A', sizeof(longer) - 1);
-	longer[sizeof(longer) - 1] = '\0';
-	CHECK_INT(coupon_load_read(longer, &got, key, &args[0], &ones[0], &reads[0]), 0);
-	CHECK_INT(pincode_load_read("12ab", &out, &args[1], &ones[1], &reads[1]), 0);
 }
 
 static int64_t race_pid;
