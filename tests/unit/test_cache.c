@@ -94,10 +94,28 @@ static uint64_t misses(void)
 	return st.misses;
 }
 
+/* Saves a platform product with its stock; pack and type may be NULL. */
+static void save_product(const char *sku_id, const char *name, const char *pack,
+			 const char *type, int64_t mrp, int64_t price, int64_t on_hand)
+{
+	struct product p;
+	int created;
+	product_init(&p);
+	p.merchant_id = xstrdup("");
+	p.sku_id = xstrdup(sku_id);
+	p.name = xstrdup(name);
+	p.pack_size_label = pack ? xstrdup(pack) : NULL;
+	p.sku_type = type ? xstrdup(type) : NULL;
+	p.mrp = mrp;
+	p.price = price;
+	p.on_hand = on_hand;
+	CHECK_INT(product_upsert(conn(), &p, 1, &created), APO_OK);
+	product_release(&p);
+}
+
 static void seed(void)
 {
 	struct merchant m;
-	struct product p;
 	struct coupon cp;
 	int created;
 
@@ -106,15 +124,7 @@ static void seed(void)
 	m.name = xstrdup("cache_merchant");
 	CHECK_INT(merchant_save(conn(), &m, 0), APO_OK);
 	merchant_release(&m);
-	product_init(&p);
-	p.merchant_id = xstrdup("");
-	p.sku_id = xstrdup("C-1");
-	p.name = xstrdup("Cached");
-	p.mrp = 20000;
-	p.price = 15000;
-	p.on_hand = 10;
-	CHECK_INT(product_upsert(conn(), &p, 1, &created), APO_OK);
-	product_release(&p);
+	save_product("C-1", "Cached", NULL, NULL, 20000, 15000, 10);
 	coupon_init(&cp);
 	cp.code = xstrdup("CTEN");
 	cp.kind = COUPON_PERCENT;
@@ -193,19 +203,8 @@ static void test_products_for_an_order(void)
 	struct cache_sku s[2];
 	struct product p[2], stored;
 	const char *ids[] = {"C-2", "C-NONE"};
-	int created;
 
-	product_init(&stored);
-	stored.merchant_id = xstrdup("");
-	stored.sku_id = xstrdup("C-2");
-	stored.name = xstrdup("Order line");
-	stored.pack_size_label = xstrdup("strip of 15");
-	stored.sku_type = xstrdup("otc");
-	stored.mrp = 5000;
-	stored.price = 4500;
-	stored.on_hand = 3;
-	CHECK_INT(product_upsert(conn(), &stored, 1, &created), APO_OK);
-	product_release(&stored);
+	save_product("C-2", "Order line", "strip of 15", "otc", 5000, 4500, 3);
 	product_init(&stored);
 	CHECK_INT(product_load(conn(), "", "C-2", &stored), APO_OK);
 
