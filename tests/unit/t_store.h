@@ -69,17 +69,24 @@ static inline void t_merchant(struct store_conn *c, const char *id)
 	merchant_release(&m);
 }
 
-/* An active platform-catalog product with on_hand units; returns its pid. */
-static inline int64_t t_product(struct store_conn *c, const char *sku, int64_t price, int rx,
-				int64_t on_hand)
+/*
+ * An active platform-catalog product with on_hand units and the given
+ * descriptive fields (pack and type may be NULL); returns its pid.
+ */
+static inline int64_t t_product_full(struct store_conn *c, const char *sku, const char *name,
+				     const char *pack, const char *type, int64_t mrp,
+				     int64_t price, int rx, int64_t on_hand)
 {
 	struct product p;
 	int created;
 	product_init(&p);
 	p.merchant_id = xstrdup("");
 	p.sku_id = xstrdup(sku);
-	p.name = xstrdup(sku);
-	p.mrp = p.price = price;
+	p.name = xstrdup(name);
+	p.pack_size_label = pack ? xstrdup(pack) : NULL;
+	p.sku_type = type ? xstrdup(type) : NULL;
+	p.mrp = mrp;
+	p.price = price;
 	p.rx_required = rx;
 	p.active = 1;
 	p.on_hand = on_hand;
@@ -90,6 +97,13 @@ static inline int64_t t_product(struct store_conn *c, const char *sku, int64_t p
 	int64_t pid = p.pid;
 	product_release(&p);
 	return pid;
+}
+
+/* An active platform-catalog product named after its SKU, mrp = price; returns its pid. */
+static inline int64_t t_product(struct store_conn *c, const char *sku, int64_t price, int rx,
+				int64_t on_hand)
+{
+	return t_product_full(c, sku, sku, NULL, NULL, price, price, rx, on_hand);
 }
 
 #endif

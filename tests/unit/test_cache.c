@@ -94,43 +94,30 @@ static uint64_t misses(void)
 	return st.misses;
 }
 
-/* Saves a platform product with its stock; pack and type may be NULL. */
-static void save_product(const char *sku_id, const char *name, const char *pack,
-			 const char *type, int64_t mrp, int64_t price, int64_t on_hand)
+/* Saves a percent coupon (value in hundredths of a percent). */
+static void save_coupon(const char *code, int64_t value)
 {
-	struct product p;
+	struct coupon cp;
 	int created;
-	product_init(&p);
-	p.merchant_id = xstrdup("");
-	p.sku_id = xstrdup(sku_id);
-	p.name = xstrdup(name);
-	p.pack_size_label = pack ? xstrdup(pack) : NULL;
-	p.sku_type = type ? xstrdup(type) : NULL;
-	p.mrp = mrp;
-	p.price = price;
-	p.on_hand = on_hand;
-	CHECK_INT(product_upsert(conn(), &p, 1, &created), APO_OK);
-	product_release(&p);
+	coupon_init(&cp);
+	cp.code = xstrdup(code);
+	cp.kind = COUPON_PERCENT;
+	cp.value = value;
+	CHECK_INT(coupon_save(conn(), &cp, &created), APO_OK);
+	coupon_release(&cp);
 }
 
 static void seed(void)
 {
 	struct merchant m;
-	struct coupon cp;
-	int created;
 
 	merchant_init(&m);
 	m.id = xstrdup("cm1");
 	m.name = xstrdup("cache_merchant");
 	CHECK_INT(merchant_save(conn(), &m, 0), APO_OK);
 	merchant_release(&m);
-	save_product("C-1", "Cached", NULL, NULL, 20000, 15000, 10);
-	coupon_init(&cp);
-	cp.code = xstrdup("CTEN");
-	cp.kind = COUPON_PERCENT;
-	cp.value = 1000;
-	CHECK_INT(coupon_save(conn(), &cp, &created), APO_OK);
-	coupon_release(&cp);
+	t_product_full(conn(), "C-1", "Cached", NULL, NULL, 20000, 15000, 0, 10);
+	save_coupon("CTEN", 1000);
 }
 
 static void test_repeated_reads_come_from_memory(void)
@@ -201,12 +188,11 @@ static void test_products_for_an_order(void)
 {
 	struct cache_ticket t;
 	struct cache_sku s[2];
-	struct product p[2], stored;
+	struct product p[2];
 	const char *ids[] = {"C-2", "C-NONE"};
 
-	save_product("C-2", "Order line", "strip of 15", "otc", 5000, 4500, 3);
-	product_init(&stored);
-	CHECK_INT(product_load(conn(), "", "C-2", &stored), APO_OK);
+	int64_t pid = t_product_full(conn(), "C-2", "Order line", "strip of 15", "otc", 5000, 4500,
+				     0, 3);
 
 	for (int round = 0; round < 2; round++) { /* loaded, then from memory */
 		uint64_t before = misses();
@@ -216,7 +202,7 @@ static void test_products_for_an_order(void)
 		CHECK_INT(cache_products(conn(), &t, ids, 2, s, p), APO_OK);
 		CHECK_INT(s[0].found, 1);
 		CHECK_INT(s[0].price, 4500);
-		CHECK_INT(p[0].pid, stored.pid);
+		CHECK_INT(p[0].pid, pid);
 		CHECK_STR(p[0].name, "Order line");
 		CHECK_STR(p[0].pack_size_label, "strip of 15");
 		CHECK_STR(p[0].sku_type, "otc");
@@ -243,7 +229,6 @@ static void test_products_for_an_order(void)
 	CHECK_INT(cache_skus(conn(), &t, ids, 1, s), APO_OK);
 	CHECK_INT(s[0].rx_required, 1);
 	CHECK_INT(s[0].price, 4500);
-	product_release(&stored);
 }
 
 static void test_stock_and_uses_keep_the_cache(void)
@@ -439,19 +424,12 @@ static void test_own_commits_are_counted_for_the_others(void)
 {
 	static struct store_sql nothing = {
 	    .sql = "DELETE FROM coupons WHERE code = 'NO-SUCH-COUPON'"};
-	struct coupon cp;
-	int created;
 
 	uint64_t before = count_commits(0);
 	CHECK_INT(store_exec(conn(), &nothing, NULL, 0, NULL), APO_OK);
 	CHECK_INT(store_changes(conn()), 0);
 	CHECK(count_commits(0) == before);
-	coupon_init(&cp);
-	cp.code = xstrdup("CCOUNT");
-	cp.kind = COUPON_PERCENT;
-	cp.value = 500;
-	CHECK_INT(coupon_save(conn(), &cp, &created), APO_OK);
-	coupon_release(&cp);
+	save_coupon("CCOUNT", 500);
 	CHECK(count_commits(0) > before);
 }
 
