@@ -13,6 +13,9 @@ static const char *const db_reasons[] = {"connect", "busy", "unavailable", "inte
 #define NDB (sizeof(db_reasons) / sizeof(db_reasons[0]))
 static atomic_ullong db_errors[NDB];
 
+/* Create batches committed and rolled back, and the creates the committed ones placed. */
+static atomic_ullong batches[2], batched_creates;
+
 static const char *const out_kinds[] = {"transaction_status", "refund", "webhook", "other"};
 #define NKINDS (sizeof(out_kinds) / sizeof(out_kinds[0]))
 static const char *const out_outcomes[] = {"ok", "http_error", "timeout", "unreachable", "failed"};
@@ -68,6 +71,13 @@ void counters_outbound(const char *kind, const char *outcome, int64_t latency_us
 				  memory_order_relaxed);
 }
 
+void counters_create_batch(size_t n, int committed)
+{
+	atomic_fetch_add_explicit(&batches[committed ? 1 : 0], 1, memory_order_relaxed);
+	if (committed)
+		atomic_fetch_add_explicit(&batched_creates, n, memory_order_relaxed);
+}
+
 void counters_render(struct buf *out)
 {
 	buf_adds(out,
@@ -76,6 +86,16 @@ void counters_render(struct buf *out)
 	for (size_t i = 0; i < NDB; i++)
 		buf_addf(out, "apotheca_db_errors_total{reason=\"%s\"} %llu\n", db_reasons[i],
 			 atomic_load(&db_errors[i]));
+	buf_addf(out,
+		 "# HELP apotheca_order_create_batches_total Transactions that placed several "
+		 "order creates at once, by outcome (rolled back: each create then ran alone).\n"
+		 "# TYPE apotheca_order_create_batches_total counter\n"
+		 "apotheca_order_create_batches_total{outcome=\"committed\"} %llu\n"
+		 "apotheca_order_create_batches_total{outcome=\"rolled_back\"} %llu\n"
+		 "# HELP apotheca_order_creates_batched_total Orders placed by committed batches.\n"
+		 "# TYPE apotheca_order_creates_batched_total counter\n"
+		 "apotheca_order_creates_batched_total %llu\n",
+		 atomic_load(&batches[1]), atomic_load(&batches[0]), atomic_load(&batched_creates));
 	buf_adds(out,
 		 "# HELP apotheca_outbound_calls_total Calls to merchants' systems by kind and "
 		 "outcome.\n# TYPE apotheca_outbound_calls_total counter\n");

@@ -1,13 +1,15 @@
 /*
  * Process-wide counters for what happens below the HTTP edge: database
- * errors and outbound calls to merchants (by kind and outcome, with a
- * latency histogram). Lock-free (relaxed atomic adds), so any thread may
- * count; GET /metrics renders them (http/metrics.c). Not for request
- * metrics, which the edge keeps itself.
+ * errors, order creates that shared a transaction, and outbound calls to
+ * merchants (by kind and outcome, with a latency histogram). Lock-free
+ * (relaxed atomic adds), so any thread may count; GET /metrics renders
+ * them (http/metrics.c). Not for request metrics, which the edge keeps
+ * itself.
  */
 #ifndef APO_COUNTERS_H
 #define APO_COUNTERS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/result.h"
@@ -16,6 +18,12 @@ struct buf;
 
 /* Counts a failed database operation: busy, unavailable or internal (others are not errors). */
 void counters_db_error(enum apo_result rc);
+
+/*
+ * A batch of n (2 or more) order creates shared one transaction: committed
+ * (all placed), or rolled back (each then ran alone).
+ */
+void counters_create_batch(size_t n, int committed);
 
 /* A connection to the database could not be opened. */
 void counters_db_connect_failed(void);

@@ -17,14 +17,15 @@
 
 /*
  * Threads and queue depth of the pool that runs order writes (ROUTE_OFFLOAD).
- * SQLite wants many in flight, so that many share each group commit's disk
- * sync. PostgreSQL wants fewer: every transaction queued on a busy stock
- * row is woken at each commit, and on two cores creates on one hot SKU ran
- * about twice as fast with eight threads as with sixteen, creates in
- * general ~15% faster (docs/BENCHMARKS.md, Writes).
+ * Many in flight, so that many share each commit: SQLite's group commit
+ * and its one disk sync, PostgreSQL's batches of creates (service/orders.c
+ * create_batch()), which also keep the creates queued on a busy stock row
+ * to two per process. With eight threads on PostgreSQL (before batches,
+ * when every create waited on the row by itself) hot SKUs went faster than
+ * with sixteen; with batches sixteen are as fast or faster
+ * (docs/BENCHMARKS.md, Sixth pass).
  */
 #define SERVER_OFFLOAD_THREADS 16
-#define SERVER_OFFLOAD_THREADS_PG 8
 #define SERVER_OFFLOAD_QUEUE 1024
 /*
  * The pool for requests that wait on a merchant's system: threads, queue
@@ -205,9 +206,6 @@ static void pool_stop(struct pool *p)
 
 int offload_start(struct app *app)
 {
-	writes_pool.want = strcmp(store_backend_name(app->store), "postgres") == 0
-			       ? SERVER_OFFLOAD_THREADS_PG
-			       : SERVER_OFFLOAD_THREADS;
 	return pool_start(&writes_pool, app) || pool_start(&outbound_pool, app) ? -1 : 0;
 }
 

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "service/orders.h"
@@ -19,7 +20,9 @@
 #include "store/repo_orders.h"
 #include "store/repo_outbox.h"
 #include "store/store.h"
+#include "base/batch.h"
 #include "base/clock.h"
+#include "base/counters.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -37,6 +40,15 @@
 
 /* Orders cancelled per sweep; the rest wait for the next one. */
 #define FLOW_EXPIRE_BATCH 100
+
+/*
+ * Creates sharing one transaction where the backend commits each
+ * transaction alone (see create_batch()): at most this many batches under
+ * way at once (each on its leader's connection), and this many creates in
+ * one.
+ */
+#define ORDERS_BATCH_LANES 2
+#define ORDERS_BATCH_MAX 16
 
 void flow_tracking_url(const struct app *app, const char *code, char *out, size_t cap)
 {
@@ -365,71 +377,223 @@ static enum apo_result locked_tx(struct app *app, struct store_conn *c, enum ord
 	return finish(c, rc);
 }
 
-static enum apo_result create_in_tx(struct app *app, struct store_conn *c, struct order *o,
-				    const char *const *rx, size_t n, int64_t payment_id_base,
-				    char *(*render)(const struct order *o, void *ctx), void *ctx,
-				    struct orders_create_result *res)
+/* A create's arguments (see orders_create()), and what became of it. */
+struct create_job {
+	struct order *o;
+	const char *const *rx;
+	size_t n;
+	int64_t payment_id_base;
+	char *(*render)(const struct order *o, void *ctx);
+	void *ctx;
+	struct orders_create_result *res;
+	enum apo_result rc; /* the batch's outcome for it, unless alone */
+	int alone;	    /* not placed by a batch: it runs in a transaction of its own */
+};
+
+/*
+ * In the caller's transaction: the order's row, with its lines, charges,
+ * history and prescriptions. One order per merchant reference: the unique
+ * index on it refuses a second (APO_ERR_CONFLICT), which create_alone()
+ * answers with the stored order. No lookup first: a retry is rare, a
+ * create is not.
+ */
+static enum apo_result create_rows(struct store_conn *c, struct create_job *j)
 {
+	struct order *o = j->o;
 	enum apo_result rc;
-	int online = o->status_id == ST_AWAITING_CONFIRMATION;
-	(void)app;
-	/*
-	 * The order and its rows go in first, its lines holding what they
-	 * reserve (orders_create() set that); the stock rows are reserved last, in product order as
-	 * every stock change does (no deadlock), so a busy product's row is
-	 * locked only from its UPDATE to the commit. If stock is short the
-	 * whole transaction rolls back, order included. On PostgreSQL the
-	 * line, history and ledger rows travel with the next statement
-	 * (store_exec_later), and the reservations with the COMMIT: a
-	 * create is two round trips (the order's INSERT, then the rest), and
-	 * a busy product's row is locked only while the server commits.
-	 */
-	/* One order per merchant reference: the unique index on it refuses a
-	 * second (APO_ERR_CONFLICT), which orders_create() answers with the
-	 * stored order. No lookup first: a retry is rare, a create is not. */
-	if (online) {
+	if (o->status_id == ST_AWAITING_CONFIRMATION) {
 		/* Payment ids derive from the row id: unique without a shared
-		 * counter. Taken before the INSERT, so the row and its stored
-		 * answer (which shows the payment id) are written once. */
-		if ((rc = order_take_oid(c, &o->oid)) != APO_OK)
+		 * counter. Taken before the INSERT (a batch took it already),
+		 * so the row and its stored answer (which shows the payment
+		 * id) are written once. */
+		if (!o->oid && (rc = order_take_oid(c, &o->oid)) != APO_OK)
 			return rc;
-		o->payment_id = payment_id_base + o->oid;
+		o->payment_id = j->payment_id_base + o->oid;
 		free(o->response);
-		o->response = render(o, ctx);
+		o->response = j->render(o, j->ctx);
 	}
 	if ((rc = order_insert(c, o, ACTOR_MERCHANT)) != APO_OK)
 		return rc;
-	/* After the insert, so a retry of an order whose coupon is now spent
-	 * still answers the stored order. */
-	if (o->coupon_code && (rc = coupon_use(c, o->coupon_code)) != APO_OK) {
-		if (rc != APO_ERR_CONFLICT)
+	for (size_t i = 0; i < j->n; i++)
+		if ((rc = order_rx_add(c, o->oid, j->rx[i])) != APO_OK)
 			return rc;
-		res->coupon_spent = 1;
-		return APO_ERR_INVALID;
-	}
-	for (size_t i = 0; i < n; i++)
-		if ((rc = order_rx_add(c, o->oid, rx[i])) != APO_OK)
-			return rc;
+	return APO_OK;
+}
+
+/* In the caller's transaction: one use of the order's coupon, if it has one. */
+static enum apo_result create_coupon(struct store_conn *c, struct create_job *j)
+{
+	enum apo_result rc;
+	if (!j->o->coupon_code || (rc = coupon_use(c, j->o->coupon_code)) == APO_OK)
+		return APO_OK;
+	if (rc != APO_ERR_CONFLICT)
+		return rc;
+	j->res->coupon_spent = 1;
+	return APO_ERR_INVALID;
+}
+
+/*
+ * One create alone in its own transaction. The order and its rows go in
+ * first, its lines holding what they reserve (orders_create() set that);
+ * the coupon is used after the insert, so a retry of an order whose coupon
+ * is now spent still answers the stored order; the stock rows are
+ * reserved last, in product order as every stock change does (no
+ * deadlock), so a busy product's row is locked only from its UPDATE to the
+ * commit. If stock is short the whole transaction rolls back, order
+ * included. On PostgreSQL the line, history and ledger rows travel with
+ * the next statement (store_exec_later), and the reservations with the
+ * COMMIT: a create is two round trips (the order's INSERT, then the rest),
+ * and a busy product's row is locked only while the server commits.
+ */
+static enum apo_result create_alone(struct store_conn *c, struct create_job *j)
+{
+	struct order *o = j->o;
+	struct orders_create_result *res = j->res;
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	if (rc != APO_OK)
+		return rc;
+	rc = create_rows(c, j);
+	if (rc == APO_OK)
+		rc = create_coupon(c, j);
 	/* A pharmacy order's lines are platform catalog products: their
 	 * reservations travel with the COMMIT (stock_reserve_at_commit()),
 	 * and a short line fails the commit instead. */
 	size_t by_pid[ORDER_MAX_LINES];
 	order_lines_by_pid(o, by_pid);
-	for (size_t k = 0; k < o->nlines; k++) {
+	for (size_t k = 0; rc == APO_OK && k < o->nlines; k++) {
 		size_t i = by_pid[k];
-		struct order_line *l = &o->lines[i];
-		if ((rc = stock_reserve_at_commit(c, l->pid, l->qty, o->order_id, (int64_t)i)) !=
-		    APO_OK)
-			return rc;
+		rc = stock_reserve_at_commit(c, o->lines[i].pid, o->lines[i].qty, o->order_id,
+					     (int64_t)i);
 	}
-	return APO_OK;
+	rc = finish(c, rc);
+	if (rc == APO_ERR_INSUFFICIENT) {
+		int64_t i = store_guard_tag(c);
+		res->short_line = i >= 0 && (size_t)i < o->nlines ? (size_t)i : 0;
+	}
+	if (rc != APO_ERR_CONFLICT)
+		return rc;
+	/* Refused by a unique index (at the INSERT, or at the COMMIT the
+	 * INSERT travelled with): when the reference is taken, the retry's
+	 * answer is the stored order (read after the rollback: on PostgreSQL
+	 * the failed transaction can read nothing more). */
+	struct order *old = order_new();
+	if (order_load(c, ORDER_BY_REF, o->merchant_id, o->merchant_order_id, old) == APO_OK) {
+		order_release(o);
+		*o = *old;
+		order_init(old);
+		res->existing = 1;
+	}
+	order_free(old);
+	return APO_ERR_CONFLICT;
 }
+
+/* A batch's coupon uses, in code order: every transaction locks coupons alike. */
+static int coupon_order(const void *a, const void *b)
+{
+	const struct create_job *const *x = a, *const *y = b;
+	return strcasecmp((*x)->o->coupon_code, (*y)->o->coupon_code);
+}
+
+/* One line of a batch's orders, to reserve in product order across them all. */
+struct batch_line {
+	int64_t pid;
+	size_t job, line; /* its order's place in the batch, its place in the order */
+};
+
+static int cmp_size(size_t a, size_t b)
+{
+	return (a > b) - (a < b);
+}
+
+static int line_order(const void *a, const void *b)
+{
+	const struct batch_line *x = a, *y = b;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->job != y->job ? cmp_size(x->job, y->job) : cmp_size(x->line, y->line);
+}
+
+/* In the caller's transaction: the batch's coupons, then its stock, each in key order. */
+static enum apo_result batch_claims(struct store_conn *c, struct create_job *const *jobs, size_t n)
+{
+	struct create_job *with_coupon[ORDERS_BATCH_MAX];
+	size_t nc = 0, nl = 0;
+	enum apo_result rc = APO_OK;
+	for (size_t i = 0; i < n; i++) {
+		nl += jobs[i]->o->nlines;
+		if (jobs[i]->o->coupon_code)
+			with_coupon[nc++] = jobs[i];
+	}
+	qsort(with_coupon, nc, sizeof(*with_coupon), coupon_order);
+	for (size_t i = 0; rc == APO_OK && i < nc; i++)
+		rc = create_coupon(c, with_coupon[i]);
+	struct batch_line *lines = xcalloc(nl ? nl : 1, sizeof(*lines));
+	nl = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < jobs[i]->o->nlines; k++)
+			lines[nl++] = (struct batch_line){jobs[i]->o->lines[k].pid, i, k};
+	qsort(lines, nl, sizeof(*lines), line_order);
+	for (size_t i = 0; rc == APO_OK && i < nl; i++) {
+		const struct order *o = jobs[lines[i].job]->o;
+		rc = stock_reserve_at_commit(c, lines[i].pid, o->lines[lines[i].line].qty,
+					     o->order_id, (int64_t)lines[i].line);
+	}
+	free(lines);
+	return rc;
+}
+
+/*
+ * Runs a batch of creates (base/batch.h) in one transaction on the
+ * leader's connection ctx: every order's rows in turn, then all their
+ * coupons and stock, in key order, and one COMMIT. Without savepoints: a
+ * batch in which anything fails — a reference already taken, a coupon
+ * spent, stock short, a lost lock — rolls back whole, and each of its
+ * creates then runs alone, where it meets the same refusal and answers it
+ * as a lone create does (a create that did commit before a lost
+ * connection hid it is found by its reference). A batch of one runs alone
+ * at once.
+ */
+static void create_batch(void *ctx, struct batch_item *const *items, size_t n)
+{
+	struct store_conn *c = ctx;
+	struct create_job *jobs[ORDERS_BATCH_MAX];
+	for (size_t i = 0; i < n; i++)
+		jobs[i] = items[i]->arg;
+	if (n == 1) {
+		/* Alone, but holding its lane: creates that come meanwhile
+		 * queue and go together next. */
+		jobs[0]->rc = create_alone(c, jobs[0]);
+		return;
+	}
+	int64_t oids[ORDERS_BATCH_MAX];
+	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+	/* Row ids taken first, all at once: then nothing in the batch waits
+	 * for an answer until its COMMIT (the INSERTs travel with it). */
+	if (rc == APO_OK)
+		rc = order_take_oids(c, n, oids);
+	for (size_t i = 0; rc == APO_OK && i < n; i++) {
+		jobs[i]->o->oid = oids[i];
+		rc = create_rows(c, jobs[i]);
+	}
+	if (rc == APO_OK)
+		rc = batch_claims(c, jobs, n);
+	rc = finish(c, rc);
+	counters_create_batch(n, rc == APO_OK);
+	for (size_t i = 0; i < n; i++) {
+		jobs[i]->rc = rc;
+		jobs[i]->alone = rc != APO_OK;
+	}
+}
+
+static struct batcher create_batcher =
+    BATCHER_INIT(create_batch, ORDERS_BATCH_LANES, ORDERS_BATCH_MAX);
 
 enum apo_result orders_create(struct app *app, struct store_conn *c, struct order *o,
 			      const char *const *rx, size_t n, int64_t payment_id_base,
 			      char *(*render)(const struct order *o, void *ctx), void *ctx,
 			      struct orders_create_result *res)
 {
+	(void)app;
 	memset(res, 0, sizeof(*res));
 	for (size_t i = 0; i < o->nlines; i++)
 		o->lines[i].reserved_qty = o->lines[i].qty;
@@ -445,31 +609,20 @@ enum apo_result orders_create(struct app *app, struct store_conn *c, struct orde
 		o->tracking_code = xstrdup(code);
 		o->response = render(o, ctx);
 	}
-	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
-	if (rc != APO_OK)
-		return rc;
-	rc = create_in_tx(app, c, o, rx, n, payment_id_base, render, ctx, res);
-	if (rc != APO_ERR_CONFLICT) {
-		rc = finish(c, rc);
-		if (rc == APO_ERR_INSUFFICIENT) {
-			int64_t i = store_guard_tag(c);
-			res->short_line = i >= 0 && (size_t)i < o->nlines ? (size_t)i : 0;
-		}
-		return rc;
+	struct create_job job = {o, rx, n, payment_id_base, render, ctx, res, APO_OK, 1};
+	if (!store_groups_commits(c)) {
+		/* Creates that arrive together share a transaction and its
+		 * commit (create_batch()), where the backend does not group
+		 * commits itself. */
+		struct batch_item it = {.arg = &job};
+		job.alone = 0;
+		batch_run(&create_batcher, &it, c);
+		if (!job.alone)
+			return job.rc;
+		memset(res, 0, sizeof(*res));
+		o->oid = 0; /* the batch's row id was rolled back with it */
 	}
-	/* Refused by a unique index: when the reference is taken, the retry's
-	 * answer is the stored order (read after the rollback: on PostgreSQL
-	 * the failed transaction can read nothing more). */
-	store_rollback(c);
-	struct order *old = order_new();
-	if (order_load(c, ORDER_BY_REF, o->merchant_id, o->merchant_order_id, old) == APO_OK) {
-		order_release(o);
-		*o = *old;
-		order_init(old);
-		res->existing = 1;
-	}
-	order_free(old);
-	return APO_ERR_CONFLICT;
+	return create_alone(c, &job);
 }
 
 /* A payment of `amount` settles o when it is what is due or what was asked. */

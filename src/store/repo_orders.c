@@ -219,17 +219,37 @@ static struct store_sql q_insert = {
 static struct store_sql q_insert_oid = {
 	.sql = "INSERT INTO orders (" INSERT_COLS ", oid) VALUES (" INSERT_VALUES ", ?)"};
 /*
- * The id the next order row gets: PostgreSQL's sequence of orders.oid;
- * SQLite's AUTOINCREMENT counter, read under the writer lock that the
- * INSERT then holds (the INSERT moves the counter past it).
+ * The ids the next order rows get (as many as the parameter says):
+ * PostgreSQL's sequence of orders.oid; SQLite's AUTOINCREMENT counter,
+ * read under the writer lock that the INSERTs then hold (each INSERT moves
+ * the counter past its id).
  */
-static struct store_sql q_take_oid = {
-	.sql = "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'orders'), 0) + 1",
-	.pg_sql = "SELECT nextval(pg_get_serial_sequence('orders', 'oid'))"};
+static struct store_sql q_take_oids = {
+	.sql = "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?) "
+	       "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'orders'), 0) + i "
+	       "FROM k",
+	.pg_sql = "SELECT nextval(pg_get_serial_sequence('orders', 'oid')) "
+		  "FROM generate_series(1, ?)"};
+
+enum apo_result order_take_oids(struct store_conn *c, size_t n, int64_t *oids)
+{
+	struct store_rows *rows;
+	size_t got = 0;
+	if (n == 0 || n > ORDER_MAX_TAKE)
+		return APO_ERR_INVALID;
+	struct store_val args[] = {SV_INT((int64_t)n)};
+	enum apo_result rc = store_exec(c, &q_take_oids, args, 1, &rows);
+	if (rc != APO_OK)
+		return rc;
+	while (got < n && store_next(rows))
+		oids[got++] = store_int(rows, 0);
+	store_rows_free(rows);
+	return got == n ? APO_OK : APO_ERR_INTERNAL;
+}
 
 enum apo_result order_take_oid(struct store_conn *c, int64_t *oid)
 {
-	return store_query_int(c, &q_take_oid, NULL, 0, oid);
+	return order_take_oids(c, 1, oid);
 }
 static struct store_sql q_insert_line = {
 	.sql = "INSERT INTO order_lines (oid, pos, pid, sku_id, name, qty, cancelled_qty, "
@@ -301,7 +321,7 @@ enum apo_result order_insert(struct store_conn *c, struct order *o, const char *
 		SV_INT(now),		     SV_INT(o->oid)};
 	size_t n = sizeof(args) / sizeof(args[0]);
 	if (o->oid) {
-		if ((rc = store_exec(c, &q_insert_oid, args, n, NULL)) != APO_OK)
+		if ((rc = store_exec_later(c, &q_insert_oid, args, n)) != APO_OK)
 			return rc;
 	} else {
 		if ((rc = store_exec(c, &q_insert, args, n - 1, &rows)) != APO_OK)

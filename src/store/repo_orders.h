@@ -67,7 +67,10 @@ enum apo_result order_lock(struct store_conn *c, struct order *o);
  * sets o->oid (unless o->oid was taken already, order_take_oid()),
  * o->created, o->updated. Records the first history entry (NULL ->
  * o->status_id) by actor. APO_ERR_CONFLICT on a duplicate (merchant,
- * merchant_order_id) or id.
+ * merchant_order_id) or id. With o->oid taken already nothing needs the
+ * row back, so its INSERT too travels with the next statement
+ * (store_exec_later()): the duplicate is then reported by that statement
+ * or by store_commit().
  */
 enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor);
 
@@ -78,6 +81,12 @@ enum apo_result order_insert(struct store_conn *c, struct order *o, const char *
  * INSERT must follow in the same transaction.
  */
 enum apo_result order_take_oid(struct store_conn *c, int64_t *oid);
+
+/* The most ids order_take_oids() takes at once. */
+#define ORDER_MAX_TAKE 64
+
+/* order_take_oid() for n (1..ORDER_MAX_TAKE) orders at once, into oids. */
+enum apo_result order_take_oids(struct store_conn *c, size_t n, int64_t *oids);
 
 /*
  * In the caller's transaction: rewrites what the merchant said about an

@@ -341,6 +341,11 @@ void store_read_one(struct store_rows *rows, void *one)
 		o->read(rows, o->out);
 }
 
+int store_groups_commits(struct store_conn *c)
+{
+	return conn_ops(c)->groups_commits;
+}
+
 int64_t store_guard_tag(struct store_conn *c)
 {
 	return ((struct store_conn_base *)c)->guard_tag;

@@ -192,6 +192,15 @@ uint64_t store_local_writes(void);
  */
 uint64_t store_writes_seen(struct store_conn *c, int *others);
 
+/*
+ * 1 when the backend itself makes the concurrent write transactions of
+ * this process share their commits (SQLite's group commit, see
+ * store_sqlite.c), so a caller gains nothing by putting several pieces of
+ * work into one transaction of its own; 0 when every transaction commits
+ * alone (PostgreSQL).
+ */
+int store_groups_commits(struct store_conn *c);
+
 enum apo_result store_begin(struct store_conn *c, enum store_tx tx);
 enum apo_result store_commit(struct store_conn *c);
 /* Rolls back if a transaction is open; always safe to call. */

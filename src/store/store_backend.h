@@ -46,6 +46,8 @@ struct store_ops {
 	int (*shared_writes)(struct store_conn *c, uint64_t *n);
 	/* Text substituted for "{{ID}}" in migrations: an auto id primary key. */
 	const char *id_column;
+	/* 1: concurrent write transactions of a process share commits already. */
+	int groups_commits;
 };
 
 /* Every connection starts with this header so store.c can find its ops. */

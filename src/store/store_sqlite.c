@@ -897,4 +897,5 @@ const struct store_ops store_sqlite_ops = {
 	.shared_writes = sq_shared_writes,
 	.migration_lock = sq_migration_lock,
 	.id_column = "INTEGER PRIMARY KEY AUTOINCREMENT",
+	.groups_commits = 1,
 };

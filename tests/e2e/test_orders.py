@@ -9,6 +9,7 @@ import re
 import time
 import unittest
 
+import harness
 from harness import ServerTest, Server, Merchant
 from mocks import MockPaymentServer
 
@@ -505,6 +506,91 @@ class Concurrency(OrdersBase):
                 self.assertEqual(r.json["error"]["message"], "create_merchant_order : Could not acquire lock")
         self.assertEqual(len(ids), 1)
         self.assertEqual(stock_of(self.server, "DUP")["reserved"], 1)
+
+
+def metric(server, series):
+    """The value of one series in a scrape of GET /metrics (None: absent)."""
+    r = server.request("GET", "/metrics")
+    m = re.search(r"^%s (\S+)$" % re.escape(series), r.body, re.M)
+    return float(m.group(1)) if m else None
+
+
+BATCHES = 'apotheca_order_create_batches_total{outcome="%s"}'
+
+
+class CreatesInBatches(OrdersBase):
+    """Creates that arrive together share one transaction on PostgreSQL
+    (docs/ARCHITECTURE.md, "Creates in batches"); a batch that meets any
+    refusal rolls back and each of its creates runs alone. Whatever a batch
+    held, every create gets the answer it would have got alone."""
+
+    def test_mixed_creates_in_flight_get_the_answers_they_would_get_alone(self):
+        sku(self.server, "BAT", price=100, stock=1000)
+        sku(self.server, "BSHORT", price=100, stock=3)
+        r = self.server.admin("PUT", "/coupons/BAT2", {"kind": "flat", "value": 50, "usage_limit": 2})
+        self.assertStatus(r, 201)
+        r = self.server.request("POST", "/api/v4/merchants/shop/inventory/check", headers=self.m.headers(),
+                                body={"skus": {"BAT": 1}, "pincode": "560103", "coupon_code": "BAT2"})
+        self.assertStatus(r, 200)
+        with_coupon = r.json["data"]["payable_amount"]
+        self.assertLess(with_coupon, 199)
+        first = self.create(body("bat-dup", {"BAT": 1}, 199))
+        self.assertStatus(first, 200)
+        answers = []  # (kind, ref, answer)
+        # Batches form only when creates meet in flight: rounds go on (a few
+        # at most) until both a committed and a rolled-back batch were seen.
+        for rnd in range(6):
+            jobs = []
+            for i in range(40):
+                ref = "bat-%d-%d" % (rnd, i)
+                kind = {0: "short", 1: "coupon", 2: "dup", 3: "online", 4: "online"}.get(i % 10, "plain")
+                b = {"short": lambda: body(ref, {"BSHORT": 1}, 199),
+                     "coupon": lambda: body(ref, {"BAT": 1}, with_coupon, coupon_code="BAT2"),
+                     "dup": lambda: body("bat-dup", {"BAT": 1}, 199),
+                     "online": lambda: body(ref, {"BAT": 1}, 199, method="ONLINE"),
+                     "plain": lambda: body(ref, {"BAT": 1}, 199)}[kind]()
+                jobs.append((kind, b["merchant_order_id"], b))
+            with concurrent.futures.ThreadPoolExecutor(40) as ex:
+                rs = list(ex.map(lambda j: self.create(j[2]), jobs))
+            answers += [(k, ref, r) for (k, ref, _), r in zip(jobs, rs)]
+            if harness.BACKEND != "postgres" or (metric(self.server, BATCHES % "committed") >= 1 and
+                                                 metric(self.server, BATCHES % "rolled_back") >= 1):
+                break
+        placed = {"bat-dup"}
+        payment_ids = []
+        ok = {"short": 0, "coupon": 0}
+        for kind, ref, r in answers:
+            if kind in ("plain", "online"):
+                self.assertStatus(r, 200)
+                placed.add(ref)
+                if kind == "online":
+                    payment_ids.append(r.json["data"]["payment_id"])
+            elif kind == "dup":
+                self.assertStatus(r, 200)
+                self.assertEqual(r.json["data"]["order_id"], first.json["data"]["order_id"])
+            elif r.status == 200:
+                ok[kind] += 1
+                placed.add(ref)
+            else:
+                self.assertStatus(r, 400)
+                self.assertIn("BSHORT" if kind == "short" else "BAT2", r.json["error"]["message"])
+        self.assertEqual(ok, {"short": 3, "coupon": 2})
+        self.assertEqual(len(payment_ids), len(set(payment_ids)))
+        self.assertEqual(self.server.admin("GET", "/coupons/BAT2").json["used_count"], 2)
+        self.assertEqual(stock_of(self.server, "BSHORT")["reserved"], 3)
+        orders = self.server.admin("GET", "/orders?merchant_id=shop&limit=500").json["orders"]
+        refs = {o["merchant_order_id"] for o in orders if o["merchant_order_id"].startswith("bat-")}
+        self.assertEqual(refs, placed)
+        self.assertEqual(stock_of(self.server, "BAT")["reserved"], len(placed) - ok["short"])
+        committed = metric(self.server, BATCHES % "committed")
+        batched = metric(self.server, "apotheca_order_creates_batched_total")
+        if harness.BACKEND == "postgres":
+            self.assertGreaterEqual(committed, 1)
+            self.assertGreaterEqual(metric(self.server, BATCHES % "rolled_back"), 1)
+            self.assertGreaterEqual(batched, 2 * committed)
+        else:
+            # SQLite's group commit shares the commits instead.
+            self.assertEqual((committed, batched), (0, 0))
 
 
 class CrashSafety(unittest.TestCase):

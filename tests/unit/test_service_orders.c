@@ -353,6 +353,27 @@ static void test_online_row_written_once(int64_t pid)
 	order_free(o);
 }
 
+/*
+ * Row ids taken before the INSERTs (a batch of creates takes all of its
+ * own at once): the ids the next orders get, one after another.
+ */
+static void test_row_ids_taken_at_once(int64_t pid)
+{
+	struct order *o = create("ids-1", "OTC", pid, 1, 0, 0, NULL, 0);
+	int64_t ids[ORDER_MAX_TAKE + 1], one = 0;
+	CHECK_INT(store_begin(conn(), STORE_TX_WRITE), APO_OK);
+	CHECK_INT(order_take_oids(conn(), 3, ids), APO_OK);
+	CHECK_INT(ids[0], o->oid + 1);
+	CHECK_INT(ids[1], o->oid + 2);
+	CHECK_INT(ids[2], o->oid + 3);
+	CHECK_INT(order_take_oid(conn(), &one), APO_OK);
+	CHECK_INT(one, o->oid + 1);
+	CHECK_INT(order_take_oids(conn(), 0, ids), APO_ERR_INVALID);
+	CHECK_INT(order_take_oids(conn(), ORDER_MAX_TAKE + 1, ids), APO_ERR_INVALID);
+	store_rollback(conn());
+	order_free(o);
+}
+
 int main(void)
 {
 	char path[T_STORE_PATH_CAP];
@@ -371,6 +392,7 @@ int main(void)
 	test_payment_after_cancel(pid);
 	test_stale_copy_is_read_again(pid);
 	test_online_row_written_once(pid);
+	test_row_ids_taken_at_once(pid);
 	test_retry_and_short_stock(make_product("DUP", 0));
 	free(app.cfg.public_url);
 	t_store_close(db, path);
