@@ -667,13 +667,14 @@ enum apo_result order_extras_load(struct store_conn *c, int64_t oid, struct orde
 	return APO_OK;
 }
 
-static struct store_sql q_paid = {
-	.sql = "SELECT COALESCE(SUM(amount), 0), MAX(transaction_id) FROM payments "
-	       "WHERE oid = ? AND status = 'SUCCESS'"};
-static struct store_sql q_refunded = {
-	.sql = "SELECT COALESCE(SUM(amount), 0), "
-	       "COALESCE(SUM(CASE WHEN state = 'done' THEN amount ELSE 0 END), 0) "
-	       "FROM refunds WHERE oid = ?"};
+/* Payments and refunds summed in one statement: one round trip per settle. */
+static struct store_sql q_money = {
+	.sql = "SELECT p.paid, p.txn, r.initiated, r.done FROM "
+	       "(SELECT COALESCE(SUM(amount), 0) AS paid, MAX(transaction_id) AS txn "
+	       "FROM payments WHERE oid = ? AND status = 'SUCCESS') p, "
+	       "(SELECT COALESCE(SUM(amount), 0) AS initiated, "
+	       "COALESCE(SUM(CASE WHEN state = 'done' THEN amount ELSE 0 END), 0) AS done "
+	       "FROM refunds WHERE oid = ?) r"};
 static struct store_sql q_payment_count = {
 	.sql = "SELECT COUNT(*) FROM payments WHERE oid = ? AND transaction_id = ?"};
 static struct store_sql q_rx_count = {.sql = "SELECT COUNT(*) FROM prescriptions WHERE oid = ?"};
@@ -681,8 +682,8 @@ static struct store_sql q_rx_count = {.sql = "SELECT COUNT(*) FROM prescriptions
 enum apo_result order_money(struct store_conn *c, int64_t oid, struct order_money *m)
 {
 	struct store_rows *rows;
-	struct store_val arg = SV_INT(oid);
-	enum apo_result rc = store_exec(c, &q_paid, &arg, 1, &rows);
+	struct store_val args[] = {SV_INT(oid), SV_INT(oid)};
+	enum apo_result rc = store_exec(c, &q_money, args, 2, &rows);
 	if (rc != APO_OK)
 		return rc;
 	memset(m, 0, sizeof(*m));
@@ -690,13 +691,8 @@ enum apo_result order_money(struct store_conn *c, int64_t oid, struct order_mone
 		m->paid = store_int(rows, 0);
 		if (store_text(rows, 1))
 			fmt_into(m->txn_id, sizeof(m->txn_id), "%s", store_text(rows, 1));
-	}
-	store_rows_free(rows);
-	if ((rc = store_exec(c, &q_refunded, &arg, 1, &rows)) != APO_OK)
-		return rc;
-	if (store_next(rows)) {
-		m->refund_initiated = store_int(rows, 0);
-		m->refunded = store_int(rows, 1);
+		m->refund_initiated = store_int(rows, 2);
+		m->refunded = store_int(rows, 3);
 	}
 	store_rows_free(rows);
 	return APO_OK;
