@@ -395,9 +395,11 @@ struct create_job {
  * history and prescriptions. One order per merchant reference: the unique
  * index on it refuses a second (APO_ERR_CONFLICT), which create_alone()
  * answers with the stored order. No lookup first: a retry is rare, a
- * create is not.
+ * create is not. In a batch (o->oid taken) the INSERT rides with the next
+ * statement, which then reports a refusal as its own: the batch rolls
+ * back whatever failed.
  */
-static enum apo_result create_rows(struct store_conn *c, struct create_job *j)
+static enum apo_result create_rows(struct store_conn *c, struct create_job *j, int in_batch)
 {
 	struct order *o = j->o;
 	enum apo_result rc;
@@ -412,7 +414,9 @@ static enum apo_result create_rows(struct store_conn *c, struct create_job *j)
 		free(o->response);
 		o->response = j->render(o, j->ctx);
 	}
-	if ((rc = order_insert(c, o, ACTOR_MERCHANT)) != APO_OK)
+	rc = in_batch ? order_insert_later(c, o, ACTOR_MERCHANT)
+		      : order_insert(c, o, ACTOR_MERCHANT);
+	if (rc != APO_OK)
 		return rc;
 	for (size_t i = 0; i < j->n; i++)
 		if ((rc = order_rx_add(c, o->oid, j->rx[i])) != APO_OK)
@@ -452,7 +456,7 @@ static enum apo_result create_alone(struct store_conn *c, struct create_job *j)
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
 	if (rc != APO_OK)
 		return rc;
-	rc = create_rows(c, j);
+	rc = create_rows(c, j, 0);
 	if (rc == APO_OK)
 		rc = create_coupon(c, j);
 	/* A pharmacy order's lines are platform catalog products: their
@@ -472,8 +476,7 @@ static enum apo_result create_alone(struct store_conn *c, struct create_job *j)
 	}
 	if (rc != APO_ERR_CONFLICT)
 		return rc;
-	/* Refused by a unique index (at the INSERT, or at the COMMIT the
-	 * INSERT travelled with): when the reference is taken, the retry's
+	/* Refused by a unique index: when the reference is taken, the retry's
 	 * answer is the stored order (read after the rollback: on PostgreSQL
 	 * the failed transaction can read nothing more). */
 	struct order *old = order_new();
@@ -573,7 +576,7 @@ static void create_batch(void *ctx, struct batch_item *const *items, size_t n)
 		rc = order_take_oids(c, n, oids);
 	for (size_t i = 0; rc == APO_OK && i < n; i++) {
 		jobs[i]->o->oid = oids[i];
-		rc = create_rows(c, jobs[i]);
+		rc = create_rows(c, jobs[i], 1);
 	}
 	if (rc == APO_OK)
 		rc = batch_claims(c, jobs, n);

@@ -294,7 +294,9 @@ static enum apo_result insert_lines(struct store_conn *c, const struct order *o)
 	return APO_OK;
 }
 
-enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor)
+/* order_insert(), or with later set order_insert_later(). */
+static enum apo_result insert_order(struct store_conn *c, struct order *o, const char *actor,
+				    int later)
 {
 	struct store_rows *rows;
 	int64_t now = now_epoch();
@@ -321,7 +323,9 @@ enum apo_result order_insert(struct store_conn *c, struct order *o, const char *
 		SV_INT(now),		     SV_INT(o->oid)};
 	size_t n = sizeof(args) / sizeof(args[0]);
 	if (o->oid) {
-		if ((rc = store_exec_later(c, &q_insert_oid, args, n)) != APO_OK)
+		rc = later ? store_exec_later(c, &q_insert_oid, args, n)
+			   : store_exec(c, &q_insert_oid, args, n, NULL);
+		if (rc != APO_OK)
 			return rc;
 	} else {
 		if ((rc = store_exec(c, &q_insert, args, n - 1, &rows)) != APO_OK)
@@ -342,6 +346,18 @@ enum apo_result order_insert(struct store_conn *c, struct order *o, const char *
 			return rc;
 	}
 	return history_add(c, o->oid, 0, o->status_id, actor, NULL, now);
+}
+
+enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor)
+{
+	return insert_order(c, o, actor, 0);
+}
+
+enum apo_result order_insert_later(struct store_conn *c, struct order *o, const char *actor)
+{
+	if (!o->oid)
+		return APO_ERR_INTERNAL;
+	return insert_order(c, o, actor, 1);
 }
 
 static struct store_sql q_replace = {

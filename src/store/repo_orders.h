@@ -67,12 +67,19 @@ enum apo_result order_lock(struct store_conn *c, struct order *o);
  * sets o->oid (unless o->oid was taken already, order_take_oid()),
  * o->created, o->updated. Records the first history entry (NULL ->
  * o->status_id) by actor. APO_ERR_CONFLICT on a duplicate (merchant,
- * merchant_order_id) or id. With o->oid taken already nothing needs the
- * row back, so its INSERT too travels with the next statement
- * (store_exec_later()): the duplicate is then reported by that statement
- * or by store_commit().
+ * merchant_order_id) or id.
  */
 enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor);
+
+/*
+ * order_insert() of an order whose o->oid was taken already
+ * (order_take_oids(); APO_ERR_INTERNAL without): nothing needs the row
+ * back, so its INSERT too travels with the next statement
+ * (store_exec_later()), and a duplicate is reported by that statement —
+ * whatever it was — or by store_commit(). For a transaction that rolls
+ * back on any failure (a batch of creates).
+ */
+enum apo_result order_insert_later(struct store_conn *c, struct order *o, const char *actor);
 
 /*
  * In the caller's write transaction: the row id the next order takes, for

@@ -125,6 +125,22 @@ class CreateOrders(OrdersBase):
         self.assertStatus(r3, 400)
         self.assertEqual(r3.json["error"]["message"], "merchant_order_id already used")
 
+    def test_retry_of_an_online_order_with_a_coupon_answers_the_stored_order(self):
+        # The retry's INSERT meets the taken reference before the coupon is
+        # used: the answer is the stored order, not a coupon refusal.
+        sku(self.server, "C6R", price=100, stock=10)
+        self.assertStatus(self.server.admin("PUT", "/coupons/RETRY6", {"kind": "flat", "value": 10}), 201)
+        r = self.server.request("POST", "/api/v4/merchants/shop/inventory/check", headers=self.m.headers(),
+                                body={"skus": {"C6R": 1}, "pincode": "560103", "coupon_code": "RETRY6"})
+        b = body("online-6", {"C6R": 1}, r.json["data"]["payable_amount"], method="ONLINE", coupon_code="RETRY6")
+        r1 = self.create(b)
+        r2 = self.create(b)
+        self.assertStatus(r1, 200)
+        self.assertStatus(r2, 200)
+        self.assertEqual(r1.json["data"], r2.json["data"])
+        self.assertEqual(self.server.admin("GET", "/coupons/RETRY6").json["used_count"], 1)
+        self.assertEqual(stock_of(self.server, "C6R")["reserved"], 1)
+
     def test_bad_bodies(self):
         sku(self.server, "C5", price=100, stock=10)
         for b, what in [
@@ -539,19 +555,24 @@ class CreatesInBatches(OrdersBase):
         answers = []  # (kind, ref, answer)
         # Batches form only when creates meet in flight: rounds go on (a few
         # at most) until both a committed and a rolled-back batch were seen.
-        for rnd in range(6):
+        for rnd in range(10):
             jobs = []
             for i in range(40):
                 ref = "bat-%d-%d" % (rnd, i)
-                kind = {0: "short", 1: "coupon", 2: "dup", 3: "online", 4: "online"}.get(i % 10, "plain")
+                kind = {0: "short", 1: "coupon", 2: "dup", 5: "dup", 8: "dup",
+                        3: "online", 4: "online"}.get(i % 10, "plain")
                 b = {"short": lambda: body(ref, {"BSHORT": 1}, 199),
                      "coupon": lambda: body(ref, {"BAT": 1}, with_coupon, coupon_code="BAT2"),
                      "dup": lambda: body("bat-dup", {"BAT": 1}, 199),
                      "online": lambda: body(ref, {"BAT": 1}, 199, method="ONLINE"),
                      "plain": lambda: body(ref, {"BAT": 1}, 199)}[kind]()
                 jobs.append((kind, b["merchant_order_id"], b))
-            with concurrent.futures.ThreadPoolExecutor(40) as ex:
-                rs = list(ex.map(lambda j: self.create(j[2]), jobs))
+            # Processes, not threads: one Python process cannot keep
+            # enough creates in flight at once.
+            with concurrent.futures.ProcessPoolExecutor(16) as ex:
+                rs = list(ex.map(harness.request, [self.server.port] * len(jobs), ["POST"] * len(jobs),
+                                 ["/api/v4/merchants/shop/orders"] * len(jobs), [j[2] for j in jobs],
+                                 [self.m.headers()] * len(jobs)))
             answers += [(k, ref, r) for (k, ref, _), r in zip(jobs, rs)]
             if harness.BACKEND != "postgres" or (metric(self.server, BATCHES % "committed") >= 1 and
                                                  metric(self.server, BATCHES % "rolled_back") >= 1):
