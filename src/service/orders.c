@@ -536,11 +536,21 @@ static enum apo_result batch_claims(struct store_conn *c, struct create_job *con
 		for (size_t k = 0; k < jobs[i]->o->nlines; k++)
 			lines[nl++] = (struct batch_line){jobs[i]->o->lines[k].pid, i, k};
 	qsort(lines, nl, sizeof(*lines), line_order);
-	for (size_t i = 0; rc == APO_OK && i < nl; i++) {
-		const struct order *o = jobs[lines[i].job]->o;
-		rc = stock_reserve_at_commit(c, lines[i].pid, o->lines[lines[i].line].qty,
-					     o->order_id, (int64_t)lines[i].line);
+	/* One UPDATE per product, of what all the batch's lines of it take:
+	 * a busy product's row is written once per batch. */
+	int64_t *qty = xcalloc(nl ? nl : 1, sizeof(*qty));
+	const char **ids = xcalloc(nl ? nl : 1, sizeof(*ids));
+	for (size_t i = 0, k; rc == APO_OK && i < nl; i = k) {
+		for (k = i; k < nl && lines[k].pid == lines[i].pid; k++) {
+			const struct order *o = jobs[lines[k].job]->o;
+			qty[k - i] = o->lines[lines[k].line].qty;
+			ids[k - i] = o->order_id;
+		}
+		rc = stock_reserve_many_at_commit(c, lines[i].pid, qty, ids, k - i,
+						  (int64_t)lines[i].line);
 	}
+	free(ids);
+	free(qty);
 	free(lines);
 	return rc;
 }

@@ -314,15 +314,28 @@ static struct store_sql q_stock_reserve_guarded = {
 enum apo_result stock_reserve_at_commit(struct store_conn *c, int64_t pid, int64_t qty,
 					const char *order_id, int64_t tag)
 {
-	if (qty <= 0 || qty > CATALOG_MAX_STOCK)
+	return stock_reserve_many_at_commit(c, pid, &qty, &order_id, 1, tag);
+}
+
+enum apo_result stock_reserve_many_at_commit(struct store_conn *c, int64_t pid, const int64_t *qty,
+					     const char *const *order_ids, size_t n, int64_t tag)
+{
+	int64_t total = 0;
+	enum apo_result rc;
+	for (size_t i = 0; i < n; i++) {
+		if (qty[i] <= 0 || qty[i] > CATALOG_MAX_STOCK)
+			return APO_ERR_INVALID;
+		total += qty[i];
+	}
+	if (n == 0 || total > CATALOG_MAX_STOCK)
 		return APO_ERR_INVALID;
-	/* The ledger row first: the product's row is then locked for the
-	 * UPDATE and the COMMIT alone. A refusal takes the row back with the
+	/* The ledger rows first: the product's row is then locked for the
+	 * UPDATE and the COMMIT alone. A refusal takes the rows back with the
 	 * rest of the transaction. */
-	enum apo_result rc = ledger_add(c, pid, 0, qty, "reserve", order_id);
-	if (rc != APO_OK)
-		return rc;
-	struct store_val args[] = {SV_INT(qty), SV_INT(now_epoch()), SV_INT(pid), SV_INT(qty)};
+	for (size_t i = 0; i < n; i++)
+		if ((rc = ledger_add(c, pid, 0, qty[i], "reserve", order_ids[i])) != APO_OK)
+			return rc;
+	struct store_val args[] = {SV_INT(total), SV_INT(now_epoch()), SV_INT(pid), SV_INT(total)};
 	return store_exec_guarded(c, &q_stock_reserve_guarded, args, 4, tag);
 }
 

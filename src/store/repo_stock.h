@@ -112,6 +112,16 @@ enum apo_result stock_reserve_at_commit(struct store_conn *c, int64_t pid, int64
 					const char *order_id, int64_t tag);
 
 /*
+ * stock_reserve_at_commit() of n reservations of one product at once (the
+ * lines of several orders in one transaction): a ledger row for each
+ * (qty[i] units for order_ids[i]) and one conditional UPDATE of their
+ * total, so the product's row is written once. Fails as a whole when the
+ * total is not available.
+ */
+enum apo_result stock_reserve_many_at_commit(struct store_conn *c, int64_t pid, const int64_t *qty,
+					     const char *const *order_ids, size_t n, int64_t tag);
+
+/*
  * Within the caller's write transaction: gives back qty reserved units
  * (cancel) — or, with ship != 0, removes them from on_hand too (dispatch).
  * APO_ERR_CONFLICT when fewer than qty units are reserved (a caller's bug:

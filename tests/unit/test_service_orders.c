@@ -19,6 +19,7 @@
 #include "store/repo_catalog.h"
 #include "store/repo_merchants.h"
 #include "store/repo_orders.h"
+#include "store/repo_stock.h"
 #include "store/store.h"
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -374,6 +375,35 @@ static void test_row_ids_taken_at_once(int64_t pid)
 	order_free(o);
 }
 
+static struct store_sql q_ledger_rows = {
+	.sql = "SELECT COUNT(*) FROM stock_ledger WHERE pid = ? AND reason = 'reserve'"};
+
+/* A batch's lines of one product: a ledger row each, one UPDATE of their total. */
+static void test_reservations_of_one_product_at_once(int64_t pid)
+{
+	int64_t qty[] = {3, 4}, big[] = {60, 50}, zero[] = {2, 0}, rows = 0;
+	const char *ids[] = {"ORDER-A", "ORDER-B"};
+	struct store_val arg = SV_INT(pid);
+	CHECK_INT(store_begin(conn(), STORE_TX_WRITE), APO_OK);
+	CHECK_INT(stock_reserve_many_at_commit(conn(), pid, qty, ids, 2, 7), APO_OK);
+	CHECK_INT(store_commit(conn()), APO_OK);
+	CHECK_INT(reserved_of("MANY"), 7);
+	CHECK_INT(store_query_int(conn(), &q_ledger_rows, &arg, 1, &rows), APO_OK);
+	CHECK_INT(rows, 2);
+	/* 110 of the 93 left: refused as a whole, with the caller's tag. */
+	CHECK_INT(store_begin(conn(), STORE_TX_WRITE), APO_OK);
+	enum apo_result rc = stock_reserve_many_at_commit(conn(), pid, big, ids, 2, 9);
+	if (rc == APO_OK)
+		rc = store_commit(conn());
+	CHECK_INT(rc, APO_ERR_INSUFFICIENT);
+	CHECK_INT(store_guard_tag(conn()), 9);
+	store_rollback(conn());
+	CHECK_INT(stock_reserve_many_at_commit(conn(), pid, zero, ids, 2, 0), APO_ERR_INVALID);
+	CHECK_INT(reserved_of("MANY"), 7);
+	CHECK_INT(store_query_int(conn(), &q_ledger_rows, &arg, 1, &rows), APO_OK);
+	CHECK_INT(rows, 2);
+}
+
 int main(void)
 {
 	char path[T_STORE_PATH_CAP];
@@ -393,6 +423,7 @@ int main(void)
 	test_stale_copy_is_read_again(pid);
 	test_online_row_written_once(pid);
 	test_row_ids_taken_at_once(pid);
+	test_reservations_of_one_product_at_once(make_product("MANY", 0));
 	test_retry_and_short_stock(make_product("DUP", 0));
 	free(app.cfg.public_url);
 	t_store_close(db, path);
