@@ -233,17 +233,13 @@ static struct store_sql q_take_oids = {
 
 enum apo_result order_take_oids(struct store_conn *c, size_t n, int64_t *oids)
 {
-	struct store_rows *rows;
-	size_t got = 0;
+	size_t got;
 	if (n == 0 || n > ORDER_MAX_TAKE)
 		return APO_ERR_INVALID;
 	struct store_val args[] = {SV_INT((int64_t)n)};
-	enum apo_result rc = store_exec(c, &q_take_oids, args, 1, &rows);
+	enum apo_result rc = store_query_int_column(c, &q_take_oids, args, 1, oids, n, &got);
 	if (rc != APO_OK)
 		return rc;
-	while (got < n && store_next(rows))
-		oids[got++] = store_int(rows, 0);
-	store_rows_free(rows);
 	return got == n ? APO_OK : APO_ERR_INTERNAL;
 }
 
@@ -766,16 +762,8 @@ static struct store_sql q_expired = {
 enum apo_result order_expired(struct store_conn *c, int64_t now, int64_t *oids, size_t max,
 			      size_t *n)
 {
-	struct store_rows *rows;
 	struct store_val args[] = {SV_INT(now), SV_INT(max)};
-	enum apo_result rc = store_exec(c, &q_expired, args, 2, &rows);
-	*n = 0;
-	if (rc != APO_OK)
-		return rc;
-	while (*n < max && store_next(rows))
-		oids[(*n)++] = store_int(rows, 0);
-	store_rows_free(rows);
-	return APO_OK;
+	return store_query_int_column(c, &q_expired, args, 2, oids, max, n);
 }
 
 static struct store_sql q_count = {

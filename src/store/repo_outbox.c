@@ -212,17 +212,14 @@ enum apo_result outbox_claim(struct store_conn *c, int64_t now_ms, int64_t lease
 			     struct outbox_row *out)
 {
 	int64_t ids[OUTBOX_CLAIM_SCAN];
-	size_t n = 0;
-	struct store_rows *rows;
+	size_t n;
 	struct store_val cargs[] = {SV_INT(now_ms), SV_INT(now_ms), SV_INT(now_ms),
 				    SV_INT(OUTBOX_CLAIM_SCAN)};
-	enum apo_result rc = store_exec(c, &q_candidates, cargs, 4, &rows);
+	/* Read whole (the cursor is gone) before the UPDATEs run on this connection. */
+	enum apo_result rc =
+	    store_query_int_column(c, &q_candidates, cargs, 4, ids, OUTBOX_CLAIM_SCAN, &n);
 	if (rc != APO_OK)
 		return rc;
-	while (n < OUTBOX_CLAIM_SCAN && store_next(rows))
-		ids[n++] = store_int(rows, 0);
-	/* The cursor must be gone before the UPDATEs run on this connection. */
-	store_rows_free(rows);
 
 	for (size_t i = 0; i < n; i++) {
 		struct store_val args[] = {SV_INT(now_ms + lease_ms), SV_INT(ids[i]), SV_INT(now_ms),

@@ -463,6 +463,21 @@ enum apo_result store_query_int(struct store_conn *c, struct store_sql *q,
 	return store_query_ints(c, q, args, n, &out, 1);
 }
 
+enum apo_result store_query_int_column(struct store_conn *c, struct store_sql *q,
+				       const struct store_val *args, size_t n, int64_t *out,
+				       size_t max, size_t *got)
+{
+	struct store_rows *rows;
+	enum apo_result rc = store_exec(c, q, args, n, &rows);
+	*got = 0;
+	if (rc != APO_OK)
+		return rc;
+	while (*got < max && store_next(rows))
+		out[(*got)++] = store_int(rows, 0);
+	store_rows_free(rows);
+	return APO_OK;
+}
+
 /*
  * The latest storage failure that was the environment's (store_trouble),
  * process-wide: every connection shares the disk and the server.

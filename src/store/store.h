@@ -259,6 +259,14 @@ enum apo_result store_query_int(struct store_conn *c, struct store_sql *q,
 				const struct store_val *args, size_t n, int64_t *out);
 
 /*
+ * Convenience: runs q and reads the first column of up to max rows as
+ * integers into out; *got says how many (0 when it fails).
+ */
+enum apo_result store_query_int_column(struct store_conn *c, struct store_sql *q,
+				       const struct store_val *args, size_t n, int64_t *out,
+				       size_t max, size_t *got);
+
+/*
  * Convenience: runs q expecting at most one row and reads its first k
  * columns as integers into *out[0..k). APO_ERR_NOT_FOUND, with nothing
  * written, when there is no row.
