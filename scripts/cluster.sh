@@ -151,7 +151,7 @@ bootstrap:
     postgresql:
       use_pg_rewind: true
       parameters:
-        max_connections: 150
+        max_connections: 200
         wal_log_hints: "on"
         max_wal_senders: 5
         max_replication_slots: 5
