@@ -17,7 +17,7 @@ static void wait_woken(struct batch_item *it)
 		;
 }
 
-/* Leads batches, starting with it's, until nothing is queued when one ends. */
+/* Leads one batch, its own piece first, then hands the lane on or frees it. */
 static void lead(struct batcher *b, struct batch_item *it, void *ctx)
 {
 	struct batch_item *items[BATCH_MAX_ITEMS];
