@@ -95,13 +95,9 @@ static void read_order(struct store_rows *r, void *out)
 	o->version_known = 1;
 }
 
-static enum apo_result load_children(struct store_conn *c, struct order *o)
+static void read_lines(struct store_rows *rows, void *out)
 {
-	struct store_rows *rows;
-	struct store_val arg = SV_INT(o->oid);
-	enum apo_result rc = store_exec(c, &q_lines, &arg, 1, &rows);
-	if (rc != APO_OK)
-		return rc;
+	struct order *o = out;
 	while (o->nlines < ORDER_MAX_LINES && store_next(rows)) {
 		struct order_line *l = &o->lines[o->nlines++];
 		l->pid = store_int(rows, 0);
@@ -118,17 +114,26 @@ static enum apo_result load_children(struct store_conn *c, struct order *o)
 		l->sku_type = dup_col(rows, 11);
 		l->extra_json = dup_col(rows, 12);
 	}
-	store_rows_free(rows);
-	if ((rc = store_exec(c, &q_charges, &arg, 1, &rows)) != APO_OK)
-		return rc;
+}
+
+static void read_charges(struct store_rows *rows, void *out)
+{
+	struct order *o = out;
 	while (o->ncharges < ORDER_MAX_CHARGES && store_next(rows)) {
 		struct order_charge *ch = &o->charges[o->ncharges++];
 		ch->type = dup_col(rows, 0);
 		ch->display_text = dup_col(rows, 1);
 		ch->amount = store_int(rows, 2);
 	}
-	store_rows_free(rows);
-	return APO_OK;
+}
+
+/* The order's lines and charges, read together (one round trip on PostgreSQL). */
+static enum apo_result load_children(struct store_conn *c, struct order *o)
+{
+	struct store_val arg = SV_INT(o->oid);
+	const struct store_read reads[] = {{&q_lines, &arg, 1, read_lines, o},
+					   {&q_charges, &arg, 1, read_charges, o}};
+	return store_read_many(c, reads, 2);
 }
 
 static enum apo_result load_one(struct store_conn *c, struct store_sql *q,
