@@ -75,7 +75,14 @@ $(B)/obj/src/version.o $(B)/asan/obj/src/version.o $(B)/fuzz/obj/src/version.o: 
 
 FORCE:
 
-$(B)/gen/migrations.c: $(MIGR) scripts/embed-migrations.sh
+# The names of the migrations, rewritten only when the set changes: a
+# migration file removed leaves no newer prerequisite behind, so without it
+# the embedded migrations would keep the removed one.
+$(B)/gen/migrations.list: FORCE
+	@mkdir -p $(@D)
+	@echo '$(MIGR)' | cmp -s - $@ || echo '$(MIGR)' > $@
+
+$(B)/gen/migrations.c: $(MIGR) $(B)/gen/migrations.list scripts/embed-migrations.sh
 	@mkdir -p $(@D)
 	@scripts/embed-migrations.sh $@ $(MIGR)
 
