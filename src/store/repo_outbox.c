@@ -54,19 +54,29 @@ static struct store_sql q_get = {.sql = "SELECT " OUTBOX_COLS " FROM outbox WHER
  * stream. The claim re-checks all of it atomically; this query only keeps
  * the claim from trying blindly.
  */
-#define CANDIDATES(due, lease, order)                                                              \
+#define MERCHANTS_WITH_PENDING(due)                                                                \
 	"WITH RECURSIVE m(id) AS ("                                                                  \
 	"SELECT MIN(merchant_id) FROM outbox" due " WHERE state = 'pending' "                       \
 	"UNION ALL SELECT (SELECT MIN(x.merchant_id) FROM outbox x" due " "                        \
-	"WHERE x.state = 'pending' AND x.merchant_id > m.id) FROM m WHERE m.id IS NOT NULL) "       \
-	"SELECT h.id FROM m JOIN outbox h ON h.id = ("                                              \
-	"SELECT o.id FROM outbox o" due " WHERE o.state = 'pending' AND o.merchant_id = m.id "     \
+	"WHERE x.state = 'pending' AND x.merchant_id > m.id) FROM m WHERE m.id IS NOT NULL) "
+#define MERCHANT_HEAD(cols, due, order)                                                            \
+	"SELECT " cols " FROM outbox o" due " WHERE o.state = 'pending' AND o.merchant_id = m.id "  \
 	"AND o.next_at <= ? AND o.lease_until < ? AND NOT " WAITS_BEHIND("o", order) " "            \
-	"ORDER BY o.next_at, o.id LIMIT 1) "                                                        \
-	"WHERE m.id IS NOT NULL AND NOT " MERCHANT_IS_BUSY("m.id", lease) " "                       \
-	"ORDER BY h.next_at, h.id LIMIT ?"
-static struct store_sql q_candidates = {.sql = CANDIDATES(BY_DUE, BY_LEASE, BY_ORDER),
-					.pg_sql = CANDIDATES("", "", "")};
+	"ORDER BY o.next_at, o.id LIMIT 1"
+/*
+ * SQLite has no LATERAL: it finds each head by its id (a rowid seek).
+ * PostgreSQL joins the heads laterally: given "h.id = (subquery)" it
+ * hashed the whole outbox, done rows and all, on every claim.
+ */
+static struct store_sql q_candidates = {
+    .sql = MERCHANTS_WITH_PENDING(BY_DUE) "SELECT h.id FROM m JOIN outbox h ON h.id = ("
+	MERCHANT_HEAD("o.id", BY_DUE, BY_ORDER) ") "
+	"WHERE m.id IS NOT NULL AND NOT " MERCHANT_IS_BUSY("m.id", BY_LEASE) " "
+	"ORDER BY h.next_at, h.id LIMIT ?",
+    .pg_sql = MERCHANTS_WITH_PENDING("") "SELECT h.id FROM m CROSS JOIN LATERAL ("
+	MERCHANT_HEAD("o.id, o.next_at", "", "") ") h "
+	"WHERE m.id IS NOT NULL AND NOT " MERCHANT_IS_BUSY("m.id", "") " "
+	"ORDER BY h.next_at, h.id LIMIT ?"};
 
 /*
  * The claim: one conditional UPDATE. Whoever changes the row owns it until

@@ -17,6 +17,7 @@ database, and a hanging merchant next to a healthy one."""
 import json
 import time
 import unittest
+import urllib.parse
 
 import harness
 from harness import Merchant, Server
@@ -625,3 +626,57 @@ class TwoProcessesDeliverOnce(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(harness.BACKEND == "postgres", "PostgreSQL's planner only")
+class ClaimsOverALongHistory(unittest.TestCase):
+    """The outbox keeps every delivered row. A claim must find the pending
+    ones through the indexes, never by reading the whole table: with 20,000
+    delivered rows in it, a backlog goes out with no sequential scan of
+    outbox (PostgreSQL's own count, read once the server's connections have
+    closed and so reported everything they did)."""
+
+    def scans(self, dbname):
+        row = harness.psql("SELECT seq_scan || ' ' || COALESCE(idx_scan, 0) FROM pg_stat_user_tables "
+                           "WHERE relname = 'outbox'", dbname)
+        return [int(v) for v in row.split()]
+
+    def stop_and_wait_for_its_connections(self, server, dbname):
+        server.stop()
+        wait_until(lambda: harness.psql("SELECT count(*) FROM pg_stat_activity WHERE datname = '%s'"
+                                        % dbname) == "0", timeout=30)
+
+    def test_a_backlog_goes_out_without_reading_the_whole_outbox(self):
+        hooks = MockWebhookReceiver()
+        server = Server().start()
+        dbname = urllib.parse.urlparse(server.db).path.lstrip("/")
+        try:
+            Merchant(server, "lh1", webhook=webhook_config(hooks, "lh1", batch=True))
+            self.stop_and_wait_for_its_connections(server, dbname)
+            harness.psql("INSERT INTO outbox (kind, merchant_id, order_key, event_type, payload, state, "
+                         "attempts, next_at, lease_until, first_at, delivered_at) "
+                         "SELECT 'webhook', 'lh1', 'old-' || i, 'order.info.change', '{}', 'done', 1, "
+                         "0, 0, 0, 0 FROM generate_series(1, 20000) AS i", dbname)
+            harness.psql("ANALYZE outbox", dbname)
+            seq_before, idx_before = self.scans(dbname)
+            server.start()
+            # Queued here rather than by queue_events(), whose lookup of
+            # the ids would be a scan of its own.
+            due = now_ms() + 300
+            queued = [int(i) for i in harness.psql(
+                "INSERT INTO outbox (kind, merchant_id, order_key, event_type, payload, state, "
+                "attempts, next_at, lease_until, first_at) SELECT 'webhook', 'lh1', 'PO-N' || (i %% 5), "
+                "'order.info.change', json_build_object('event_id', 'N' || i, "
+                "'event_type', 'order.info.change', 'ts', '2026-11-22T08:00:00Z', "
+                "'payload', json_build_object('order_id', 'N' || i))::text, 'pending', 0, %d, 0, %d "
+                "FROM generate_series(1, 40) AS i RETURNING id" % (due, due), dbname).split()]
+            for did in queued:
+                wait_state(server, did, "done", timeout=30)
+            self.assertEqual(len(envelopes(received(hooks, "lh1"))), 40)
+            self.stop_and_wait_for_its_connections(server, dbname)
+            seq_after, idx_after = self.scans(dbname)
+            self.assertGreater(idx_after, idx_before, "the claims' scans were not reported")
+            self.assertEqual(seq_after, seq_before)
+        finally:
+            server.stop()
+            hooks.stop()
