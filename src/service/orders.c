@@ -240,9 +240,10 @@ static enum apo_result start_waiting(struct store_conn *c, const struct order *o
 	return order_set_waiting(c, o->oid, ms, actor && strcmp(actor, ACTOR_OPERATOR) == 0);
 }
 
-enum apo_result orders_move(struct app *app, struct store_conn *c, struct order *o, int to,
-			    const char *subtitle, const char *actor, const char *note,
-			    struct orders_refund *refund)
+/* orders_move() without its settle, for a caller that settles after more changes. */
+static enum apo_result move_unsettled(struct app *app, struct store_conn *c, struct order *o,
+				      int to, const char *subtitle, const char *actor,
+				      const char *note)
 {
 	int from = o->status_id;
 	int confirmed = o->ever_confirmed || order_status_confirmed(to);
@@ -262,9 +263,15 @@ enum apo_result orders_move(struct app *app, struct store_conn *c, struct order 
 		rc = start_waiting(c, o, actor);
 	if (rc == APO_OK)
 		rc = announce(app, c, o, from);
-	if (rc == APO_OK)
-		rc = settle(c, o, note, refund);
 	return rc;
+}
+
+enum apo_result orders_move(struct app *app, struct store_conn *c, struct order *o, int to,
+			    const char *subtitle, const char *actor, const char *note,
+			    struct orders_refund *refund)
+{
+	enum apo_result rc = move_unsettled(app, c, o, to, subtitle, actor, note);
+	return rc == APO_OK ? settle(c, o, note, refund) : rc;
 }
 
 static enum order_key repo_key(enum orders_key by)
@@ -691,12 +698,16 @@ static enum apo_result pay_step(struct app *app, struct store_conn *c, struct or
 			 "transaction_id", txn);
 		return order_set_flag(c, o->oid, flag);
 	}
-	if ((rc = order_rx_count(c, o->oid, &nrx)) != APO_OK)
+	/* Only an order that needs a prescription asks whether it has one. */
+	if (order_needs_rx(o) && (rc = order_rx_count(c, o->oid, &nrx)) != APO_OK)
 		return rc;
 	fmt_into(note, sizeof(note), "payment %s", txn);
 	*out = PAID_CONFIRMED;
-	rc = orders_move(app, c, o, order_placed_status(order_needs_rx(o), nrx), NULL,
-			 ACTOR_MERCHANT, note, NULL);
+	/* One settle after both changes: an order awaiting its payment has
+	 * none recorded (a payment is only ever added here or to a cancelled
+	 * order), so the move alone cannot owe a refund. */
+	rc = move_unsettled(app, c, o, order_placed_status(order_needs_rx(o), nrx), NULL,
+			    ACTOR_MERCHANT, note);
 	if (rc == APO_OK)
 		rc = order_payment_add(c, o->oid, txn, amount, ORDERS_PAYMENT_OK);
 	/* Paid what was asked after a partial cancel lowered what is due:
