@@ -193,6 +193,13 @@ uint64_t store_local_writes(void);
 uint64_t store_writes_seen(struct store_conn *c, int *others);
 
 /*
+ * SQLite: how many rows this process's statements have stepped over in
+ * full table scans since it started (SQLITE_STMTSTATUS_FULLSCAN_STEP,
+ * summed). Tests read it to show a statement finds its rows by index.
+ */
+uint64_t store_sqlite_fullscan_steps(void);
+
+/*
  * 1 when the backend itself makes the concurrent write transactions of
  * this process share their commits (SQLite's group commit, see
  * store_sqlite.c), so a caller gains nothing by putting several pieces of

@@ -462,6 +462,22 @@ static enum apo_result bind_all(sqlite3 *db, sqlite3_stmt *st, const struct stor
 static enum apo_result sq_begin(struct store_conn *c, enum store_tx tx);
 static enum apo_result sq_commit(struct store_conn *c);
 
+/* Rows stepped over by full table scans, every statement of this process. */
+static _Atomic uint64_t fullscan_steps;
+
+uint64_t store_sqlite_fullscan_steps(void)
+{
+	return atomic_load(&fullscan_steps);
+}
+
+/* Before st is reset: adds its full-scan steps to the count, and zeroes them. */
+static void count_fullscan(sqlite3_stmt *st)
+{
+	int n = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
+	if (n > 0)
+		atomic_fetch_add(&fullscan_steps, (uint64_t)n);
+}
+
 static enum apo_result run(struct store_conn *c, sqlite3_stmt *st, const struct store_val *args,
 			   size_t n, struct store_rows **rows)
 {
@@ -492,6 +508,7 @@ static enum apo_result run(struct store_conn *c, sqlite3_stmt *st, const struct 
 	res = map_rc(db, rc, "step");
 	c->changes = sqlite3_changes64(db);
 out_reset:
+	count_fullscan(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return res;
@@ -561,6 +578,7 @@ static int sq_col_null(struct store_rows *r, int col)
 
 static void sq_rows_free(struct store_rows *r)
 {
+	count_fullscan(r->st);
 	sqlite3_reset(r->st);
 	sqlite3_clear_bindings(r->st);
 	free(r);

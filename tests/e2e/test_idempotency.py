@@ -2,9 +2,12 @@
 duplicates, failures not stored, scope per merchant and route."""
 
 import concurrent.futures
+import time
 import unittest
+import urllib.parse
 
-from harness import ServerTest, Merchant
+import harness
+from harness import ServerTest, Merchant, Server
 from mocks import MockPaymentServer
 from test_orders import body, sku
 
@@ -104,3 +107,60 @@ class Idempotency(ServerTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(harness.BACKEND == "postgres", "PostgreSQL's planner only")
+class PurgeOverManyKeys(unittest.TestCase):
+    """The sweeper forgets answers older than two days, every
+    APOTHECA_SWEEP_MS in every process. With 20,000 keys on record it must
+    find the few expired ones by index, not read them all: PostgreSQL's
+    count of sequential scans of idempotency_keys, read once the server's
+    connections have closed, does not move while the purge runs.
+    (SQLite's side: tests/unit/test_repo_idem.c.)"""
+
+    def psql(self, sql):
+        return harness.psql(sql, self.dbname)
+
+    def scans(self):
+        return [int(v) for v in self.psql("SELECT seq_scan || ' ' || n_tup_del "
+                                          "FROM pg_stat_user_tables "
+                                          "WHERE relname = 'idempotency_keys'").split()]
+
+    def wait(self, predicate, timeout=30):
+        deadline = time.time() + timeout
+        while not predicate():
+            self.assertLess(time.time(), deadline, "timed out")
+            time.sleep(0.05)
+
+    def stop(self, server):
+        server.stop()
+        self.wait(lambda: harness.psql("SELECT count(*) FROM pg_stat_activity WHERE datname = '%s'"
+                                       % self.dbname) == "0")
+
+    def test_the_purge_reads_only_the_expired_keys(self):
+        server = Server().start()
+        self.dbname = urllib.parse.urlparse(server.db).path.lstrip("/")
+        try:
+            self.stop(server)
+            now = int(time.time())
+            self.psql("INSERT INTO idempotency_keys (merchant_id, method, route, idem_key, "
+                      "request_hash, state, status, body, created) "
+                      "SELECT 'm1', 'POST', '/orders', 'key-' || i, 'h', 'done', 200, '{}', "
+                      "CASE WHEN i <= 50 THEN %d - i ELSE %d - i %% 3600 END "
+                      "FROM generate_series(1, 20000) AS i" % (now - 3 * 86400, now))
+            self.psql("ANALYZE idempotency_keys")
+            seq_before, deleted_before = self.scans()
+            server.start()
+            # One statement forgets them all; a key read by its primary key
+            # (no scan of the table) says when it has run.
+            self.wait(lambda: self.psql("SELECT count(*) FROM idempotency_keys WHERE merchant_id = 'm1' "
+                                        "AND method = 'POST' AND route = '/orders' "
+                                        "AND idem_key = 'key-1'") == "0")
+            self.stop(server)
+            seq_after, deleted_after = self.scans()
+            # Only the server deletes: its counts have been reported.
+            self.assertEqual(deleted_after - deleted_before, 50)
+            self.assertEqual(seq_after, seq_before)
+            self.assertEqual(self.psql("SELECT count(*) FROM idempotency_keys"), "19950")
+        finally:
+            server.stop()

@@ -637,7 +637,7 @@ class ClaimsOverALongHistory(unittest.TestCase):
     closed and so reported everything they did)."""
 
     def scans(self, dbname):
-        row = harness.psql("SELECT seq_scan || ' ' || COALESCE(idx_scan, 0) FROM pg_stat_user_tables "
+        row = harness.psql("SELECT seq_scan || ' ' || n_tup_upd FROM pg_stat_user_tables "
                            "WHERE relname = 'outbox'", dbname)
         return [int(v) for v in row.split()]
 
@@ -658,7 +658,7 @@ class ClaimsOverALongHistory(unittest.TestCase):
                          "SELECT 'webhook', 'lh1', 'old-' || i, 'order.info.change', '{}', 'done', 1, "
                          "0, 0, 0, 0 FROM generate_series(1, 20000) AS i", dbname)
             harness.psql("ANALYZE outbox", dbname)
-            seq_before, idx_before = self.scans(dbname)
+            seq_before, updated_before = self.scans(dbname)
             server.start()
             # Queued here rather than by queue_events(), whose lookup of
             # the ids would be a scan of its own.
@@ -674,8 +674,10 @@ class ClaimsOverALongHistory(unittest.TestCase):
                 wait_state(server, did, "done", timeout=30)
             self.assertEqual(len(envelopes(received(hooks, "lh1"))), 40)
             self.stop_and_wait_for_its_connections(server, dbname)
-            seq_after, idx_after = self.scans(dbname)
-            self.assertGreater(idx_after, idx_before, "the claims' scans were not reported")
+            seq_after, updated_after = self.scans(dbname)
+            # Only the server updates outbox rows (leases, deliveries): its
+            # counts have been reported.
+            self.assertGreaterEqual(updated_after - updated_before, 40)
             self.assertEqual(seq_after, seq_before)
         finally:
             server.stop()
