@@ -105,10 +105,6 @@ class Idempotency(ServerTest):
         self.assertEqual(r2.header("Idempotent-Replayed"), "true")
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 @unittest.skipUnless(harness.BACKEND == "postgres", "PostgreSQL's planner only")
 class PurgeOverManyKeys(unittest.TestCase):
     """The sweeper forgets answers older than two days, every
@@ -164,3 +160,7 @@ class PurgeOverManyKeys(unittest.TestCase):
             self.assertEqual(self.psql("SELECT count(*) FROM idempotency_keys"), "19950")
         finally:
             server.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -624,10 +624,6 @@ class TwoProcessesDeliverOnce(unittest.TestCase):
             hooks.stop()
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 @unittest.skipUnless(harness.BACKEND == "postgres", "PostgreSQL's planner only")
 class ClaimsOverALongHistory(unittest.TestCase):
     """The outbox keeps every delivered row. A claim must find the pending
@@ -682,3 +678,7 @@ class ClaimsOverALongHistory(unittest.TestCase):
         finally:
             server.stop()
             hooks.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
