@@ -497,6 +497,45 @@ static enum apo_result create_alone(struct store_conn *c, struct create_job *j)
 	return APO_ERR_CONFLICT;
 }
 
+/*
+ * A COD order is placed at create: its tracking code and its answer go into
+ * the one INSERT. Made before the transaction, as nothing in them comes
+ * from it: on SQLite every write waits for the one writer, so its turn is
+ * kept to the statements.
+ */
+static void placed_code_and_answer(struct create_job *j)
+{
+	char code[TRACKING_CODE_LEN + 1];
+	ids_tracking_code(code);
+	free(j->o->tracking_code);
+	j->o->tracking_code = xstrdup(code);
+	free(j->o->response);
+	j->o->response = j->render(j->o, j->ctx);
+}
+
+/*
+ * create_alone(), and again with new ids while a unique index refuses the
+ * order's own ids: they never repeat within a process, but two processes,
+ * or an order made a turn of the clock ago, can hold the same (core/ids.h).
+ * A refusal that create_alone() answered with the order stored under the
+ * merchant's reference is a retry of that order, not a taken id.
+ */
+static enum apo_result create_drawing_ids(struct store_conn *c, struct create_job *j)
+{
+	struct order *o = j->o;
+	enum apo_result rc = create_alone(c, j);
+	for (int i = 1; rc == APO_ERR_CONFLICT && !j->res->existing && i < ORDERS_ID_ATTEMPTS;
+	     i++) {
+		ids_order_id(o->order_id);
+		ids_hex_id(o->hex_id);
+		o->oid = 0; /* taken in the transaction that rolled back */
+		if (o->status_id != ST_AWAITING_CONFIRMATION)
+			placed_code_and_answer(j);
+		rc = create_alone(c, j);
+	}
+	return rc;
+}
+
 /* A batch's coupon uses, in code order: every transaction locks coupons alike. */
 static int coupon_order(const void *a, const void *b)
 {
@@ -617,19 +656,12 @@ enum apo_result orders_create(struct app *app, struct store_conn *c, struct orde
 	memset(res, 0, sizeof(*res));
 	for (size_t i = 0; i < o->nlines; i++)
 		o->lines[i].reserved_qty = o->lines[i].qty;
+	struct create_job job = {o, rx, n, payment_id_base, render, ctx, res, APO_OK, 1};
 	if (o->status_id != ST_AWAITING_CONFIRMATION) {
-		/* A COD order is placed now: its tracking code and its answer go
-		 * into the one INSERT. Made before the transaction, as nothing in
-		 * them comes from it: on SQLite every write waits for the one
-		 * writer, so its turn is kept to the statements. */
-		char code[TRACKING_CODE_LEN + 1];
 		o->status_id = order_placed_status(order_needs_rx(o), n);
 		o->ever_confirmed = 1;
-		ids_tracking_code(code);
-		o->tracking_code = xstrdup(code);
-		o->response = render(o, ctx);
+		placed_code_and_answer(&job);
 	}
-	struct create_job job = {o, rx, n, payment_id_base, render, ctx, res, APO_OK, 1};
 	if (!store_groups_commits(c)) {
 		/* Creates that arrive together share a transaction and its
 		 * commit (create_batch()), where the backend does not group
@@ -642,7 +674,7 @@ enum apo_result orders_create(struct app *app, struct store_conn *c, struct orde
 		memset(res, 0, sizeof(*res));
 		o->oid = 0; /* the batch's row id was rolled back with it */
 	}
-	return create_alone(c, &job);
+	return create_drawing_ids(c, &job);
 }
 
 /* A payment of `amount` settles o when it is what is due or what was asked. */

@@ -404,6 +404,41 @@ static void test_reservations_of_one_product_at_once(int64_t pid)
 	CHECK_INT(rows, 2);
 }
 
+/*
+ * Ids are unique within a process but may be taken by another one
+ * (core/ids.h): an order whose order_id or hex_id another order holds is
+ * created with new ones, and its stored answer names the id it got.
+ */
+static void test_taken_ids_drawn_again(int64_t pid)
+{
+	static const char *const refs[] = {"ids-cod", "ids-online", "ids-hex"};
+	struct order *held = create("ids-held", "IDS", pid, 1, 0, 0, NULL, 0);
+	for (size_t i = 0; i < 3; i++) {
+		struct orders_create_result res;
+		struct order *o = new_order(refs[i], "IDS", pid, 1, 0, i == 1);
+		if (i < 2)
+			memcpy(o->order_id, held->order_id, sizeof(o->order_id));
+		else
+			memcpy(o->hex_id, held->hex_id, sizeof(o->hex_id));
+		CHECK_INT(orders_create(&app, conn(), o, NULL, 0, 1000, render, NULL, &res),
+			  APO_OK);
+		CHECK(!res.existing);
+		CHECK(strcmp(o->order_id, held->order_id) != 0);
+		CHECK(strcmp(o->hex_id, held->hex_id) != 0);
+		CHECK_STR(o->response, o->order_id);
+		struct order *stored = order_new();
+		CHECK_INT(orders_get(conn(), ORDERS_BY_ORDER_ID, "svc", o->order_id, stored),
+			  APO_OK);
+		CHECK_STR(stored->merchant_order_id, refs[i]);
+		CHECK_STR(stored->hex_id, o->hex_id);
+		CHECK_STR(stored->response, o->order_id);
+		order_free(stored);
+		order_free(o);
+	}
+	CHECK_INT(reserved_of("IDS"), 4);
+	order_free(held);
+}
+
 int main(void)
 {
 	char path[T_STORE_PATH_CAP];
@@ -425,6 +460,7 @@ int main(void)
 	test_row_ids_taken_at_once(pid);
 	test_reservations_of_one_product_at_once(make_product("MANY", 0));
 	test_retry_and_short_stock(make_product("DUP", 0));
+	test_taken_ids_drawn_again(make_product("IDS", 0));
 	free(app.cfg.public_url);
 	t_store_close(db, path);
 	T_DONE();
