@@ -382,7 +382,7 @@ static void order_create(struct req *r)
 		rc = orders_create_passive(r->app, r->db, o, create_fill, &cc);
 		if (rc != APO_ERR_CONFLICT || i + 1 == ORDERS_ID_ATTEMPTS)
 			break;
-		order_free(o); /* an id or a product it adds was taken: build it again */
+		order_free(o); /* one of its ids was taken: build it again with new ones */
 	}
 	if (rc != APO_OK) {
 		logi_fail(r, rc, NULL);

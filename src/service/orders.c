@@ -621,7 +621,7 @@ static void create_batch(void *ctx, struct batch_item *const *items, size_t n)
 	if (n == 1) {
 		/* Alone, but holding its lane: creates that come meanwhile
 		 * queue and go together next. */
-		jobs[0]->rc = create_alone(c, jobs[0]);
+		jobs[0]->rc = create_drawing_ids(c, jobs[0]);
 		return;
 	}
 	int64_t oids[ORDERS_BATCH_MAX];

@@ -218,9 +218,10 @@ enum apo_result orders_with_locked(struct app *app, struct store_conn *c, enum o
  * A logistics order, created passive (180, nothing reserved) in one
  * transaction: fill(app, c, o, ctx) completes o (its lines name catalog
  * products it may add), then o is stored with its first history entry.
- * APO_ERR_CONFLICT when a unique index refused it — one of o's ids taken,
- * or a product fill added meanwhile added by another create: the caller
- * builds the order again, with new ids, up to ORDERS_ID_ATTEMPTS times.
+ * APO_ERR_CONFLICT when a unique index refused one of o's ids (fill adds
+ * products without conflicts: INSERT ... ON CONFLICT DO NOTHING): the
+ * caller builds the order again, with new ids, up to ORDERS_ID_ATTEMPTS
+ * times.
  */
 enum apo_result orders_create_passive(struct app *app, struct store_conn *c, struct order *o,
 				      orders_step fill, void *ctx);

@@ -12,6 +12,7 @@ import unittest
 import harness
 from harness import ServerTest, Server, Merchant
 from mocks import MockPaymentServer
+from test_deliveries import db_exec
 
 ADDRESS = {"pincode": "560103", "contact_number": "9611002324", "name": "Harish",
            "street1": "Varthur", "street2": "", "type": "home"}
@@ -612,6 +613,41 @@ class CreatesInBatches(OrdersBase):
         else:
             # SQLite's group commit shares the commits instead.
             self.assertEqual((committed, batched), (0, 0))
+
+
+class TakenIds(OrdersBase):
+    """A pharmacy create whose order id another order holds (another process,
+    or an order a turn of the clock ago: core/ids.h) draws new ids; its answer,
+    and the answer to its retry, name the id it got."""
+
+    def test_a_create_whose_order_id_is_taken_gets_the_next(self):
+        sku(self.server, "IDS-P", stock=5)
+        r = self.create(body("ids-p-first", {"IDS-P": 1}, "249.00"))
+        self.assertStatus(r, 200)
+        made = r.json["data"]["order_id"]
+        following = (int(made[7:]) + 1) % 10 ** 9
+        now = int(time.time())
+        taken = []
+        for k in range(-1, 4):
+            oid = "PO%05d%09d" % (10000 + (now + k) % 90000, following)
+            db_exec(self.server,
+                    "INSERT INTO orders (order_id, hex_id, merchant_id, merchant_order_id, dialect, "
+                    "status_id, created, updated, status_changed) "
+                    "SELECT '%s', '%s', merchant_id, 'ids-p-taken-%d', dialect, status_id, created, "
+                    "updated, status_changed FROM orders WHERE order_id = '%s'"
+                    % (oid, "%018x%06d" % (now, k + 1), k + 1, made))
+            taken.append(oid)
+        second = body("ids-p-second", {"IDS-P": 1}, "249.00")
+        r = self.create(second)
+        self.assertStatus(r, 200)
+        got = r.json["data"]["order_id"]
+        self.assertNotIn(got, taken)
+        self.assertEqual(int(got[7:]), (following + 1) % 10 ** 9, got)
+        again = self.create(second)
+        self.assertStatus(again, 200)
+        self.assertEqual(again.json["data"]["order_id"], got)
+        self.assertEqual(self.admin_order(got)["merchant_order_id"], "ids-p-second")
+        self.assertEqual(stock_of(self.server, "IDS-P")["reserved"], 2)
 
 
 class CrashSafety(unittest.TestCase):
