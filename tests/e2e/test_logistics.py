@@ -6,10 +6,10 @@ lenient inputs plugins send, and confirms racing for the last units."""
 import base64
 import concurrent.futures
 import subprocess
-import time
 
 from harness import ServerTest, Merchant
 from test_deliveries import db_exec
+from test_orders import hold_next_order_ids
 
 API = "/2015-01-01"
 
@@ -461,20 +461,7 @@ class TakenIds(LogisticsBase):
         first = self.create([{"merchants_id": "IDS-1", "qty": 1}], ref="ids-first")
         made = db_exec(self.server, "SELECT order_id FROM orders WHERE hex_id = '%s'" % first)
         self.assertRegex(made, r"^PO[1-9][0-9]{13}$")
-        following = (int(made[7:]) + 1) % 10 ** 9
-        # The id this process draws next, for each second the next create may
-        # fall in, held by rows put there behind the server's back.
-        now = int(time.time())
-        taken = []
-        for k in range(-1, 4):
-            oid = "PO%05d%09d" % (10000 + (now + k) % 90000, following)
-            db_exec(self.server,
-                    "INSERT INTO orders (order_id, hex_id, merchant_id, merchant_order_id, dialect, "
-                    "status_id, created, updated, status_changed) "
-                    "SELECT '%s', '%s', merchant_id, 'ids-taken-%d', dialect, status_id, created, "
-                    "updated, status_changed FROM orders WHERE hex_id = '%s'"
-                    % (oid, "%018x%06d" % (now, k + 1), k + 1, first))
-            taken.append(oid)
+        taken, following = hold_next_order_ids(self.server, made)
         second = self.create([{"merchants_id": "IDS-1", "qty": 1}], ref="ids-second")
         got = db_exec(self.server, "SELECT order_id FROM orders WHERE hex_id = '%s'" % second)
         self.assertNotIn(got, taken)

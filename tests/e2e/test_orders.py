@@ -42,6 +42,25 @@ def body(ref, skus, payable, method="COD", **extra):
     return b
 
 
+def hold_next_order_ids(server, made):
+    """Puts rows into orders, copied from the order `made`, that hold the order
+    id the server draws next (core/ids.h: PO, five digits of the clock, then a
+    per-process counter, one past made's) for each second the next create may
+    fall in. Returns the ids held and the counter they carry."""
+    following = (int(made[7:]) + 1) % 10 ** 9
+    now = int(time.time())
+    held = []
+    for k in range(-1, 4):
+        oid = "PO%05d%09d" % (10000 + (now + k) % 90000, following)
+        db_exec(server,
+                "INSERT INTO orders (order_id, hex_id, merchant_id, merchant_order_id, dialect, status_id, "
+                "created, updated, status_changed) SELECT '%s', '%s', merchant_id, '%s', dialect, status_id, "
+                "created, updated, status_changed FROM orders WHERE order_id = '%s'"
+                % (oid, "%018x%06d" % (now, k + 2), "held-%s-%d" % (made, k + 2), made))
+        held.append(oid)
+    return held, following
+
+
 class OrdersBase(ServerTest):
     @classmethod
     def setUpClass(cls):
@@ -625,18 +644,7 @@ class TakenIds(OrdersBase):
         r = self.create(body("ids-p-first", {"IDS-P": 1}, "249.00"))
         self.assertStatus(r, 200)
         made = r.json["data"]["order_id"]
-        following = (int(made[7:]) + 1) % 10 ** 9
-        now = int(time.time())
-        taken = []
-        for k in range(-1, 4):
-            oid = "PO%05d%09d" % (10000 + (now + k) % 90000, following)
-            db_exec(self.server,
-                    "INSERT INTO orders (order_id, hex_id, merchant_id, merchant_order_id, dialect, "
-                    "status_id, created, updated, status_changed) "
-                    "SELECT '%s', '%s', merchant_id, 'ids-p-taken-%d', dialect, status_id, created, "
-                    "updated, status_changed FROM orders WHERE order_id = '%s'"
-                    % (oid, "%018x%06d" % (now, k + 1), k + 1, made))
-            taken.append(oid)
+        taken, following = hold_next_order_ids(self.server, made)
         second = body("ids-p-second", {"IDS-P": 1}, "249.00")
         r = self.create(second)
         self.assertStatus(r, 200)
