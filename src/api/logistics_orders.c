@@ -371,19 +371,14 @@ static void order_create(struct req *r)
 	in = xmalloc(sizeof(*in));
 	if (order_parse_or_reply(r, body, in))
 		goto out;
+	o = order_new();
+	ids_order_id(o->order_id);
+	ids_hex_id(o->hex_id);
+	o->merchant_id = xstrdup(m->id);
+	o->dialect = xstrdup("logistics");
+	o->status_id = ST_AWAITING_CONFIRMATION;
 	struct create_ctx cc = {r, m, in};
-	for (int i = 0;; i++) {
-		o = order_new();
-		ids_order_id(o->order_id);
-		ids_hex_id(o->hex_id);
-		o->merchant_id = xstrdup(m->id);
-		o->dialect = xstrdup("logistics");
-		o->status_id = ST_AWAITING_CONFIRMATION;
-		rc = orders_create_passive(r->app, r->db, o, create_fill, &cc);
-		if (rc != APO_ERR_CONFLICT || i + 1 == ORDERS_ID_ATTEMPTS)
-			break;
-		order_free(o); /* one of its ids was taken: build it again with new ones */
-	}
+	rc = orders_create_passive(r->app, r->db, o, create_fill, &cc);
 	if (rc != APO_OK) {
 		logi_fail(r, rc, NULL);
 		goto out;

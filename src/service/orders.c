@@ -49,6 +49,12 @@
  */
 #define ORDERS_BATCH_LANES 2
 #define ORDERS_BATCH_MAX 16
+/*
+ * How many times a create is tried with new ids when a unique index
+ * refuses the ones it has (core/ids.h: unique within a process, and with
+ * overwhelming probability between processes).
+ */
+#define ORDERS_ID_ATTEMPTS 3
 
 void flow_tracking_url(const struct app *app, const char *code, char *out, size_t cap)
 {
@@ -513,6 +519,14 @@ static void placed_code_and_answer(struct create_job *j)
 	j->o->response = j->render(j->o, j->ctx);
 }
 
+/* New ids for an order whose own ones a unique index refused (core/ids.h). */
+static void draw_new_ids(struct order *o)
+{
+	ids_order_id(o->order_id);
+	ids_hex_id(o->hex_id);
+	o->oid = 0; /* taken in the transaction that rolled back */
+}
+
 /*
  * create_alone(), and again with new ids while a unique index refuses the
  * order's own ids: they never repeat within a process, but two processes,
@@ -522,14 +536,11 @@ static void placed_code_and_answer(struct create_job *j)
  */
 static enum apo_result create_drawing_ids(struct store_conn *c, struct create_job *j)
 {
-	struct order *o = j->o;
 	enum apo_result rc = create_alone(c, j);
 	for (int i = 1; rc == APO_ERR_CONFLICT && !j->res->existing && i < ORDERS_ID_ATTEMPTS;
 	     i++) {
-		ids_order_id(o->order_id);
-		ids_hex_id(o->hex_id);
-		o->oid = 0; /* taken in the transaction that rolled back */
-		if (o->status_id != ST_AWAITING_CONFIRMATION)
+		draw_new_ids(j->o);
+		if (j->o->status_id != ST_AWAITING_CONFIRMATION)
 			placed_code_and_answer(j);
 		rc = create_alone(c, j);
 	}
@@ -935,14 +946,21 @@ enum apo_result orders_with_locked(struct app *app, struct store_conn *c, enum o
 enum apo_result orders_create_passive(struct app *app, struct store_conn *c, struct order *o,
 				      orders_step fill, void *ctx)
 {
-	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
-	if (rc != APO_OK)
-		return rc;
-	o->status_id = ST_AWAITING_CONFIRMATION;
-	rc = fill(app, c, o, ctx);
-	if (rc == APO_OK)
-		rc = order_insert(c, o, ACTOR_MERCHANT);
-	return finish(c, rc);
+	for (int i = 1;; i++) {
+		enum apo_result rc = store_begin(c, STORE_TX_WRITE);
+		if (rc != APO_OK)
+			return rc;
+		o->status_id = ST_AWAITING_CONFIRMATION;
+		rc = fill(app, c, o, ctx);
+		if (rc == APO_OK)
+			rc = order_insert(c, o, ACTOR_MERCHANT);
+		rc = finish(c, rc);
+		/* fill adds products without conflicts (INSERT ... ON CONFLICT
+		 * DO NOTHING): a refusal is of the order's own ids. */
+		if (rc != APO_ERR_CONFLICT || i == ORDERS_ID_ATTEMPTS)
+			return rc;
+		draw_new_ids(o);
+	}
 }
 
 enum apo_result orders_replace(struct store_conn *c, struct order *o)

@@ -102,13 +102,6 @@ enum apo_result orders_move(struct app *app, struct store_conn *c, struct order 
 			    const char *subtitle, const char *actor, const char *note,
 			    struct orders_refund *refund);
 
-/*
- * How many times a create is tried with new ids when a unique index
- * refuses the ones it has (core/ids.h: unique within a process, and with
- * overwhelming probability between processes).
- */
-#define ORDERS_ID_ATTEMPTS 3
-
 /* What orders_create() found when it did not create. */
 struct orders_create_result {
 	int existing;	   /* an order with this merchant_order_id exists: loaded into o */
@@ -128,7 +121,7 @@ struct orders_create_result {
  * stock ran out; APO_ERR_INVALID with res->coupon_spent. When a unique
  * index refuses o's own ids, they are drawn again (order_id, hex_id and a
  * COD order's tracking code and answer) and the create tried again, up to
- * ORDERS_ID_ATTEMPTS times in all.
+ * three times in all.
  */
 enum apo_result orders_create(struct app *app, struct store_conn *c, struct order *o,
 			      const char *const *rx, size_t n, int64_t payment_id_base,
@@ -218,10 +211,9 @@ enum apo_result orders_with_locked(struct app *app, struct store_conn *c, enum o
  * A logistics order, created passive (180, nothing reserved) in one
  * transaction: fill(app, c, o, ctx) completes o (its lines name catalog
  * products it may add), then o is stored with its first history entry.
- * APO_ERR_CONFLICT when a unique index refused one of o's ids (fill adds
- * products without conflicts: INSERT ... ON CONFLICT DO NOTHING): the
- * caller builds the order again, with new ids, up to ORDERS_ID_ATTEMPTS
- * times.
+ * When a unique index refuses o's own ids (core/ids.h), new ones are
+ * drawn and the transaction runs again, fill included (so fill must make
+ * o whole each time it runs), three times in all.
  */
 enum apo_result orders_create_passive(struct app *app, struct store_conn *c, struct order *o,
 				      orders_step fill, void *ctx);
