@@ -404,37 +404,49 @@ struct create_job {
 };
 
 /*
+ * An order awaiting its payment gets its payment id, derived from the row
+ * id (unique without a shared counter), and its answer, which shows it.
+ * Taken before the INSERT (a batch took it already), so the row and its
+ * stored answer are written once.
+ */
+static enum apo_result payment_id_and_answer(struct store_conn *c, struct create_job *j)
+{
+	struct order *o = j->o;
+	enum apo_result rc;
+	if (o->status_id != ST_AWAITING_CONFIRMATION)
+		return APO_OK;
+	if (!o->oid && (rc = order_take_oid(c, &o->oid)) != APO_OK)
+		return rc;
+	o->payment_id = j->payment_id_base + o->oid;
+	free(o->response);
+	o->response = j->render(o, j->ctx);
+	return APO_OK;
+}
+
+/* In the caller's transaction: the order's prescriptions. */
+static enum apo_result create_rx(struct store_conn *c, struct create_job *j)
+{
+	enum apo_result rc = APO_OK;
+	for (size_t i = 0; rc == APO_OK && i < j->n; i++)
+		rc = order_rx_add(c, j->o->oid, j->rx[i]);
+	return rc;
+}
+
+/*
  * In the caller's transaction: the order's row, with its lines, charges,
  * history and prescriptions. One order per merchant reference: the unique
  * index on it refuses a second (APO_ERR_CONFLICT), which create_alone()
  * answers with the stored order. No lookup first: a retry is rare, a
- * create is not. In a batch (o->oid taken) the INSERT rides with the next
- * statement, which then reports a refusal as its own: the batch rolls
- * back whatever failed.
+ * create is not.
  */
-static enum apo_result create_rows(struct store_conn *c, struct create_job *j, int in_batch)
+static enum apo_result create_rows(struct store_conn *c, struct create_job *j)
 {
-	struct order *o = j->o;
-	enum apo_result rc;
-	if (o->status_id == ST_AWAITING_CONFIRMATION) {
-		/* Payment ids derive from the row id: unique without a shared
-		 * counter. Taken before the INSERT (a batch took it already),
-		 * so the row and its stored answer (which shows the payment
-		 * id) are written once. */
-		if (!o->oid && (rc = order_take_oid(c, &o->oid)) != APO_OK)
-			return rc;
-		o->payment_id = j->payment_id_base + o->oid;
-		free(o->response);
-		o->response = j->render(o, j->ctx);
-	}
-	rc = in_batch ? order_insert_later(c, o, ACTOR_MERCHANT)
-		      : order_insert(c, o, ACTOR_MERCHANT);
-	if (rc != APO_OK)
-		return rc;
-	for (size_t i = 0; i < j->n; i++)
-		if ((rc = order_rx_add(c, o->oid, j->rx[i])) != APO_OK)
-			return rc;
-	return APO_OK;
+	enum apo_result rc = payment_id_and_answer(c, j);
+	if (rc == APO_OK)
+		rc = order_insert(c, j->o, ACTOR_MERCHANT);
+	if (rc == APO_OK)
+		rc = create_rx(c, j);
+	return rc;
 }
 
 /* In the caller's transaction: one use of the order's coupon, if it has one. */
@@ -469,7 +481,7 @@ static enum apo_result create_alone(struct store_conn *c, struct create_job *j)
 	enum apo_result rc = store_begin(c, STORE_TX_WRITE);
 	if (rc != APO_OK)
 		return rc;
-	rc = create_rows(c, j, 0);
+	rc = create_rows(c, j);
 	if (rc == APO_OK)
 		rc = create_coupon(c, j);
 	/* A pharmacy order's lines are platform catalog products: their
@@ -554,22 +566,22 @@ static int coupon_order(const void *a, const void *b)
 	return strcasecmp((*x)->o->coupon_code, (*y)->o->coupon_code);
 }
 
-/* One line of a batch's orders, to reserve in product order across them all. */
-struct batch_line {
-	int64_t pid;
-	size_t job, line; /* its order's place in the batch, its place in the order */
-};
-
 static int cmp_size(size_t a, size_t b)
 {
 	return (a > b) - (a < b);
 }
 
+/* One line of a batch's orders, to reserve in product order across them all. */
+struct batch_line {
+	struct stock_take take;
+	size_t job, line; /* its order's place in the batch, its place in the order */
+};
+
 static int line_order(const void *a, const void *b)
 {
 	const struct batch_line *x = a, *y = b;
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
+	if (x->take.pid != y->take.pid)
+		return x->take.pid < y->take.pid ? -1 : 1;
 	return x->job != y->job ? cmp_size(x->job, y->job) : cmp_size(x->line, y->line);
 }
 
@@ -587,27 +599,25 @@ static enum apo_result batch_claims(struct store_conn *c, struct create_job *con
 	qsort(with_coupon, nc, sizeof(*with_coupon), coupon_order);
 	for (size_t i = 0; rc == APO_OK && i < nc; i++)
 		rc = create_coupon(c, with_coupon[i]);
-	struct batch_line *lines = xcalloc(nl ? nl : 1, sizeof(*lines));
+	if (rc != APO_OK || !nl)
+		return rc;
+	struct batch_line *lines = xcalloc(nl, sizeof(*lines));
 	nl = 0;
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < jobs[i]->o->nlines; k++)
-			lines[nl++] = (struct batch_line){jobs[i]->o->lines[k].pid, i, k};
-	qsort(lines, nl, sizeof(*lines), line_order);
-	/* One UPDATE per product, of what all the batch's lines of it take:
-	 * a busy product's row is written once per batch. */
-	int64_t *qty = xcalloc(nl ? nl : 1, sizeof(*qty));
-	const char **ids = xcalloc(nl ? nl : 1, sizeof(*ids));
-	for (size_t i = 0, k; rc == APO_OK && i < nl; i = k) {
-		for (k = i; k < nl && lines[k].pid == lines[i].pid; k++) {
-			const struct order *o = jobs[lines[k].job]->o;
-			qty[k - i] = o->lines[lines[k].line].qty;
-			ids[k - i] = o->order_id;
-		}
-		rc = stock_reserve_many_at_commit(c, lines[i].pid, qty, ids, k - i,
-						  (int64_t)lines[i].line);
+	for (size_t i = 0; i < n; i++) {
+		const struct order *o = jobs[i]->o;
+		for (size_t k = 0; k < o->nlines; k++)
+			lines[nl++] = (struct batch_line){
+			    {o->lines[k].pid, o->lines[k].qty, o->order_id, (int64_t)k}, i, k};
 	}
-	free(ids);
-	free(qty);
+	qsort(lines, nl, sizeof(*lines), line_order);
+	/* Every line's ledger row in one statement, one UPDATE per product
+	 * of what all the batch's lines of it take: a busy product's row is
+	 * written once per batch. */
+	struct stock_take *takes = xcalloc(nl, sizeof(*takes));
+	for (size_t i = 0; i < nl; i++)
+		takes[i] = lines[i].take;
+	rc = stock_reserve_takes_at_commit(c, takes, nl);
+	free(takes);
 	free(lines);
 	return rc;
 }
@@ -641,10 +651,19 @@ static void create_batch(void *ctx, struct batch_item *const *items, size_t n)
 	 * for an answer until its COMMIT (the INSERTs travel with it). */
 	if (rc == APO_OK)
 		rc = order_take_oids(c, n, oids);
+	struct order *os[ORDERS_BATCH_MAX];
 	for (size_t i = 0; rc == APO_OK && i < n; i++) {
-		jobs[i]->o->oid = oids[i];
-		rc = create_rows(c, jobs[i], 1);
+		os[i] = jobs[i]->o;
+		os[i]->oid = oids[i];
+		rc = payment_id_and_answer(c, jobs[i]);
 	}
+	/* Each table's rows of the whole batch in one statement; a taken
+	 * reference or id is refused by the statement that follows (or the
+	 * COMMIT), and the batch rolls back. */
+	if (rc == APO_OK)
+		rc = order_insert_many_later(c, os, n, ACTOR_MERCHANT);
+	for (size_t i = 0; rc == APO_OK && i < n; i++)
+		rc = create_rx(c, jobs[i]);
 	if (rc == APO_OK)
 		rc = batch_claims(c, jobs, n);
 	rc = finish(c, rc);

@@ -252,22 +252,39 @@ enum apo_result order_take_oid(struct store_conn *c, int64_t *oid)
 {
 	return order_take_oids(c, 1, oid);
 }
+#define INSERT_NCOLS 34 /* INSERT_COLS and oid */
+#define LINES_HEAD                                                                             \
+	"INSERT INTO order_lines (oid, pos, pid, sku_id, name, qty, cancelled_qty, "           \
+	"reserved_qty, mrp, offered, discounted, rx_required, pack_size_label, sku_type, "     \
+	"extra_json)"
+#define LINE_COLS 15
+#define CHARGES_HEAD "INSERT INTO order_charges (oid, pos, type, display_text, amount)"
+#define CHARGE_COLS 5
+#define HISTORY_HEAD "INSERT INTO order_history (oid, from_status, to_status, actor, note, at)"
+#define HISTORY_COLS 6
 static struct store_sql q_insert_line = {
-	.sql = "INSERT INTO order_lines (oid, pos, pid, sku_id, name, qty, cancelled_qty, "
-	       "reserved_qty, mrp, offered, discounted, rx_required, pack_size_label, sku_type, "
-	       "extra_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
-static struct store_sql q_insert_charge = {
-	.sql = "INSERT INTO order_charges (oid, pos, type, display_text, amount) VALUES (?, ?, ?, ?, ?)"};
-static struct store_sql q_history = {
-	.sql = "INSERT INTO order_history (oid, from_status, to_status, actor, note, at) "
-	       "VALUES (?, ?, ?, ?, ?, ?)"};
+	.sql = LINES_HEAD " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+static struct store_sql q_insert_charge = {.sql = CHARGES_HEAD " VALUES (?, ?, ?, ?, ?)"};
+static struct store_sql q_history = {.sql = HISTORY_HEAD " VALUES (?, ?, ?, ?, ?, ?)"};
+
+/* The values of a history row: 6. */
+static void history_vals(struct store_val *v, int64_t oid, int from, int to, const char *actor,
+			 const char *note, int64_t at)
+{
+	v[0] = SV_INT(oid);
+	v[1] = from ? SV_INT(from) : SV_NULL;
+	v[2] = SV_INT(to);
+	v[3] = SV_TEXT(actor);
+	v[4] = SV_TEXT(note);
+	v[5] = SV_INT(at);
+}
 
 static enum apo_result history_add(struct store_conn *c, int64_t oid, int from, int to,
 				   const char *actor, const char *note, int64_t at)
 {
-	struct store_val args[] = {SV_INT(oid),	   from ? SV_INT(from) : SV_NULL, SV_INT(to),
-				   SV_TEXT(actor), SV_TEXT(note),		  SV_INT(at)};
-	return store_exec_later(c, &q_history, args, 6);
+	struct store_val args[HISTORY_COLS];
+	history_vals(args, oid, from, to, actor, note, at);
+	return store_exec_later(c, &q_history, args, HISTORY_COLS);
 }
 
 static struct store_val int_or_null(int64_t v)
@@ -275,35 +292,9 @@ static struct store_val int_or_null(int64_t v)
 	return v ? SV_INT(v) : SV_NULL;
 }
 
-static enum apo_result insert_lines(struct store_conn *c, const struct order *o)
+/* The values of o's row for q_insert_oid: INSERT_NCOLS (q_insert takes all but the last). */
+static void order_vals(struct store_val *v, const struct order *o, int64_t now)
 {
-	for (size_t i = 0; i < o->nlines; i++) {
-		const struct order_line *l = &o->lines[i];
-		struct store_val la[] = {SV_INT(o->oid),	 SV_INT(i),
-					 int_or_null(l->pid),	 SV_TEXT(l->sku_id),
-					 SV_TEXT(l->name ? l->name : ""), SV_INT(l->qty),
-					 SV_INT(l->cancelled_qty), SV_INT(l->reserved_qty),
-					 SV_INT(l->mrp),	 SV_INT(l->offered),
-					 SV_INT(l->discounted),	 SV_INT(l->rx_required),
-					 SV_TEXT(l->pack_size_label ? l->pack_size_label : ""),
-					 SV_TEXT(l->sku_type ? l->sku_type : ""),
-					 SV_TEXT(l->extra_json)};
-		enum apo_result rc = store_exec_later(c, &q_insert_line, la, 15);
-		if (rc != APO_OK)
-			return rc;
-	}
-	return APO_OK;
-}
-
-/* order_insert(), or with later set order_insert_later(). */
-static enum apo_result insert_order(struct store_conn *c, struct order *o, const char *actor,
-				    int later)
-{
-	struct store_rows *rows;
-	int64_t now = now_epoch();
-	enum apo_result rc;
-
-	o->created = o->updated = o->status_changed = now;
 	struct store_val args[] = {
 		SV_TEXT(o->order_id),	     SV_TEXT(o->hex_id),
 		SV_TEXT(o->merchant_id),     SV_TEXT(o->merchant_order_id),
@@ -322,14 +313,65 @@ static enum apo_result insert_order(struct store_conn *c, struct order *o, const
 		SV_TEXT(o->carrier_tracking_code), int_or_null(o->pay_deadline),
 		SV_INT(now),		     SV_INT(now),
 		SV_INT(now),		     SV_INT(o->oid)};
-	size_t n = sizeof(args) / sizeof(args[0]);
-	if (o->oid) {
-		rc = later ? store_exec_later(c, &q_insert_oid, args, n)
-			   : store_exec(c, &q_insert_oid, args, n, NULL);
+	_Static_assert(sizeof(args) / sizeof(args[0]) == INSERT_NCOLS, "one value per column");
+	memcpy(v, args, sizeof(args));
+}
+
+/* The values of o's line i: LINE_COLS. */
+static void line_vals(struct store_val *v, const struct order *o, size_t i)
+{
+	const struct order_line *l = &o->lines[i];
+	struct store_val la[] = {SV_INT(o->oid),	 SV_INT(i),
+				 int_or_null(l->pid),	 SV_TEXT(l->sku_id),
+				 SV_TEXT(l->name ? l->name : ""), SV_INT(l->qty),
+				 SV_INT(l->cancelled_qty), SV_INT(l->reserved_qty),
+				 SV_INT(l->mrp),	 SV_INT(l->offered),
+				 SV_INT(l->discounted),	 SV_INT(l->rx_required),
+				 SV_TEXT(l->pack_size_label ? l->pack_size_label : ""),
+				 SV_TEXT(l->sku_type ? l->sku_type : ""),
+				 SV_TEXT(l->extra_json)};
+	_Static_assert(sizeof(la) / sizeof(la[0]) == LINE_COLS, "one value per column");
+	memcpy(v, la, sizeof(la));
+}
+
+static enum apo_result insert_lines(struct store_conn *c, const struct order *o)
+{
+	for (size_t i = 0; i < o->nlines; i++) {
+		struct store_val la[LINE_COLS];
+		line_vals(la, o, i);
+		enum apo_result rc = store_exec_later(c, &q_insert_line, la, LINE_COLS);
 		if (rc != APO_OK)
 			return rc;
+	}
+	return APO_OK;
+}
+
+/* The values of o's charge i: CHARGE_COLS. */
+static void charge_vals(struct store_val *v, const struct order *o, size_t i)
+{
+	const struct order_charge *ch = &o->charges[i];
+	v[0] = SV_INT(o->oid);
+	v[1] = SV_INT(i);
+	v[2] = SV_TEXT(ch->type);
+	v[3] = SV_TEXT(ch->display_text);
+	v[4] = SV_INT(ch->amount);
+}
+
+/* o's row, lines, charges and first history entry (o->created set). */
+static enum apo_result insert_order(struct store_conn *c, struct order *o, const char *actor)
+{
+	struct store_rows *rows;
+	int64_t now = now_epoch();
+	enum apo_result rc;
+
+	o->created = o->updated = o->status_changed = now;
+	struct store_val args[INSERT_NCOLS];
+	order_vals(args, o, now);
+	if (o->oid) {
+		if ((rc = store_exec(c, &q_insert_oid, args, INSERT_NCOLS, NULL)) != APO_OK)
+			return rc;
 	} else {
-		if ((rc = store_exec(c, &q_insert, args, n - 1, &rows)) != APO_OK)
+		if ((rc = store_exec(c, &q_insert, args, INSERT_NCOLS - 1, &rows)) != APO_OK)
 			return rc;
 		if (store_next(rows))
 			o->oid = store_int(rows, 0);
@@ -340,10 +382,9 @@ static enum apo_result insert_order(struct store_conn *c, struct order *o, const
 	if ((rc = insert_lines(c, o)) != APO_OK)
 		return rc;
 	for (size_t i = 0; i < o->ncharges; i++) {
-		const struct order_charge *ch = &o->charges[i];
-		struct store_val ca[] = {SV_INT(o->oid), SV_INT(i), SV_TEXT(ch->type),
-					 SV_TEXT(ch->display_text), SV_INT(ch->amount)};
-		if ((rc = store_exec_later(c, &q_insert_charge, ca, 5)) != APO_OK)
+		struct store_val ca[CHARGE_COLS];
+		charge_vals(ca, o, i);
+		if ((rc = store_exec_later(c, &q_insert_charge, ca, CHARGE_COLS)) != APO_OK)
 			return rc;
 	}
 	return history_add(c, o->oid, 0, o->status_id, actor, NULL, now);
@@ -351,14 +392,58 @@ static enum apo_result insert_order(struct store_conn *c, struct order *o, const
 
 enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor)
 {
-	return insert_order(c, o, actor, 0);
+	return insert_order(c, o, actor);
 }
 
-enum apo_result order_insert_later(struct store_conn *c, struct order *o, const char *actor)
+static struct store_insert q_insert_orders =
+    STORE_INSERT("INSERT INTO orders (" INSERT_COLS ", oid)", INSERT_NCOLS);
+static struct store_insert q_insert_lines = STORE_INSERT(LINES_HEAD, LINE_COLS);
+static struct store_insert q_insert_charges = STORE_INSERT(CHARGES_HEAD, CHARGE_COLS);
+static struct store_insert q_insert_history = STORE_INSERT(HISTORY_HEAD, HISTORY_COLS);
+
+enum apo_result order_insert_many_later(struct store_conn *c, struct order *const *os, size_t n,
+					const char *actor)
 {
-	if (!o->oid)
-		return APO_ERR_INTERNAL;
-	return insert_order(c, o, actor, 1);
+	size_t nl = 0, nc = 0;
+	int64_t now = now_epoch();
+	for (size_t k = 0; k < n; k++) {
+		if (!os[k]->oid)
+			return APO_ERR_INTERNAL;
+		nl += os[k]->nlines;
+		nc += os[k]->ncharges;
+	}
+	size_t most = n * INSERT_NCOLS;
+	if (nl * LINE_COLS > most)
+		most = nl * LINE_COLS;
+	if (nc * CHARGE_COLS > most)
+		most = nc * CHARGE_COLS;
+	struct store_val *v = xcalloc(most ? most : 1, sizeof(*v));
+	enum apo_result rc;
+
+	for (size_t k = 0; k < n; k++) {
+		os[k]->created = os[k]->updated = os[k]->status_changed = now;
+		order_vals(v + k * INSERT_NCOLS, os[k], now);
+	}
+	rc = store_insert_later(c, &q_insert_orders, v, n);
+	nl = 0;
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < os[k]->nlines; i++)
+			line_vals(v + nl++ * LINE_COLS, os[k], i);
+	if (rc == APO_OK)
+		rc = store_insert_later(c, &q_insert_lines, v, nl);
+	nc = 0;
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < os[k]->ncharges; i++)
+			charge_vals(v + nc++ * CHARGE_COLS, os[k], i);
+	if (rc == APO_OK)
+		rc = store_insert_later(c, &q_insert_charges, v, nc);
+	for (size_t k = 0; k < n; k++)
+		history_vals(v + k * HISTORY_COLS, os[k]->oid, 0, os[k]->status_id, actor, NULL,
+			     now);
+	if (rc == APO_OK)
+		rc = store_insert_later(c, &q_insert_history, v, n);
+	free(v);
+	return rc;
 }
 
 static struct store_sql q_replace = {

@@ -72,14 +72,16 @@ enum apo_result order_lock(struct store_conn *c, struct order *o);
 enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor);
 
 /*
- * order_insert() of an order whose o->oid was taken already
- * (order_take_oids(); APO_ERR_INTERNAL without): nothing needs the row
- * back, so its INSERT too travels with the next statement
- * (store_exec_later()), and a duplicate is reported by that statement —
- * whatever it was — or by store_commit(). For a transaction that rolls
- * back on any failure (a batch of creates).
+ * order_insert() of n orders whose row ids were taken already
+ * (order_take_oids(); APO_ERR_INTERNAL without): their rows, then all
+ * their lines, charges and first history entries, each table's rows in
+ * one statement (store_insert_later()). Nothing needs a row back, so the
+ * statements travel with the next one, and a duplicate is reported by
+ * that statement — whatever it was — or by store_commit(). For a
+ * transaction that rolls back on any failure (a batch of creates).
  */
-enum apo_result order_insert_later(struct store_conn *c, struct order *o, const char *actor);
+enum apo_result order_insert_many_later(struct store_conn *c, struct order *const *os, size_t n,
+					const char *actor);
 
 /*
  * In the caller's write transaction: the row id the next order takes, for

@@ -49,9 +49,10 @@ static struct store_sql q_stock_release = {
 static struct store_sql q_stock_ship = {
     .sql = "UPDATE products SET on_hand = on_hand - ?, reserved = reserved - ?, "
 	   "last_movement = ? WHERE pid = ? AND reserved >= ?" STOCK_RETURNING};
-static struct store_sql q_ledger = {
-    .sql = "INSERT INTO stock_ledger (pid, delta_on_hand, delta_reserved, reason, order_id, at) "
-	   "VALUES (?, ?, ?, ?, ?, ?)"};
+#define LEDGER_HEAD                                                                            \
+	"INSERT INTO stock_ledger (pid, delta_on_hand, delta_reserved, reason, order_id, at)"
+#define LEDGER_COLS 6
+static struct store_sql q_ledger = {.sql = LEDGER_HEAD " VALUES (?, ?, ?, ?, ?, ?)"};
 
 /* The ids travel as one JSON array of strings, so one statement fits any cart. */
 static struct store_sql q_avail_one = {
@@ -124,14 +125,25 @@ enum apo_result stock_row(struct store_conn *c, const char *merchant_id, const c
 	return rc;
 }
 
+/* The values of a ledger row: LEDGER_COLS. */
+static void ledger_vals(struct store_val *v, int64_t pid, int64_t d_on_hand, int64_t d_reserved,
+			const char *reason, const char *order_id, int64_t at)
+{
+	v[0] = SV_INT(pid);
+	v[1] = SV_INT(d_on_hand);
+	v[2] = SV_INT(d_reserved);
+	v[3] = SV_TEXT(reason ? reason : "adjust");
+	v[4] = SV_TEXT(order_id);
+	v[5] = SV_INT(at);
+}
+
 enum apo_result ledger_add(struct store_conn *c, int64_t pid, int64_t d_on_hand,
 			   int64_t d_reserved, const char *reason, const char *order_id)
 {
-	struct store_val args[] = {SV_INT(pid),	       SV_INT(d_on_hand),
-				   SV_INT(d_reserved), SV_TEXT(reason ? reason : "adjust"),
-				   SV_TEXT(order_id),  SV_INT(now_epoch())};
+	struct store_val args[LEDGER_COLS];
+	ledger_vals(args, pid, d_on_hand, d_reserved, reason, order_id, now_epoch());
 	/* Nothing waits on the ledger row: it goes with the next statement. */
-	return store_exec_later(c, &q_ledger, args, 6);
+	return store_exec_later(c, &q_ledger, args, LEDGER_COLS);
 }
 
 static stock_observer observer;
@@ -314,29 +326,46 @@ static struct store_sql q_stock_reserve_guarded = {
 enum apo_result stock_reserve_at_commit(struct store_conn *c, int64_t pid, int64_t qty,
 					const char *order_id, int64_t tag)
 {
-	return stock_reserve_many_at_commit(c, pid, &qty, &order_id, 1, tag);
+	struct stock_take t = {pid, qty, order_id, tag};
+	return stock_reserve_takes_at_commit(c, &t, 1);
 }
 
-enum apo_result stock_reserve_many_at_commit(struct store_conn *c, int64_t pid, const int64_t *qty,
-					     const char *const *order_ids, size_t n, int64_t tag)
+static struct store_insert q_ledger_many = STORE_INSERT(LEDGER_HEAD, LEDGER_COLS);
+
+enum apo_result stock_reserve_takes_at_commit(struct store_conn *c, const struct stock_take *t,
+					      size_t n)
 {
-	int64_t total = 0;
-	enum apo_result rc;
-	for (size_t i = 0; i < n; i++) {
-		if (qty[i] <= 0 || qty[i] > CATALOG_MAX_STOCK)
-			return APO_ERR_INVALID;
-		total += qty[i];
-	}
-	if (n == 0 || total > CATALOG_MAX_STOCK)
+	if (n == 0)
 		return APO_ERR_INVALID;
-	/* The ledger rows first: the product's row is then locked for the
-	 * UPDATE and the COMMIT alone. A refusal takes the rows back with the
+	for (size_t i = 0, k; i < n; i = k) {
+		int64_t total = 0;
+		for (k = i; k < n && t[k].pid == t[i].pid; k++) {
+			if (t[k].qty <= 0 || t[k].qty > CATALOG_MAX_STOCK)
+				return APO_ERR_INVALID;
+			total += t[k].qty;
+			if (total > CATALOG_MAX_STOCK)
+				return APO_ERR_INVALID;
+		}
+	}
+	/* The ledger rows first: the products' rows are then locked for the
+	 * UPDATEs and the COMMIT alone. A refusal takes the rows back with the
 	 * rest of the transaction. */
+	int64_t now = now_epoch();
+	struct store_val *v = xcalloc(n * LEDGER_COLS, sizeof(*v));
 	for (size_t i = 0; i < n; i++)
-		if ((rc = ledger_add(c, pid, 0, qty[i], "reserve", order_ids[i])) != APO_OK)
-			return rc;
-	struct store_val args[] = {SV_INT(total), SV_INT(now_epoch()), SV_INT(pid), SV_INT(total)};
-	return store_exec_guarded(c, &q_stock_reserve_guarded, args, 4, tag);
+		ledger_vals(v + i * LEDGER_COLS, t[i].pid, 0, t[i].qty, "reserve", t[i].order_id,
+			    now);
+	enum apo_result rc = store_insert_later(c, &q_ledger_many, v, n);
+	free(v);
+	for (size_t i = 0, k; rc == APO_OK && i < n; i = k) {
+		int64_t total = 0;
+		for (k = i; k < n && t[k].pid == t[i].pid; k++)
+			total += t[k].qty;
+		struct store_val args[] = {SV_INT(total), SV_INT(now), SV_INT(t[i].pid),
+					   SV_INT(total)};
+		rc = store_exec_guarded(c, &q_stock_reserve_guarded, args, 4, t[i].tag);
+	}
+	return rc;
 }
 
 enum apo_result stock_release(struct store_conn *c, int64_t pid, int64_t qty, const char *order_id,

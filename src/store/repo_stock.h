@@ -111,15 +111,24 @@ enum apo_result stock_reserve(struct store_conn *c, int64_t pid, int64_t qty, co
 enum apo_result stock_reserve_at_commit(struct store_conn *c, int64_t pid, int64_t qty,
 					const char *order_id, int64_t tag);
 
+/* One line's reservation among many (stock_reserve_takes_at_commit()). */
+struct stock_take {
+	int64_t pid;
+	int64_t qty;
+	const char *order_id;
+	int64_t tag; /* store_guard_tag() when its product's total is refused */
+};
+
 /*
- * stock_reserve_at_commit() of n reservations of one product at once (the
- * lines of several orders in one transaction): a ledger row for each
- * (qty[i] units for order_ids[i]) and one conditional UPDATE of their
- * total, so the product's row is written once. Fails as a whole when the
- * total is not available.
+ * stock_reserve_at_commit() of n reservations at once (the lines of
+ * several orders in one transaction), sorted by product: every one's
+ * ledger row in one statement, and one conditional UPDATE per product of
+ * its reservations' total, so a product's row is written once; the tag of
+ * a product's first reservation is the refusal's. Fails as a whole when a
+ * product's total is not available.
  */
-enum apo_result stock_reserve_many_at_commit(struct store_conn *c, int64_t pid, const int64_t *qty,
-					     const char *const *order_ids, size_t n, int64_t tag);
+enum apo_result stock_reserve_takes_at_commit(struct store_conn *c, const struct stock_take *t,
+					      size_t n);
 
 /*
  * Within the caller's write transaction: gives back qty reserved units

@@ -291,6 +291,47 @@ enum apo_result store_exec_later(struct store_conn *c, struct store_sql *q,
 	return rc;
 }
 
+/* The SQL of q for k rows: its head, then k tuples of placeholders. */
+static const char *insert_sql(struct store_insert *q, size_t k)
+{
+	struct store_sql *s = &q->by_rows[k - 1];
+	const char *sql = __atomic_load_n(&s->sql, __ATOMIC_ACQUIRE);
+	if (sql)
+		return sql;
+	struct buf b;
+	buf_init(&b);
+	buf_adds(&b, q->head);
+	buf_adds(&b, " VALUES ");
+	for (size_t r = 0; r < k; r++) {
+		buf_adds(&b, r ? ", (" : "(");
+		for (size_t i = 0; i < q->ncols; i++)
+			buf_adds(&b, i ? ", ?" : "?");
+		buf_addch(&b, ')');
+	}
+	char *made = buf_detach(&b, NULL);
+	const char *expected = NULL;
+	/* Another thread may have made it first: then its text stands. */
+	if (!__atomic_compare_exchange_n(&s->sql, &expected, made, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		free(made);
+		return expected;
+	}
+	return made;
+}
+
+enum apo_result store_insert_later(struct store_conn *c, struct store_insert *q,
+				   const struct store_val *vals, size_t nrows)
+{
+	enum apo_result rc = APO_OK;
+	for (size_t done = 0, k; rc == APO_OK && done < nrows; done += k) {
+		k = nrows - done < STORE_INSERT_ROWS ? nrows - done : STORE_INSERT_ROWS;
+		insert_sql(q, k);
+		rc = store_exec_later(c, &q->by_rows[k - 1], vals + done * q->ncols,
+				      k * q->ncols);
+	}
+	return rc;
+}
+
 enum apo_result store_exec_guarded(struct store_conn *c, struct store_sql *q,
 				   const struct store_val *args, size_t n, int64_t tag)
 {

@@ -144,6 +144,28 @@ enum apo_result store_exec_later(struct store_conn *c, struct store_sql *q,
 				 const struct store_val *args, size_t n);
 
 /*
+ * An INSERT of many rows at once. Declare as
+ * `static struct store_insert q = STORE_INSERT("INSERT INTO t (a, b)", 2);`.
+ * store_insert_later() sends the rows as store_exec_later() does, up to
+ * STORE_INSERT_ROWS in one statement (VALUES with a tuple per row): the
+ * database plans and executes one statement for them, not one per row.
+ * Each row count is a statement of its own, made on first use.
+ */
+#define STORE_INSERT_ROWS 16
+
+struct store_insert {
+	const char *head; /* "INSERT INTO table (columns)" */
+	size_t ncols;
+	struct store_sql by_rows[STORE_INSERT_ROWS]; /* [k - 1]: k rows */
+};
+
+#define STORE_INSERT(head_, ncols_) {.head = (head_), .ncols = (ncols_)}
+
+/* nrows rows of q->ncols values each, row after row in vals. Text is copied. */
+enum apo_result store_insert_later(struct store_conn *c, struct store_insert *q,
+				   const struct store_val *vals, size_t nrows);
+
+/*
  * store_exec_later() for a conditional write the transaction stands on:
  * q is an UPDATE (no RETURNING) whose WHERE clause carries a rule, and
  * when it changes no row the transaction fails with APO_ERR_INSUFFICIENT

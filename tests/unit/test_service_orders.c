@@ -378,28 +378,107 @@ static void test_row_ids_taken_at_once(int64_t pid)
 static struct store_sql q_ledger_rows = {
 	.sql = "SELECT COUNT(*) FROM stock_ledger WHERE pid = ? AND reason = 'reserve'"};
 
-/* A batch's lines of one product: a ledger row each, one UPDATE of their total. */
-static void test_reservations_of_one_product_at_once(int64_t pid)
+/*
+ * A batch's orders written together (order_insert_many_later()): each
+ * table's rows in one statement, and every order reads back as it was
+ * given — its row, its lines and charges in their places, its first
+ * history entry.
+ */
+static void test_orders_inserted_together(int64_t pid, int64_t other)
 {
-	int64_t qty[] = {3, 4}, big[] = {60, 50}, zero[] = {2, 0}, rows = 0;
-	const char *ids[] = {"ORDER-A", "ORDER-B"};
-	struct store_val arg = SV_INT(pid);
+	struct order *os[3];
+	int64_t oids[3];
+	for (size_t i = 0; i < 3; i++) {
+		char ref[32];
+		snprintf(ref, sizeof(ref), "together-%zu", i);
+		os[i] = new_order(ref, "OTC", pid, (int64_t)i + 1, 0, i == 1);
+	}
+	/* The second order has a second line, the third a second charge. */
+	struct order_line *l = &os[1]->lines[os[1]->nlines++];
+	l->pid = other;
+	l->sku_id = xstrdup("MANY");
+	l->name = xstrdup("Many");
+	l->qty = 4;
+	l->mrp = l->offered = l->discounted = UNIT;
+	struct order_charge *ch = &os[2]->charges[os[2]->ncharges++];
+	ch->type = xstrdup("delivery_fee");
+	ch->display_text = xstrdup("Delivery");
+	ch->amount = 4900;
 	CHECK_INT(store_begin(conn(), STORE_TX_WRITE), APO_OK);
-	CHECK_INT(stock_reserve_many_at_commit(conn(), pid, qty, ids, 2, 7), APO_OK);
+	CHECK_INT(order_take_oids(conn(), 3, oids), APO_OK);
+	for (size_t i = 0; i < 3; i++)
+		os[i]->oid = oids[i];
+	CHECK_INT(order_insert_many_later(conn(), os, 3, "merchant"), APO_OK);
+	CHECK_INT(store_commit(conn()), APO_OK);
+	for (size_t i = 0; i < 3; i++) {
+		struct order *got = order_new();
+		struct order_extras x;
+		struct ledger lg;
+		CHECK_INT(orders_get_full(conn(), ORDERS_BY_ORDER_ID, "svc", os[i]->order_id, got,
+					  &x, &lg),
+			  APO_OK);
+		CHECK_INT(got->oid, oids[i]);
+		CHECK_STR(got->merchant_order_id, os[i]->merchant_order_id);
+		CHECK_STR(got->payment_method, os[i]->payment_method);
+		CHECK_INT(got->status_id, os[i]->status_id);
+		CHECK_INT(got->nlines, os[i]->nlines);
+		CHECK_INT(got->ncharges, os[i]->ncharges);
+		for (size_t k = 0; k < got->nlines && k < os[i]->nlines; k++) {
+			CHECK_STR(got->lines[k].sku_id, os[i]->lines[k].sku_id);
+			CHECK_INT(got->lines[k].qty, os[i]->lines[k].qty);
+		}
+		for (size_t k = 0; k < got->ncharges && k < os[i]->ncharges; k++)
+			CHECK_INT(got->charges[k].amount, os[i]->charges[k].amount);
+		CHECK_INT(x.nevents, 1);
+		if (x.nevents)
+			CHECK_INT(x.events[0].to, os[i]->status_id);
+		order_extras_release(&x);
+		order_free(got);
+		order_free(os[i]);
+	}
+	/* Without row ids taken first: refused before anything is sent. */
+	struct order *o = new_order("together-none", "OTC", pid, 1, 0, 0);
+	CHECK_INT(order_insert_many_later(conn(), &o, 1, "merchant"), APO_ERR_INTERNAL);
+	order_free(o);
+}
+
+/*
+ * A batch's lines, by product: a ledger row each, one UPDATE per product of
+ * its lines' total; a product short of its total refuses the whole with
+ * the tag of its first line.
+ */
+static void test_reservations_of_many_lines_at_once(int64_t pid, int64_t other)
+{
+	struct stock_take takes[] = {
+	    {pid, 3, "ORDER-A", 1}, {pid, 4, "ORDER-B", 2}, {other, 5, "ORDER-B", 3}};
+	int64_t rows = 0;
+	struct store_val arg = SV_INT(pid), arg2 = SV_INT(other);
+	int64_t before = reserved_of("OTHER");
+	CHECK_INT(store_begin(conn(), STORE_TX_WRITE), APO_OK);
+	CHECK_INT(stock_reserve_takes_at_commit(conn(), takes, 3), APO_OK);
 	CHECK_INT(store_commit(conn()), APO_OK);
 	CHECK_INT(reserved_of("MANY"), 7);
+	CHECK_INT(reserved_of("OTHER"), before + 5);
 	CHECK_INT(store_query_int(conn(), &q_ledger_rows, &arg, 1, &rows), APO_OK);
 	CHECK_INT(rows, 2);
-	/* 110 of the 93 left: refused as a whole, with the caller's tag. */
+	CHECK_INT(store_query_int(conn(), &q_ledger_rows, &arg2, 1, &rows), APO_OK);
+	CHECK_INT(rows, 1);
+	/* 110 of the 93 left of MANY: refused as a whole, with its first tag,
+	 * though OTHER has enough. */
+	struct stock_take big[] = {{pid, 60, "ORDER-C", 9}, {pid, 50, "ORDER-D", 8},
+				   {other, 1, "ORDER-D", 7}};
 	CHECK_INT(store_begin(conn(), STORE_TX_WRITE), APO_OK);
-	enum apo_result rc = stock_reserve_many_at_commit(conn(), pid, big, ids, 2, 9);
+	enum apo_result rc = stock_reserve_takes_at_commit(conn(), big, 3);
 	if (rc == APO_OK)
 		rc = store_commit(conn());
 	CHECK_INT(rc, APO_ERR_INSUFFICIENT);
 	CHECK_INT(store_guard_tag(conn()), 9);
 	store_rollback(conn());
-	CHECK_INT(stock_reserve_many_at_commit(conn(), pid, zero, ids, 2, 0), APO_ERR_INVALID);
+	struct stock_take zero[] = {{pid, 2, "ORDER-E", 0}, {pid, 0, "ORDER-F", 0}};
+	CHECK_INT(stock_reserve_takes_at_commit(conn(), zero, 2), APO_ERR_INVALID);
+	CHECK_INT(stock_reserve_takes_at_commit(conn(), zero, 0), APO_ERR_INVALID);
 	CHECK_INT(reserved_of("MANY"), 7);
+	CHECK_INT(reserved_of("OTHER"), before + 5);
 	CHECK_INT(store_query_int(conn(), &q_ledger_rows, &arg, 1, &rows), APO_OK);
 	CHECK_INT(rows, 2);
 }
@@ -458,7 +537,9 @@ int main(void)
 	test_stale_copy_is_read_again(pid);
 	test_online_row_written_once(pid);
 	test_row_ids_taken_at_once(pid);
-	test_reservations_of_one_product_at_once(make_product("MANY", 0));
+	int64_t many = make_product("MANY", 0);
+	test_orders_inserted_together(pid, many);
+	test_reservations_of_many_lines_at_once(many, make_product("OTHER", 0));
 	test_retry_and_short_stock(make_product("DUP", 0));
 	test_taken_ids_drawn_again(make_product("IDS", 0));
 	free(app.cfg.public_url);

@@ -171,6 +171,77 @@ static void test_committed_rows_are_in_the_file(void)
 	sqlite3_close(x);
 }
 
+static struct store_sql q_create_many = {
+    .sql = "CREATE TABLE many_rows (k TEXT PRIMARY KEY, n INTEGER NOT NULL, note TEXT)"};
+static struct store_sql q_many_sum = {.sql = "SELECT count(*), sum(n), count(note) FROM many_rows"};
+static struct store_insert q_many = STORE_INSERT("INSERT INTO many_rows (k, n, note)", 3);
+
+static void many_rows_now(struct store_conn *c, int64_t want_rows, int64_t want_sum,
+			  int64_t want_notes)
+{
+	struct store_rows *r = NULL;
+	CHECK_INT(store_exec(c, &q_many_sum, NULL, 0, &r), APO_OK);
+	CHECK(r && store_next(r));
+	if (!r)
+		return;
+	CHECK_INT(store_int(r, 0), want_rows);
+	CHECK_INT(store_int(r, 1), want_sum);
+	CHECK_INT(store_int(r, 2), want_notes);
+	store_rows_free(r);
+}
+
+/*
+ * store_insert_later(): rows beyond STORE_INSERT_ROWS go in several
+ * statements, each row's values land in its own row, and a row a
+ * constraint refuses fails the call and, rolled back, leaves nothing.
+ */
+static void test_insert_of_many_rows(void)
+{
+	enum { ROWS = 2 * STORE_INSERT_ROWS + 8 };
+	struct store_conn *c = store_thread_conn(db);
+	struct store_val v[ROWS * 3];
+	char keys[ROWS][16];
+	int64_t sum = 0, notes = 0;
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK_INT(store_exec(c, &q_create_many, NULL, 0, NULL), APO_OK);
+	for (int i = 0; i < ROWS; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		v[i * 3] = SV_TEXT(keys[i]);
+		v[i * 3 + 1] = SV_INT(i * 7 + 1);
+		v[i * 3 + 2] = i % 3 ? SV_TEXT("note") : SV_NULL;
+		sum += i * 7 + 1;
+		notes += i % 3 != 0;
+	}
+	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+	CHECK_INT(store_insert_later(c, &q_many, v, ROWS), APO_OK);
+	CHECK_INT(store_commit(c), APO_OK);
+	many_rows_now(c, ROWS, sum, notes);
+	/* 40 rows: statements of 16, 16 and 8 rows, no other. */
+	for (int k = 1; k <= STORE_INSERT_ROWS; k++)
+		CHECK((q_many.by_rows[k - 1].sql != NULL) == (k == 8 || k == STORE_INSERT_ROWS));
+	CHECK_STR(q_many.by_rows[7].sql,
+		  "INSERT INTO many_rows (k, n, note) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?), "
+		  "(?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)");
+
+	/* 20 new rows but the 18th, whose key is taken. */
+	char fresh[20][16];
+	for (int i = 0; i < 20; i++) {
+		snprintf(fresh[i], sizeof(fresh[i]), "new%d", i);
+		v[i * 3] = SV_TEXT(i == 17 ? keys[5] : fresh[i]);
+	}
+	CHECK_INT(store_begin(c, STORE_TX_WRITE), APO_OK);
+	enum apo_result rc = store_insert_later(c, &q_many, v, 20);
+	if (rc == APO_OK)
+		rc = store_commit(c);
+	else
+		store_rollback(c);
+	CHECK_INT(rc, APO_ERR_CONFLICT);
+	many_rows_now(c, ROWS, sum, notes);
+	CHECK_INT(store_insert_later(c, &q_many, v, 0), APO_OK);
+}
+
 int main(void)
 {
 	db = t_store_open("sqlite-group", db_path);
@@ -178,6 +249,7 @@ int main(void)
 		T_DONE();
 	test_many_writers();
 	test_committed_rows_are_in_the_file();
+	test_insert_of_many_rows();
 	t_store_close(db, db_path);
 	T_DONE();
 }
