@@ -401,6 +401,20 @@ static struct store_insert q_insert_lines = STORE_INSERT(LINES_HEAD, LINE_COLS);
 static struct store_insert q_insert_charges = STORE_INSERT(CHARGES_HEAD, CHARGE_COLS);
 static struct store_insert q_insert_history = STORE_INSERT(HISTORY_HEAD, HISTORY_COLS);
 
+/* The lines (or, lines 0, the charges) of os[0..n) in statements of q, their values built in v. */
+static enum apo_result insert_children(struct store_conn *c, struct store_insert *q,
+				       struct order *const *os, size_t n, int lines,
+				       struct store_val *v)
+{
+	size_t rows = 0;
+	for (size_t k = 0; k < n; k++) {
+		size_t m = lines ? os[k]->nlines : os[k]->ncharges;
+		for (size_t i = 0; i < m; i++, rows++)
+			(lines ? line_vals : charge_vals)(v + rows * q->ncols, os[k], i);
+	}
+	return store_insert_later(c, q, v, rows);
+}
+
 enum apo_result order_insert_many_later(struct store_conn *c, struct order *const *os, size_t n,
 					const char *actor)
 {
@@ -425,18 +439,10 @@ enum apo_result order_insert_many_later(struct store_conn *c, struct order *cons
 		order_vals(v + k * INSERT_NCOLS, os[k], now);
 	}
 	rc = store_insert_later(c, &q_insert_orders, v, n);
-	nl = 0;
-	for (size_t k = 0; k < n; k++)
-		for (size_t i = 0; i < os[k]->nlines; i++)
-			line_vals(v + nl++ * LINE_COLS, os[k], i);
 	if (rc == APO_OK)
-		rc = store_insert_later(c, &q_insert_lines, v, nl);
-	nc = 0;
-	for (size_t k = 0; k < n; k++)
-		for (size_t i = 0; i < os[k]->ncharges; i++)
-			charge_vals(v + nc++ * CHARGE_COLS, os[k], i);
+		rc = insert_children(c, &q_insert_lines, os, n, 1, v);
 	if (rc == APO_OK)
-		rc = store_insert_later(c, &q_insert_charges, v, nc);
+		rc = insert_children(c, &q_insert_charges, os, n, 0, v);
 	for (size_t k = 0; k < n; k++)
 		history_vals(v + k * HISTORY_COLS, os[k]->oid, 0, os[k]->status_id, actor, NULL,
 			     now);
