@@ -5,6 +5,7 @@ follow the real listen address, and wrong inputs that say what was wrong."""
 import http.client
 import os
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -88,6 +89,7 @@ class Help(unittest.TestCase):
 class WrongInput(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="apotheca-cli-")
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
         self.db = os.path.join(self.dir, "never.db")
 
     def test_serve_refuses_bad_settings_before_touching_the_database(self):

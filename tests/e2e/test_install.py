@@ -14,7 +14,9 @@ from harness import BINARY, ROOT
 
 class Install(unittest.TestCase):
     def test_make_install_into_a_prefix(self):
-        prefix = os.path.join(tempfile.mkdtemp(prefix="apotheca-install-"), "usr", "local")
+        top = tempfile.mkdtemp(prefix="apotheca-install-")
+        self.addCleanup(shutil.rmtree, top, ignore_errors=True)
+        prefix = os.path.join(top, "usr", "local")
         build = os.path.relpath(os.path.dirname(os.path.abspath(BINARY)), ROOT)
         # -o: install the binary under test as it is, without rebuilding it.
         out = subprocess.run(["make", "-s", "-o", os.path.join(build, "apotheca"), "install",
