@@ -573,8 +573,8 @@ static int cmp_size(size_t a, size_t b)
 
 /* One line of a batch's orders, to reserve in product order across them all. */
 struct batch_line {
-	struct stock_take take;
-	size_t job, line; /* its order's place in the batch, its place in the order */
+	struct stock_take take; /* its tag: its place in its order */
+	size_t job;		/* its order's place in the batch */
 };
 
 static int line_order(const void *a, const void *b)
@@ -582,7 +582,9 @@ static int line_order(const void *a, const void *b)
 	const struct batch_line *x = a, *y = b;
 	if (x->take.pid != y->take.pid)
 		return x->take.pid < y->take.pid ? -1 : 1;
-	return x->job != y->job ? cmp_size(x->job, y->job) : cmp_size(x->line, y->line);
+	if (x->job != y->job)
+		return cmp_size(x->job, y->job);
+	return (x->take.tag > y->take.tag) - (x->take.tag < y->take.tag);
 }
 
 /* In the caller's transaction: the batch's coupons, then its stock, each in key order. */
@@ -607,7 +609,7 @@ static enum apo_result batch_claims(struct store_conn *c, struct create_job *con
 		const struct order *o = jobs[i]->o;
 		for (size_t k = 0; k < o->nlines; k++)
 			lines[nl++] = (struct batch_line){
-			    {o->lines[k].pid, o->lines[k].qty, o->order_id, (int64_t)k}, i, k};
+			    {o->lines[k].pid, o->lines[k].qty, o->order_id, (int64_t)k}, i};
 	}
 	qsort(lines, nl, sizeof(*lines), line_order);
 	/* Every line's ledger row in one statement, one UPDATE per product

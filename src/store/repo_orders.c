@@ -262,12 +262,9 @@ enum apo_result order_take_oid(struct store_conn *c, int64_t *oid)
 #define CHARGE_COLS 5
 #define HISTORY_HEAD "INSERT INTO order_history (oid, from_status, to_status, actor, note, at)"
 #define HISTORY_COLS 6
-static struct store_sql q_insert_line = {
-	.sql = LINES_HEAD " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
-static struct store_sql q_insert_charge = {.sql = CHARGES_HEAD " VALUES (?, ?, ?, ?, ?)"};
 static struct store_sql q_history = {.sql = HISTORY_HEAD " VALUES (?, ?, ?, ?, ?, ?)"};
 
-/* The values of a history row: 6. */
+/* The values of a history row: HISTORY_COLS. */
 static void history_vals(struct store_val *v, int64_t oid, int from, int to, const char *actor,
 			 const char *note, int64_t at)
 {
@@ -334,18 +331,6 @@ static void line_vals(struct store_val *v, const struct order *o, size_t i)
 	memcpy(v, la, sizeof(la));
 }
 
-static enum apo_result insert_lines(struct store_conn *c, const struct order *o)
-{
-	for (size_t i = 0; i < o->nlines; i++) {
-		struct store_val la[LINE_COLS];
-		line_vals(la, o, i);
-		enum apo_result rc = store_exec_later(c, &q_insert_line, la, LINE_COLS);
-		if (rc != APO_OK)
-			return rc;
-	}
-	return APO_OK;
-}
-
 /* The values of o's charge i: CHARGE_COLS. */
 static void charge_vals(struct store_val *v, const struct order *o, size_t i)
 {
@@ -357,8 +342,45 @@ static void charge_vals(struct store_val *v, const struct order *o, size_t i)
 	v[4] = SV_INT(ch->amount);
 }
 
-/* o's row, lines, charges and first history entry (o->created set). */
-static enum apo_result insert_order(struct store_conn *c, struct order *o, const char *actor)
+static struct store_insert q_insert_orders =
+    STORE_INSERT("INSERT INTO orders (" INSERT_COLS ", oid)", INSERT_NCOLS);
+static struct store_insert q_insert_lines = STORE_INSERT(LINES_HEAD, LINE_COLS);
+static struct store_insert q_insert_charges = STORE_INSERT(CHARGES_HEAD, CHARGE_COLS);
+static struct store_insert q_insert_history = STORE_INSERT(HISTORY_HEAD, HISTORY_COLS);
+
+/* The lines (lines 1) or the charges (lines 0) of os[0..n), as few statements as they fit. */
+static enum apo_result insert_children(struct store_conn *c, struct order *const *os, size_t n,
+				       int lines)
+{
+	struct store_insert *q = lines ? &q_insert_lines : &q_insert_charges;
+	size_t rows = 0;
+	for (size_t k = 0; k < n; k++)
+		rows += lines ? os[k]->nlines : os[k]->ncharges;
+	if (!rows)
+		return APO_OK;
+	struct store_val *v = xcalloc(rows * q->ncols, sizeof(*v));
+	rows = 0;
+	for (size_t k = 0; k < n; k++) {
+		size_t m = lines ? os[k]->nlines : os[k]->ncharges;
+		for (size_t i = 0; i < m; i++, rows++)
+			(lines ? line_vals : charge_vals)(v + rows * q->ncols, os[k], i);
+	}
+	enum apo_result rc = store_insert_later(c, q, v, rows);
+	free(v);
+	return rc;
+}
+
+static enum apo_result insert_lines(struct store_conn *c, struct order *const *os, size_t n)
+{
+	return insert_children(c, os, n, 1);
+}
+
+static enum apo_result insert_charges(struct store_conn *c, struct order *const *os, size_t n)
+{
+	return insert_children(c, os, n, 0);
+}
+
+enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor)
 {
 	struct store_rows *rows;
 	int64_t now = now_epoch();
@@ -379,70 +401,31 @@ static enum apo_result insert_order(struct store_conn *c, struct order *o, const
 		if (!o->oid)
 			return APO_ERR_INTERNAL;
 	}
-	if ((rc = insert_lines(c, o)) != APO_OK)
+	if ((rc = insert_lines(c, &o, 1)) != APO_OK)
 		return rc;
-	for (size_t i = 0; i < o->ncharges; i++) {
-		struct store_val ca[CHARGE_COLS];
-		charge_vals(ca, o, i);
-		if ((rc = store_exec_later(c, &q_insert_charge, ca, CHARGE_COLS)) != APO_OK)
-			return rc;
-	}
+	if ((rc = insert_charges(c, &o, 1)) != APO_OK)
+		return rc;
 	return history_add(c, o->oid, 0, o->status_id, actor, NULL, now);
-}
-
-enum apo_result order_insert(struct store_conn *c, struct order *o, const char *actor)
-{
-	return insert_order(c, o, actor);
-}
-
-static struct store_insert q_insert_orders =
-    STORE_INSERT("INSERT INTO orders (" INSERT_COLS ", oid)", INSERT_NCOLS);
-static struct store_insert q_insert_lines = STORE_INSERT(LINES_HEAD, LINE_COLS);
-static struct store_insert q_insert_charges = STORE_INSERT(CHARGES_HEAD, CHARGE_COLS);
-static struct store_insert q_insert_history = STORE_INSERT(HISTORY_HEAD, HISTORY_COLS);
-
-/* The lines (or, lines 0, the charges) of os[0..n) in statements of q, their values built in v. */
-static enum apo_result insert_children(struct store_conn *c, struct store_insert *q,
-				       struct order *const *os, size_t n, int lines,
-				       struct store_val *v)
-{
-	size_t rows = 0;
-	for (size_t k = 0; k < n; k++) {
-		size_t m = lines ? os[k]->nlines : os[k]->ncharges;
-		for (size_t i = 0; i < m; i++, rows++)
-			(lines ? line_vals : charge_vals)(v + rows * q->ncols, os[k], i);
-	}
-	return store_insert_later(c, q, v, rows);
 }
 
 enum apo_result order_insert_many_later(struct store_conn *c, struct order *const *os, size_t n,
 					const char *actor)
 {
-	size_t nl = 0, nc = 0;
 	int64_t now = now_epoch();
-	for (size_t k = 0; k < n; k++) {
+	for (size_t k = 0; k < n; k++)
 		if (!os[k]->oid)
 			return APO_ERR_INTERNAL;
-		nl += os[k]->nlines;
-		nc += os[k]->ncharges;
-	}
-	size_t most = n * INSERT_NCOLS;
-	if (nl * LINE_COLS > most)
-		most = nl * LINE_COLS;
-	if (nc * CHARGE_COLS > most)
-		most = nc * CHARGE_COLS;
-	struct store_val *v = xcalloc(most ? most : 1, sizeof(*v));
-	enum apo_result rc;
-
+	/* Room for the orders' values, then for their history rows' (fewer). */
+	struct store_val *v = xcalloc(n ? n * INSERT_NCOLS : 1, sizeof(*v));
 	for (size_t k = 0; k < n; k++) {
 		os[k]->created = os[k]->updated = os[k]->status_changed = now;
 		order_vals(v + k * INSERT_NCOLS, os[k], now);
 	}
-	rc = store_insert_later(c, &q_insert_orders, v, n);
+	enum apo_result rc = store_insert_later(c, &q_insert_orders, v, n);
 	if (rc == APO_OK)
-		rc = insert_children(c, &q_insert_lines, os, n, 1, v);
+		rc = insert_lines(c, os, n);
 	if (rc == APO_OK)
-		rc = insert_children(c, &q_insert_charges, os, n, 0, v);
+		rc = insert_charges(c, os, n);
 	for (size_t k = 0; k < n; k++)
 		history_vals(v + k * HISTORY_COLS, os[k]->oid, 0, os[k]->status_id, actor, NULL,
 			     now);
@@ -486,7 +469,7 @@ enum apo_result order_replace(struct store_conn *c, struct order *o)
 		return APO_ERR_STATE;
 	if ((rc = store_exec(c, &q_delete_lines, &oid, 1, NULL)) != APO_OK)
 		return rc;
-	if ((rc = insert_lines(c, o)) != APO_OK)
+	if ((rc = insert_lines(c, &o, 1)) != APO_OK)
 		return rc;
 	o->updated = now;
 	return APO_OK;
