@@ -261,7 +261,7 @@ static char *contact_json(const json_t *customer)
 		if (v)
 			json_object_set(u, keys[i], v);
 	}
-	char *text = json_dumps(u, JSON_COMPACT);
+	char *text = jx_dumps(u, 0, NULL);
 	json_decref(u);
 	return text;
 }
@@ -294,15 +294,15 @@ static enum apo_result order_fill(struct req *r, const struct merchant *m,
 		l->qty = li->qty;
 		l->mrp = l->offered = l->discounted =
 		    li->unit_price >= 0 ? li->unit_price : p.price;
-		l->extra_json = json_dumps(li->src, JSON_COMPACT);
+		l->extra_json = jx_dumps(li->src, 0, NULL);
 		total += l->qty * l->offered;
 		product_release(&p);
 	}
 	o->mrp_total = o->offered_total = o->payable = total;
 	set_text(&o->merchant_order_id, xstrdup(in->ref ? in->ref : o->hex_id));
 	set_text(&o->user_json, contact_json(in->customer));
-	set_text(&o->address_json, json_dumps(in->customer, JSON_COMPACT));
-	set_text(&o->extra_json, json_dumps(in->doc, JSON_COMPACT));
+	set_text(&o->address_json, jx_dumps(in->customer, 0, NULL));
+	set_text(&o->extra_json, jx_dumps(in->doc, 0, NULL));
 	set_text(&o->pincode, postal && pincode_valid(postal) ? xstrdup(postal) : NULL);
 	return APO_OK;
 }

@@ -157,8 +157,8 @@ static void build_order(struct order *o, const struct merchant *m, const struct 
 	o->discount_total = pr->discount;
 	o->vas_total = pr->charges_total;
 	o->payable = pr->payable;
-	o->user_json = json_dumps(cr->user, JSON_COMPACT);
-	o->address_json = json_dumps(cr->address, JSON_COMPACT);
+	o->user_json = jx_dumps(cr->user, 0, NULL);
+	o->address_json = jx_dumps(cr->address, 0, NULL);
 	o->pincode = xstrdup(cr->cart.pincode);
 	if (pr->has_eta) {
 		o->eta_from = pr->eta_from;
@@ -273,7 +273,7 @@ static int quote_acceptable(const struct create_req *cr, const struct pharm_quot
 static char *render_create(const struct order *o, void *ctx)
 {
 	json_t *data = create_data(o, ctx, o->payment_id);
-	char *text = json_dumps(data, JSON_COMPACT);
+	char *text = jx_dumps(data, 15, NULL);
 	json_decref(data);
 	return text;
 }

@@ -1,6 +1,8 @@
 /*
  * JSON body helpers (see jsonx.h). Money goes through money.h only.
  */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,16 +92,215 @@ int jx_bool(const json_t *obj, const char *key, int *out)
 
 json_t *jx_money_value(int64_t paise)
 {
-	char text[MONEY_FMT_CAP];
 	if (paise % 100 == 0)
 		return json_integer(paise / 100);
-	money_format_fixed(paise, text);
-	/* The nearest double to a two-decimal amount prints back as that
-	 * amount at 15 significant digits (see req_json_dump). */
-	return json_real(strtod(text, NULL));
+	/* Division rounds correctly, so this is the double nearest the
+	 * two-decimal amount, which prints back as that amount at 15
+	 * significant digits (see jx_dump). */
+	return json_real((double)paise / 100.0);
 }
 
 json_t *jx_str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
+}
+
+/* --- writing JSON ------------------------------------------------------- */
+
+static const char hex_digits[] = "0123456789ABCDEF";
+
+/* A string's text between quotes: jansson's escapes (the two mandatory ones,
+ * the five short control escapes, \u00XX for the other controls); all else,
+ * UTF-8 included, as it is (jansson checked it when the string was made). */
+static void dump_string(struct buf *b, const char *s, size_t len)
+{
+	size_t run = 0;
+	buf_grow(b, len + 2);
+	buf_addch(b, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_add(b, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		default: {
+			char u[6] = {'\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 15]};
+			buf_add(b, u, sizeof(u));
+			continue;
+		}
+		}
+		buf_add(b, esc, 2);
+	}
+	buf_add(b, s + run, len - run);
+	buf_addch(b, '"');
+}
+
+/* The decimal digits of v, written backwards to end; returns where they start. */
+static char *digits_of(uint64_t v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+static void dump_integer(struct buf *b, json_int_t v)
+{
+	char scratch[24], *end = scratch + sizeof(scratch);
+	uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	char *p = digits_of(mag, end);
+	if (v < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(end - p));
+}
+
+/* A two-decimal amount (jx_money_value's reals): what "%.15g" prints for it,
+ * without printf. 0 when v is not one. */
+static int dump_cents(struct buf *b, double v)
+{
+	char scratch[32], *end = scratch + sizeof(scratch) - 3;
+	if (!(fabs(v) < 1e12) || v == 0)
+		return 0;
+	int64_t paise = llround(v * 100.0);
+	if ((double)paise / 100.0 != v)
+		return 0;
+	uint64_t mag = paise < 0 ? 0 - (uint64_t)paise : (uint64_t)paise;
+	unsigned cents = (unsigned)(mag % 100);
+	char *p = digits_of(mag / 100, end);
+	if (paise < 0)
+		*--p = '-';
+	*end++ = '.';
+	*end++ = (char)('0' + cents / 10);
+	if (cents % 10)
+		*end++ = (char)('0' + cents % 10);
+	buf_add(b, p, (size_t)(end - p));
+	return 1;
+}
+
+/* A real as jansson writes it: "%.*g", a ".0" when that reads as an integer,
+ * the exponent without '+' or leading zeros. */
+static void dump_real(struct buf *b, double v, int precision)
+{
+	char text[64];
+	if (precision == 15 && dump_cents(b, v))
+		return;
+	int n = snprintf(text, sizeof(text), "%.*g", precision, v);
+	if (n < 0 || (size_t)n >= sizeof(text) - 3)
+		n = 0;
+	if (!memchr(text, '.', (size_t)n) && !memchr(text, 'e', (size_t)n)) {
+		text[n++] = '.';
+		text[n++] = '0';
+	}
+	char *e = memchr(text, 'e', (size_t)n);
+	if (e) {
+		char *from = e + 1, *to = e + 1;
+		if (*from == '-')
+			to = ++from;
+		else if (*from == '+')
+			from++;
+		while (from < text + n - 1 && *from == '0')
+			from++;
+		memmove(to, from, (size_t)(text + n - from));
+		n -= (int)(from - to);
+	}
+	buf_add(b, text, (size_t)n);
+}
+
+static int dump_value(struct buf *b, const json_t *j, int precision, int depth)
+{
+	switch (json_typeof(j)) {
+	case JSON_NULL:
+		buf_add(b, "null", 4);
+		return 0;
+	case JSON_TRUE:
+		buf_add(b, "true", 4);
+		return 0;
+	case JSON_FALSE:
+		buf_add(b, "false", 5);
+		return 0;
+	case JSON_INTEGER:
+		dump_integer(b, json_integer_value(j));
+		return 0;
+	case JSON_REAL:
+		dump_real(b, json_real_value(j), precision);
+		return 0;
+	case JSON_STRING:
+		dump_string(b, json_string_value(j), json_string_length(j));
+		return 0;
+	default:
+		break;
+	}
+	if (depth >= JX_DUMP_MAX_DEPTH)
+		return -1;
+	if (json_is_array(j)) {
+		size_t n = json_array_size(j);
+		buf_addch(b, '[');
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				buf_addch(b, ',');
+			if (dump_value(b, json_array_get(j, i), precision, depth + 1))
+				return -1;
+		}
+		buf_addch(b, ']');
+		return 0;
+	}
+	buf_addch(b, '{');
+	for (void *it = json_object_iter((json_t *)j), *first = it; it;
+	     it = json_object_iter_next((json_t *)j, it)) {
+		if (it != first)
+			buf_addch(b, ',');
+		dump_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
+		buf_addch(b, ':');
+		if (dump_value(b, json_object_iter_value(it), precision, depth + 1))
+			return -1;
+	}
+	buf_addch(b, '}');
+	return 0;
+}
+
+int jx_dump(struct buf *b, const json_t *j, int precision)
+{
+	size_t start = b->len;
+	if (!json_is_object(j) && !json_is_array(j))
+		return -1;
+	if (dump_value(b, j, precision ? precision : 17, 0) == 0)
+		return 0;
+	b->len = start;
+	b->data[start] = '\0';
+	return -1;
+}
+
+char *jx_dumps(const json_t *j, int precision, size_t *len)
+{
+	struct buf b;
+	buf_init(&b);
+	if (jx_dump(&b, j, precision)) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, len);
 }

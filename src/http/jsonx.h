@@ -10,6 +10,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "base/buf.h"
+
 /* Depth of the deepest array/object nesting in text (strings respected). */
 int json_text_depth(const char *text, size_t len);
 
@@ -30,5 +32,20 @@ json_t *jx_money_value(int64_t paise);
 
 /* json_string(s), or json_null() when s is NULL. A new reference. */
 json_t *jx_str_or_null(const char *s);
+
+/*
+ * Appends j (an object or an array) to b as jansson's json_dumps(j,
+ * JSON_COMPACT | JSON_REAL_PRECISION(precision)) would write it, byte for
+ * byte (members in insertion order; precision 0 is jansson's 17), at a
+ * fraction of its cost: no loop-check table, no buffer doubling, no copy.
+ * Returns -1, with b cut back, where json_dumps would return NULL (not an
+ * object or array; nesting past JX_DUMP_MAX_DEPTH, which is what a cycle
+ * becomes).
+ */
+#define JX_DUMP_MAX_DEPTH 2048
+int jx_dump(struct buf *b, const json_t *j, int precision);
+
+/* jx_dump into a new string (free() it), or NULL; *len its length when len. */
+char *jx_dumps(const json_t *j, int precision, size_t *len);
 
 #endif

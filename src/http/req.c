@@ -210,13 +210,11 @@ void req_reply_stream(struct req *r, unsigned status, const char *content_type,
 
 char *req_json_dump(const json_t *j, size_t *len)
 {
-	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	char *s = jx_dumps(j, 15, len);
 	if (!s) {
 		log_error("json_dumps failed", NULL);
 		abort();
 	}
-	if (len)
-		*len = strlen(s);
 	return s;
 }
 
@@ -235,14 +233,17 @@ static const char *error_message(const json_t *body)
 
 void req_reply_json(struct req *r, unsigned status, json_t *body)
 {
-	size_t len;
+	int first = !r->replied;
 	if (status >= 400) {
 		const char *why = error_message(body);
 		fmt_into(r->reason, sizeof(r->reason), "%s", why ? why : "");
 	}
-	char *s = req_json_dump(body, &len);
-	req_reply(r, status, "application/json", s, len);
-	free(s);
+	req_reply(r, status, "application/json", "", 0);
+	/* Written straight into the answer; a second reply is ignored (req_reply). */
+	if (first && jx_dump(&r->out, body, 15)) {
+		log_error("json_dumps failed", NULL);
+		abort();
+	}
 	json_decref(body);
 }
 

@@ -336,8 +336,9 @@ static void send_batch(const struct merchant *m, const struct outbox_row *const 
 	}
 	if (json_array_size(list) && has_webhook_url(m, err, cap)) {
 		const json_t *doc = m->webhook_batch ? list : json_array_get(list, 0);
-		char *body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
-		out = post_webhook(m, body, strlen(body), 0, err, cap);
+		size_t len;
+		char *body = jx_dumps(doc, 15, &len);
+		out = post_webhook(m, body, len, 0, err, cap);
 		free(body);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -413,8 +414,9 @@ static enum outcome send_one(const struct merchant *m, const struct outbox_row *
 	json_t *env = envelope(row, webhook_id);
 	if (!env)
 		return OUT_BROKEN;
-	char *body = json_dumps(env, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	enum outcome out = post_webhook(m, body, strlen(body), 0, err, cap);
+	size_t len;
+	char *body = jx_dumps(env, 15, &len);
+	enum outcome out = post_webhook(m, body, len, 0, err, cap);
 	free(body);
 	json_decref(env);
 	return out;

@@ -169,10 +169,8 @@ static char *refund_body(const struct refund_request *rq, size_t *len)
 	if (!j)
 		return NULL;
 	/* The same serialization as every apotheca answer: exact money. */
-	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	char *s = jx_dumps(j, 15, len);
 	json_decref(j);
-	if (s)
-		*len = strlen(s);
 	return s;
 }
 

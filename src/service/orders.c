@@ -156,7 +156,7 @@ static enum apo_result announce(const struct app *app, struct store_conn *c, con
 	int logistics = o->dialect && strcmp(o->dialect, "logistics") == 0;
 	json_t *ev =
 	    logistics ? logistics_event(app, o, event_id, from) : pharmacy_event(app, o, event_id);
-	char *text = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	char *text = jx_dumps(ev, 15, NULL);
 	json_decref(ev);
 	enum apo_result rc =
 	    outbox_add(c, OUTBOX_WEBHOOK, o->merchant_id, o->order_id,
@@ -197,7 +197,7 @@ static enum apo_result refund_queue(struct store_conn *c, const struct order *o,
 				    "transaction_id", r->transaction_id, "order_id", o->order_id,
 				    "amount", jx_money_value(r->amount), "type", r->type, "reason",
 				    r->reason ? r->reason : "");
-	char *text = json_dumps(payload, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	char *text = jx_dumps(payload, 15, NULL);
 	json_decref(payload);
 	rc = outbox_add(c, OUTBOX_REFUND, o->merchant_id, o->order_id, "refund", text);
 	free(text);
