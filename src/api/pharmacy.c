@@ -54,6 +54,28 @@ void pharm_ok(struct req *r, json_t *data, int partial_complete)
 	req_reply_json(r, 200, pharm_ok_body(data, partial_complete));
 }
 
+int pharm_ok_begin(struct req *r, struct jw *w)
+{
+	struct buf *b = req_reply_json_begin(r, 200);
+	if (!b)
+		return -1;
+	jw_init(w, b);
+	jw_open(w, '{');
+	jw_key(w, "data");
+	return 0;
+}
+
+void pharm_ok_end(struct jw *w, int partial_complete)
+{
+	jw_key(w, "partial_complete");
+	jw_bool(w, partial_complete);
+	jw_key(w, "is_success");
+	jw_bool(w, 1);
+	jw_key(w, "status_code");
+	jw_int(w, 200);
+	jw_close(w, '}');
+}
+
 static void dialect_error(struct req *r, unsigned status, const char *code, const char *message)
 {
 	(void)code;

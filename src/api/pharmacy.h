@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "base/result.h"
+#include "http/jsonx.h"
 #include "http/req.h"
 
 struct merchant;
@@ -21,6 +22,12 @@ void pharm_ok(struct req *r, json_t *data, int partial_complete);
 
 /* The same envelope as a value (a new reference), for answers kept to be sent again. */
 json_t *pharm_ok_body(json_t *data, int partial_complete);
+
+/* The same envelope written in place (http/jsonx.h): pharm_ok_begin leaves w
+ * where "data"'s value goes (-1 when r was answered already), pharm_ok_end
+ * closes it. */
+int pharm_ok_begin(struct req *r, struct jw *w);
+void pharm_ok_end(struct jw *w, int partial_complete);
 
 /* The error envelope with "errors": [{"message": message}]. */
 void pharm_error(struct req *r, unsigned status, const char *message);

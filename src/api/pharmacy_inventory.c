@@ -18,52 +18,77 @@
 #include "store/cache.h"
 #include "base/banned.h"
 
-static json_t *vas_json(const struct pricing_result *res)
+/* The quote in the seed's shape, written in place (jw). */
+static void price_or_null(struct jw *w, const char *key, const struct pricing_line *l,
+			  int64_t paise)
 {
-	json_t *details = json_array();
+	jw_key(w, key);
+	if (l->known)
+		jw_money(w, paise);
+	else
+		jw_null(w);
+}
+
+static void write_vas(struct jw *w, const struct pricing_result *res)
+{
+	jw_key(w, "vas_charges");
+	jw_open(w, '{');
+	jw_key(w, "details");
+	jw_open(w, '[');
 	for (size_t i = 0; i < res->ncharges; i++) {
 		const struct pricing_charge *c = &res->charges[i];
-		json_array_append_new(details, json_pack("{s:o,s:o,s:o}", "amount",
-							 jx_money_value(c->amount), "type",
-							 jx_str_or_null(c->type), "display_text",
-							 jx_str_or_null(c->display_text)));
+		jw_open(w, '{');
+		jw_key(w, "amount");
+		jw_money(w, c->amount);
+		jw_key(w, "type");
+		jw_str(w, c->type);
+		jw_key(w, "display_text");
+		jw_str(w, c->display_text);
+		jw_close(w, '}');
 	}
-	return json_pack("{s:o,s:o}", "details", details, "total_amount",
-			 jx_money_value(res->charges_total));
+	jw_close(w, ']');
+	jw_key(w, "total_amount");
+	jw_money(w, res->charges_total);
+	jw_close(w, '}');
 }
 
-static json_t *price_or_null(const struct pricing_line *l, int64_t paise)
+static void write_skus(struct jw *w, const struct pricing_result *res)
 {
-	return l->known ? jx_money_value(paise) : json_null();
-}
-
-static json_t *skus_json(const struct pricing_result *res)
-{
-	json_t *skus = json_object();
+	jw_key(w, "skus");
+	jw_open(w, '{');
 	for (size_t i = 0; i < res->nlines; i++) {
 		const struct pricing_line *l = &res->lines[i];
-		json_object_set_new(skus, l->sku_id,
-				    json_pack("{s:o,s:o,s:I,s:o}", "offered_price",
-					      price_or_null(l, l->offered), "price",
-					      price_or_null(l, l->mrp), "quantity",
-					      (json_int_t)l->quantity, "discounted_price",
-					      price_or_null(l, l->discounted)));
+		jw_key(w, l->sku_id);
+		jw_open(w, '{');
+		price_or_null(w, "offered_price", l, l->offered);
+		price_or_null(w, "price", l, l->mrp);
+		jw_key(w, "quantity");
+		jw_int(w, l->quantity);
+		price_or_null(w, "discounted_price", l, l->discounted);
+		jw_close(w, '}');
 	}
-	return skus;
+	jw_close(w, '}');
 }
 
-static json_t *eta_json(const struct pricing_result *res)
+static void write_quote(struct jw *w, const struct pricing_result *res)
 {
-	if (!res->has_eta)
-		return json_null();
-	return json_pack("{s:I,s:I}", "eta_from", (json_int_t)res->eta_from, "eta_to",
-			 (json_int_t)res->eta_to);
-}
-
-static json_t *quote_json(const struct pricing_result *res)
-{
-	return json_pack("{s:o,s:o,s:o,s:o}", "vas_charges", vas_json(res), "skus", skus_json(res),
-			 "payable_amount", jx_money_value(res->payable), "eta", eta_json(res));
+	jw_open(w, '{');
+	write_vas(w, res);
+	write_skus(w, res);
+	jw_key(w, "payable_amount");
+	jw_money(w, res->payable);
+	jw_key(w, "eta");
+	if (res->has_eta) {
+		jw_open(w, '{');
+		jw_key(w, "eta_from");
+		jw_int(w, res->eta_from);
+		jw_key(w, "eta_to");
+		jw_int(w, res->eta_to);
+		jw_close(w, '}');
+	} else {
+		jw_null(w);
+	}
+	jw_close(w, '}');
 }
 
 static void quote(struct req *r, const struct cache_ticket *t)
@@ -72,6 +97,7 @@ static void quote(struct req *r, const struct cache_ticket *t)
 	json_t *body;
 	struct pharm_cart cart;
 	struct pharm_quote *q;
+	struct jw w;
 	enum apo_result rc;
 
 	if (pharm_auth_cached_or_reply(r, t, req_param(r, "merchant_id"), 0, PHARM_CLIENT_KEYS, &m) ||
@@ -85,8 +111,10 @@ static void quote(struct req *r, const struct cache_ticket *t)
 	rc = pharm_cart_price_cached(r->db, t, m, &cart, now_epoch(), q);
 	if (rc != APO_OK)
 		pharm_quote_fail(r, rc, q);
-	else
-		pharm_ok(r, quote_json(&q->result), q->result.partial);
+	else if (pharm_ok_begin(r, &w) == 0) {
+		write_quote(&w, &q->result);
+		pharm_ok_end(&w, q->result.partial);
+	}
 	pharm_quote_release(q);
 	free(q);
 }

@@ -304,3 +304,75 @@ char *jx_dumps(const json_t *j, int precision, size_t *len)
 	}
 	return buf_detach(&b, len);
 }
+
+void jw_init(struct jw *w, struct buf *b)
+{
+	w->b = b;
+	w->comma = 0;
+}
+
+/* Before a value or a key: the comma after the previous member. */
+static void jw_member(struct jw *w)
+{
+	if (w->comma)
+		buf_addch(w->b, ',');
+	w->comma = 1;
+}
+
+void jw_open(struct jw *w, char bracket)
+{
+	jw_member(w);
+	buf_addch(w->b, bracket);
+	w->comma = 0;
+}
+
+void jw_close(struct jw *w, char bracket)
+{
+	buf_addch(w->b, bracket);
+	w->comma = 1;
+}
+
+void jw_key(struct jw *w, const char *key)
+{
+	jw_member(w);
+	dump_string(w->b, key, strlen(key));
+	buf_addch(w->b, ':');
+	w->comma = 0;
+}
+
+void jw_str(struct jw *w, const char *s)
+{
+	if (!s) {
+		jw_null(w);
+		return;
+	}
+	jw_member(w);
+	dump_string(w->b, s, strlen(s));
+}
+
+void jw_int(struct jw *w, int64_t v)
+{
+	jw_member(w);
+	dump_integer(w->b, v);
+}
+
+void jw_money(struct jw *w, int64_t paise)
+{
+	jw_member(w);
+	if (paise % 100 == 0)
+		dump_integer(w->b, paise / 100);
+	else
+		dump_real(w->b, (double)paise / 100.0, 15);
+}
+
+void jw_bool(struct jw *w, int v)
+{
+	jw_member(w);
+	buf_adds(w->b, v ? "true" : "false");
+}
+
+void jw_null(struct jw *w)
+{
+	jw_member(w);
+	buf_add(w->b, "null", 4);
+}

@@ -48,4 +48,27 @@ int jx_dump(struct buf *b, const json_t *j, int precision);
 /* jx_dump into a new string (free() it), or NULL; *len its length when len. */
 char *jx_dumps(const json_t *j, int precision, size_t *len);
 
+/*
+ * An answer written straight into a buffer, for the hot answers that would
+ * otherwise build a json_t tree only to write it out: the calls write the
+ * bytes jx_dump(…, 15) writes for the tree the same calls would build with
+ * json_object/json_array, jx_money_value and jx_str_or_null. Open and close
+ * pair up, and inside an object a key comes before each value; strings are
+ * written as they are, so they must be UTF-8 (text that came in as JSON).
+ */
+struct jw {
+	struct buf *b;
+	int comma; /* a value was just written: the next member needs a ',' */
+};
+
+void jw_init(struct jw *w, struct buf *b);
+void jw_open(struct jw *w, char bracket);  /* '{' or '[' */
+void jw_close(struct jw *w, char bracket); /* '}' or ']' */
+void jw_key(struct jw *w, const char *key);
+void jw_str(struct jw *w, const char *s); /* null when s is NULL */
+void jw_int(struct jw *w, int64_t v);
+void jw_money(struct jw *w, int64_t paise);
+void jw_bool(struct jw *w, int v);
+void jw_null(struct jw *w);
+
 #endif

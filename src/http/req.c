@@ -247,6 +247,13 @@ void req_reply_json(struct req *r, unsigned status, json_t *body)
 	json_decref(body);
 }
 
+struct buf *req_reply_json_begin(struct req *r, unsigned status)
+{
+	int first = !r->replied;
+	req_reply(r, status, "application/json", "", 0);
+	return first ? &r->out : NULL;
+}
+
 void req_fail(struct req *r, unsigned status, const char *code, const char *message)
 {
 	r->dialect->error(r, status, code, message);

@@ -198,6 +198,11 @@ void req_reply_stream(struct req *r, unsigned status, const char *content_type,
  */
 void req_reply_json(struct req *r, unsigned status, json_t *body);
 
+/* Answers with JSON the caller writes into the returned buffer (a success
+ * answer's: no reason is taken from it); NULL when r was answered already
+ * (logged and ignored, as req_reply). */
+struct buf *req_reply_json_begin(struct req *r, unsigned status);
+
 /* Answers with the request's dialect error shape. */
 void req_fail(struct req *r, unsigned status, const char *code, const char *message);
 

@@ -199,6 +199,65 @@ static void test_dump_refusals(void)
 	json_decref(s);
 }
 
+/* The writer's calls against the tree the same calls would build. */
+static void test_writer_matches_the_tree(void)
+{
+	static const char *texts[] = {"plain", "q\"b\\s", "\n\x01", "\xe2\x82\xb9", NULL};
+	int agreed = 0, rounds = 500;
+	for (int round = 0; round < rounds; round++) {
+		struct buf b;
+		struct jw w;
+		json_t *top = json_object(), *list = json_array();
+		buf_init(&b);
+		jw_init(&w, &b);
+		jw_open(&w, '{');
+		jw_key(&w, "list");
+		jw_open(&w, '[');
+		for (size_t i = 0, n = rng() % 4; i < n; i++) {
+			int64_t paise = (int64_t)(rng() % 100000000) - 50000000;
+			const char *t = texts[rng() % 5];
+			json_t *item = json_object();
+			jw_open(&w, '{');
+			jw_key(&w, "amount");
+			jw_money(&w, paise);
+			json_object_set_new(item, "amount", jx_money_value(paise));
+			jw_key(&w, "text");
+			jw_str(&w, t);
+			json_object_set_new(item, "text", jx_str_or_null(t));
+			jw_key(&w, t ? t : "none");
+			jw_open(&w, '[');
+			jw_close(&w, ']');
+			json_object_set_new(item, t ? t : "none", json_array());
+			jw_close(&w, '}');
+			json_array_append_new(list, item);
+		}
+		jw_close(&w, ']');
+		json_object_set_new(top, "list", list);
+		jw_key(&w, "n");
+		jw_int(&w, round - 250);
+		json_object_set_new(top, "n", json_integer(round - 250));
+		jw_key(&w, "ok");
+		jw_bool(&w, round % 2);
+		json_object_set_new(top, "ok", json_boolean(round % 2));
+		jw_key(&w, "nothing");
+		jw_null(&w);
+		json_object_set_new(top, "nothing", json_null());
+		jw_key(&w, "empty");
+		jw_open(&w, '{');
+		jw_close(&w, '}');
+		json_object_set_new(top, "empty", json_object());
+		jw_close(&w, '}');
+		char *want = jx_dumps(top, 15, NULL);
+		agreed += want && strcmp(b.data, want) == 0;
+		if (!want || strcmp(b.data, want) != 0)
+			fprintf(stderr, "wrote %s, the tree is %s\n", b.data, want ? want : "(null)");
+		free(want);
+		json_decref(top);
+		buf_release(&b);
+	}
+	CHECK_INT(agreed, rounds);
+}
+
 int main(void)
 {
 	test_money_accepted();
@@ -206,5 +265,6 @@ int main(void)
 	test_dump_matches_jansson();
 	test_dump_matches_jansson_on_random_trees();
 	test_dump_refusals();
+	test_writer_matches_the_tree();
 	T_DONE();
 }
