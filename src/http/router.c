@@ -75,6 +75,18 @@ void router_add_flags(struct router *rt, unsigned methods, const char *pattern, 
 	r->fn = fn;
 	r->name = name ? name : pattern;
 	r->flags = flags;
+	r->head_len = strcspn(pattern, "{");
+	const char *close = strrchr(pattern, '}');
+	r->tail = close ? close + 1 : pattern + strlen(pattern);
+	r->tail_len = strlen(r->tail);
+}
+
+/* Whether path (of len bytes) has r's literal head and tail. */
+static int ends_fit(const struct route *r, const char *path, size_t len)
+{
+	if (len < r->head_len || memcmp(path, r->pattern, r->head_len) != 0)
+		return 0;
+	return len >= r->tail_len && memcmp(path + len - r->tail_len, r->tail, r->tail_len) == 0;
 }
 
 /* Length of the segment starting at s (up to '/' or end). */
@@ -144,12 +156,15 @@ int router_match(const struct router *rt, enum http_method method, const char *p
 	size_t vlen[ROUTER_MAX_PARAMS];
 	unsigned want = method == HTTP_HEAD ? (HTTP_HEAD | HTTP_GET) : (unsigned)method;
 
+	size_t len = strlen(path);
 	memset(m, 0, sizeof(*m));
-	if (strlen(path) > ROUTER_MAX_PATH)
+	if (len > ROUTER_MAX_PATH)
 		return -1;
 	for (size_t i = 0; i < rt->nroutes; i++) {
 		const struct route *r = &rt->routes[i];
 		struct route_match tmp;
+		if (!ends_fit(r, path, len))
+			continue;
 		memset(&tmp, 0, sizeof(tmp));
 		if (!pattern_match(r->pattern, path, &tmp, vstart, vlen))
 			continue;

@@ -47,6 +47,10 @@ struct route {
 	const char *pattern;
 	route_fn fn;
 	const char *name; /* stable label for logs and metrics */
+	/* What every matching path starts and ends with: the pattern's text
+	 * before its first '{' and after its last '}' (a quick refusal). */
+	size_t head_len, tail_len;
+	const char *tail;
 };
 
 struct route_match {
