@@ -26,6 +26,7 @@
 #include "http/offload.h"
 #include "http/metrics.h"
 #include "store/store.h"
+#include "base/digest.h"
 #include "base/log.h"
 #include "base/strnum.h"
 #include "base/xalloc.h"
@@ -254,7 +255,11 @@ static void set_request_id(struct req *r)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	z ^= z >> 31;
-	fmt_into(r->request_id, sizeof(r->request_id), "%016llx", (unsigned long long)z);
+	unsigned char bytes[8];
+	for (int i = 7; i >= 0; i--, z >>= 8)
+		bytes[i] = (unsigned char)z;
+	_Static_assert(sizeof(((struct req *)0)->request_id) > 16, "room for 16 hex digits");
+	hex_encode(bytes, sizeof(bytes), r->request_id);
 }
 
 /* What the route's path names goes into the request's log context. */
