@@ -178,26 +178,36 @@ static void dump_integer(struct buf *b, json_int_t v)
 	buf_add(b, p, (size_t)(end - p));
 }
 
-/* A two-decimal amount (jx_money_value's reals): what "%.15g" prints for it,
- * without printf. 0 when v is not one. */
-static int dump_cents(struct buf *b, double v)
+/* An amount in paise as jx_money_value's value prints: whole rupees as an
+ * integer, else rupees and one or two decimals, which is what "%.15g"
+ * prints for the double nearest the amount (below 10^12 rupees). */
+static void dump_paise(struct buf *b, int64_t paise)
 {
 	char scratch[32], *end = scratch + sizeof(scratch) - 3;
-	if (!(fabs(v) < 1e12) || v == 0)
-		return 0;
-	int64_t paise = llround(v * 100.0);
-	if ((double)paise / 100.0 != v)
-		return 0;
 	uint64_t mag = paise < 0 ? 0 - (uint64_t)paise : (uint64_t)paise;
 	unsigned cents = (unsigned)(mag % 100);
 	char *p = digits_of(mag / 100, end);
 	if (paise < 0)
 		*--p = '-';
-	*end++ = '.';
-	*end++ = (char)('0' + cents / 10);
-	if (cents % 10)
-		*end++ = (char)('0' + cents % 10);
+	if (cents) {
+		*end++ = '.';
+		*end++ = (char)('0' + cents / 10);
+		if (cents % 10)
+			*end++ = (char)('0' + cents % 10);
+	}
 	buf_add(b, p, (size_t)(end - p));
+}
+
+/* A real that is the double nearest a two-decimal amount (jx_money_value's
+ * reals), printed without printf; 0 when v is not one. */
+static int dump_cents(struct buf *b, double v)
+{
+	if (!(fabs(v) < 1e12) || v == 0)
+		return 0;
+	int64_t paise = llround(v * 100.0);
+	if (paise % 100 == 0 || (double)paise / 100.0 != v)
+		return 0;
+	dump_paise(b, paise);
 	return 1;
 }
 
@@ -359,10 +369,7 @@ void jw_int(struct jw *w, int64_t v)
 void jw_money(struct jw *w, int64_t paise)
 {
 	jw_member(w);
-	if (paise % 100 == 0)
-		dump_integer(w->b, paise / 100);
-	else
-		dump_real(w->b, (double)paise / 100.0, 15);
+	dump_paise(w->b, paise);
 }
 
 void jw_bool(struct jw *w, int v)
