@@ -85,7 +85,7 @@ static int header_is_rs256(const char *token)
 
 struct verified {
 	int used;
-	/* SHA-256 of (key, token): fixed length, compared in constant time. */
+	/* SHA-256 of (the key's SHA-256, token): fixed length, compared in constant time. */
 	unsigned char key[SHA256_DIGEST_LENGTH];
 	int64_t iat, exp;
 };
@@ -93,11 +93,32 @@ struct verified {
 static __thread struct verified cache[JWT_CACHE_SLOTS];
 static __thread unsigned cache_next;
 
+/*
+ * The last key this thread hashed, and its digest: merchants' requests
+ * come in runs, and the PEM is the larger part of what a request would
+ * hash. It is compared whole before its digest is used.
+ */
+#define JWT_PEM_SEEN_MAX 4096
+static __thread char pem_seen[JWT_PEM_SEEN_MAX];
+static __thread unsigned char pem_seen_md[SHA256_DIGEST_LENGTH];
+
 static void cache_key(const char *token, const char *pem, unsigned char *out)
 {
-	/* The NUL keeps (pem, token) pairs from running into each other. */
-	const void *parts[] = {pem, token};
-	size_t lens[] = {strlen(pem) + 1, strlen(token)};
+	unsigned char pem_md[SHA256_DIGEST_LENGTH];
+	size_t pem_len = strlen(pem);
+	if (pem_len < sizeof(pem_seen) && strcmp(pem, pem_seen) == 0) {
+		memcpy(pem_md, pem_seen_md, sizeof(pem_md));
+	} else {
+		const void *whole[] = {pem};
+		sha256_parts(whole, &pem_len, 1, pem_md);
+		if (pem_len < sizeof(pem_seen)) {
+			memcpy(pem_seen, pem, pem_len + 1);
+			memcpy(pem_seen_md, pem_md, sizeof(pem_md));
+		}
+	}
+	/* Fixed-length key digest first: (key, token) pairs cannot run together. */
+	const void *parts[] = {pem_md, token};
+	size_t lens[] = {sizeof(pem_md), strlen(token)};
 	sha256_parts(parts, lens, 2, out);
 }
 

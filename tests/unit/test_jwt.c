@@ -52,6 +52,7 @@ int main(void)
 {
 	EVP_PKEY *k1 = EVP_RSA_gen(2048), *k2 = EVP_RSA_gen(2048);
 	char *priv1 = pem_of(k1, 1), *pub1 = pem_of(k1, 0), *priv2 = pem_of(k2, 1);
+	char *pub2 = pem_of(k2, 0);
 	long now = 1700000000;
 	char claims[128];
 	char *t;
@@ -81,6 +82,15 @@ int main(void)
 	/* another merchant's key */
 	t = jwt_mint_rs256(priv2, strlen(priv2), "m1", now, 900);
 	CHECK(verify(t, pub1, now) == -1);
+	free(t);
+
+	/* a token verified and kept under one key is refused once the
+	 * merchant's key is another, and passes again under the first */
+	t = jwt_mint_rs256(priv1, strlen(priv1), "m1", now, 900);
+	CHECK(verify(t, pub1, now) == 0);
+	CHECK(verify(t, pub2, now) == -1);
+	CHECK(verify(t, pub2, now) == -1);
+	CHECK(verify(t, pub1, now) == 0);
 	free(t);
 
 	/* algorithm confusion: HS256 keyed with the public PEM, and none */
@@ -124,6 +134,7 @@ int main(void)
 	free(priv1);
 	free(pub1);
 	free(priv2);
+	free(pub2);
 	EVP_PKEY_free(k1);
 	EVP_PKEY_free(k2);
 	T_DONE();
