@@ -1,5 +1,6 @@
 /*
- * JSON body helpers (see jsonx.h). Money goes through money.h only.
+ * JSON body helpers and the writer of JSON answers (see jsonx.h). Money
+ * is parsed through money.h only, and written from its paise.
  */
 #include <math.h>
 #include <stdio.h>

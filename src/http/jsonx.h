@@ -1,8 +1,9 @@
 /*
- * Typed access to JSON request bodies and the JSON forms of domain values
- * (money, optional strings). Getters return 0 on success, 1 when the member
- * is absent or null, and -1 when it is present with the wrong type or an
- * invalid value, so a handler can tell "missing" from "malformed".
+ * Typed access to JSON request bodies, the JSON forms of domain values
+ * (money, optional strings), and the writing of JSON text (jx_dump, jw).
+ * Getters return 0 on success, 1 when the member is absent or null, and -1
+ * when it is present with the wrong type or an invalid value, so a handler
+ * can tell "missing" from "malformed".
  */
 #ifndef APO_JSONX_H
 #define APO_JSONX_H
@@ -67,7 +68,7 @@ void jw_close(struct jw *w, char bracket); /* '}' or ']' */
 void jw_key(struct jw *w, const char *key);
 void jw_str(struct jw *w, const char *s); /* null when s is NULL */
 void jw_int(struct jw *w, int64_t v);
-void jw_money(struct jw *w, int64_t paise);
+void jw_money(struct jw *w, int64_t paise); /* as jx_money_value prints, below 10^12 rupees */
 void jw_bool(struct jw *w, int v);
 void jw_null(struct jw *w);
 
