@@ -54,7 +54,7 @@ static void test_money_negative_refused(void)
 static int dumps_agree(const json_t *j, int precision)
 {
 	size_t len = 0;
-	char *want = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(precision));
+	char *want = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION((size_t)precision));
 	char *got = jx_dumps(j, precision, &len);
 	int same = want && got && strcmp(got, want) == 0 && len == strlen(want);
 	if (!same)
