@@ -286,6 +286,11 @@ class ServerTest(unittest.TestCase):
             self.fail("%sexpected %d, got %r" % (msg + ": " if msg else "", status, resp))
 
 
+def scratch_dir(prefix):
+    """A new directory inside the run's work directory, removed with it by cleanup()."""
+    return tempfile.mkdtemp(prefix=prefix, dir=_workdir)
+
+
 def cleanup():
     """Removes the databases, keys and server logs (E2E_KEEP=1 keeps them)."""
     if os.environ.get("E2E_KEEP") == "1":

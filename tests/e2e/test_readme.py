@@ -11,11 +11,10 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 import time
 import unittest
 
-from harness import BACKEND, BINARY, ROOT, free_port, new_database, request
+from harness import BACKEND, BINARY, ROOT, free_port, new_database, request, scratch_dir
 
 README = os.path.join(ROOT, "README.md")
 SCRIPT_TIMEOUT_S = 180
@@ -28,7 +27,7 @@ def shell_blocks(text):
 class Readme(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="apotheca-readme-")
+        cls.dir = scratch_dir("readme-")
         # The checkout as run-demo.sh and the README see it: build/, scripts/.
         os.symlink(os.path.dirname(os.path.abspath(BINARY)), os.path.join(cls.dir, "build"))
         os.symlink(os.path.join(ROOT, "scripts"), os.path.join(cls.dir, "scripts"))

@@ -8,7 +8,7 @@ import json
 import time
 import unittest
 
-from harness import Merchant, Server, ServerTest
+from harness import Merchant, Server, ServerTest, scratch_dir
 from test_orders import body, sku
 
 SECRET = "whsec-sandbox"
@@ -153,9 +153,8 @@ class Sandbox(ServerTest):
 
 class DemoUsesTheSandbox(unittest.TestCase):
     def test_demo_merchant_pays_and_hears_through_the_sandbox(self):
-        import tempfile
         server = Server(args=["--sandbox"])
-        d = tempfile.mkdtemp(prefix="apotheca-demo-")
+        d = scratch_dir("demo-")
         server.cli("demo", "--dir", d)
         server.start()
         try:
