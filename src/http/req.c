@@ -208,14 +208,21 @@ void req_reply_stream(struct req *r, unsigned status, const char *content_type,
 	r->stream_arg = arg;
 }
 
-char *req_json_dump(const json_t *j, size_t *len)
+/* Every answer's JSON: compact, exact money. Only a tree no answer builds fails. */
+static void json_into(struct buf *b, const json_t *j)
 {
-	char *s = jx_dumps(j, 15, len);
-	if (!s) {
+	if (jx_dump(b, j, 15)) {
 		log_error("json_dumps failed", NULL);
 		abort();
 	}
-	return s;
+}
+
+char *req_json_dump(const json_t *j, size_t *len)
+{
+	struct buf b;
+	buf_init(&b);
+	json_into(&b, j);
+	return buf_detach(&b, len);
 }
 
 /* The message of an error answer in any dialect's shape, or NULL. */
@@ -233,17 +240,14 @@ static const char *error_message(const json_t *body)
 
 void req_reply_json(struct req *r, unsigned status, json_t *body)
 {
-	int first = !r->replied;
 	if (status >= 400) {
 		const char *why = error_message(body);
 		fmt_into(r->reason, sizeof(r->reason), "%s", why ? why : "");
 	}
-	req_reply(r, status, "application/json", "", 0);
 	/* Written straight into the answer; a second reply is ignored (req_reply). */
-	if (first && jx_dump(&r->out, body, 15)) {
-		log_error("json_dumps failed", NULL);
-		abort();
-	}
+	struct buf *out = req_reply_json_begin(r, status);
+	if (out)
+		json_into(out, body);
 	json_decref(body);
 }
 
