@@ -155,7 +155,7 @@ enum apo_result outbox_add(struct store_conn *c, const char *kind, const char *m
 	struct store_val args[] = {SV_TEXT(kind),	SV_TEXT(merchant_id), SV_TEXT(order_key),
 				   SV_TEXT(event_type), SV_TEXT(payload),     SV_INT(now),
 				   SV_INT(now),		SV_TEXT(log_bound_request_id())};
-	return store_exec(c, &q_add, args, 8, NULL);
+	return store_exec_later(c, &q_add, args, 8);
 }
 
 void outbox_row_init(struct outbox_row *r)

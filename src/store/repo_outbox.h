@@ -71,7 +71,9 @@ int outbox_event_is_logistics(const char *event_type);
  * the JSON text to deliver (for refunds, the refund request). order_key
  * orders rows (e.g. the order's order_id); may be NULL for unordered rows.
  * The request id bound to the calling thread (log_bound_request_id) is
- * kept with the row and sent as X-Request-ID when it is delivered.
+ * kept with the row and sent as X-Request-ID when it is delivered. The
+ * INSERT rides with the transaction's next statement or its COMMIT
+ * (store_exec_later): a failure surfaces there.
  */
 enum apo_result outbox_add(struct store_conn *c, const char *kind, const char *merchant_id,
 			   const char *order_key, const char *event_type, const char *payload);
