@@ -12,6 +12,7 @@
 
 #include "t.h"
 #include "t_store.h"
+#include "store/store_backend.h"
 #include "base/banned.h"
 
 #define T_THREADS 16
@@ -242,6 +243,52 @@ static void test_insert_of_many_rows(void)
 	CHECK_INT(store_insert_later(c, &q_many, v, 0), APO_OK);
 }
 
+static struct store_sql q_mig_count = {.sql = "SELECT count(*) FROM schema_migrations"};
+static struct store_sql q_mig_forget = {.sql = "DELETE FROM schema_migrations WHERE version = ?"};
+static struct store_sql q_mig_future = {
+    .sql = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'later', 0)"};
+static struct store_sql q_drop_purge_index = {.sql = "DROP INDEX idempotency_keys_created"};
+static struct store_sql q_has_purge_index = {
+    .sql = "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+	   "AND name = 'idempotency_keys_created'"};
+
+static int64_t count_of(struct store_conn *c, struct store_sql *q)
+{
+	int64_t n = -1;
+	CHECK_INT(store_query_int(c, q, NULL, 0, &n), APO_OK);
+	return n;
+}
+
+/*
+ * store_migrate() on a database that has every migration answers at once
+ * and changes nothing, also when a newer build recorded one this build does
+ * not know; when one is missing from the record it runs it again: the
+ * purge index (014) dropped and forgotten comes back, and so does its row.
+ */
+static void test_migrate_checks_the_record(void)
+{
+	struct store_conn *c = store_thread_conn(db);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	int64_t all = count_of(c, &q_mig_count);
+	CHECK_INT(all, (int64_t)store_nmigrations);
+	CHECK_INT(store_migrate(db), APO_OK);
+	CHECK_INT(count_of(c, &q_mig_count), all);
+
+	CHECK_INT(store_exec(c, &q_mig_future, NULL, 0, NULL), APO_OK);
+	CHECK_INT(store_migrate(db), APO_OK);
+	CHECK_INT(count_of(c, &q_mig_count), all + 1);
+
+	struct store_val v = SV_INT(14);
+	CHECK_INT(store_exec(c, &q_drop_purge_index, NULL, 0, NULL), APO_OK);
+	CHECK_INT(store_exec(c, &q_mig_forget, &v, 1, NULL), APO_OK);
+	CHECK_INT(count_of(c, &q_has_purge_index), 0);
+	CHECK_INT(store_migrate(db), APO_OK);
+	CHECK_INT(count_of(c, &q_has_purge_index), 1);
+	CHECK_INT(count_of(c, &q_mig_count), all + 1);
+}
+
 int main(void)
 {
 	db = t_store_open("sqlite-group", db_path);
@@ -250,6 +297,7 @@ int main(void)
 	test_many_writers();
 	test_committed_rows_are_in_the_file();
 	test_insert_of_many_rows();
+	test_migrate_checks_the_record();
 	t_store_close(db, db_path);
 	T_DONE();
 }
