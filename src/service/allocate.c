@@ -275,6 +275,8 @@ static enum apo_result pass(struct app *app, struct store_conn *c, const struct 
 			rc = store_commit(c);
 		if (rc != APO_OK)
 			store_rollback(c);
+		if (order_move_lost(c, rc))
+			rc = APO_ERR_BUSY;
 	}
 	if (rc == APO_OK)
 		*allocated += got;

@@ -387,7 +387,10 @@ static enum apo_result locked_tx(struct app *app, struct store_conn *c, enum ord
 	o->version_known = 0;
 	if (rc == APO_OK)
 		rc = step(app, c, o, ctx);
-	return finish(c, rc);
+	rc = finish(c, rc);
+	/* A move's compare-and-set refused after the step went on (PostgreSQL
+	 * sends it with the next statement): another request moved it first. */
+	return order_move_lost(c, rc) ? APO_ERR_BUSY : rc;
 }
 
 /* A create's arguments (see orders_create()), and what became of it. */

@@ -537,6 +537,11 @@ static struct store_sql q_move = {.sql = MOVE_SET " WHERE oid = ? AND status_id 
 static struct store_sql q_move_tracking = {
 	.sql = MOVE_SET ", tracking_code = ? WHERE oid = ? AND status_id = ? AND tracking_code IS NULL"};
 
+int order_move_lost(struct store_conn *c, enum apo_result rc)
+{
+	return rc == APO_ERR_INSUFFICIENT && store_guard_tag(c) == ORDER_MOVE_GUARD;
+}
+
 enum apo_result order_move(struct store_conn *c, struct order *o, int to, int confirmed,
 			   const char *tracking_code, const char *subtitle, const char *actor,
 			   const char *note)
@@ -551,16 +556,16 @@ enum apo_result order_move(struct store_conn *c, struct order *o, int to, int co
 				   SV_INT(now),	 SV_INT(now),		SV_TEXT(tracking_code),
 				   SV_INT(o->oid), SV_INT(from)};
 	if (tracking_code) {
-		rc = store_exec(c, &q_move_tracking, args, 8, NULL);
+		rc = store_exec_guarded(c, &q_move_tracking, args, 8, ORDER_MOVE_GUARD);
 	} else {
 		args[5] = args[6];
 		args[6] = args[7];
-		rc = store_exec(c, &q_move, args, 7, NULL);
+		rc = store_exec_guarded(c, &q_move, args, 7, ORDER_MOVE_GUARD);
 	}
+	if (order_move_lost(c, rc))
+		return APO_ERR_BUSY;
 	if (rc != APO_OK)
 		return rc;
-	if (store_changes(c) != 1)
-		return APO_ERR_BUSY;
 	if (tracking_code)
 		o->tracking_code = xstrdup(tracking_code);
 	if ((rc = history_add(c, o->oid, from, to, actor, note, now)) != APO_OK)

@@ -121,7 +121,15 @@ enum apo_result order_replace(struct store_conn *c, struct order *o);
  * nothing: whether the move is allowed and what it does to stock are the
  * service's (core/order_state.h). APO_ERR_BUSY when another request moved
  * the order first.
+ *
+ * The row write is a store_exec_guarded() one (tag ORDER_MOVE_GUARD): on
+ * PostgreSQL it travels with the transaction's next statement or its
+ * COMMIT, so a compare-and-set that changed no row fails that statement
+ * or the commit instead, with APO_ERR_INSUFFICIENT; order_move_lost()
+ * tells that from a short stock, and the caller answers APO_ERR_BUSY.
  */
+#define ORDER_MOVE_GUARD (-2)
+int order_move_lost(struct store_conn *c, enum apo_result rc);
 enum apo_result order_move(struct store_conn *c, struct order *o, int to, int confirmed,
 			   const char *tracking_code,
 			   const char *subtitle, const char *actor, const char *note);

@@ -429,6 +429,8 @@ enum apo_result store_begin(struct store_conn *c, enum store_tx tx)
 	counters_db_error(rc);
 	tx_open = rc == APO_OK;
 	tx_wrote = 0;
+	/* store_guard_tag() speaks of this transaction only. */
+	((struct store_conn_base *)c)->guard_tag = STORE_GUARD_NONE;
 	return rc;
 }
 

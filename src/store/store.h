@@ -180,7 +180,11 @@ enum apo_result store_insert_later(struct store_conn *c, struct store_insert *q,
 enum apo_result store_exec_guarded(struct store_conn *c, struct store_sql *q,
 				   const struct store_val *args, size_t n, int64_t tag);
 
-/* The tag of the store_exec_guarded() write whose refusal c reported last. */
+/*
+ * The tag of the store_exec_guarded() write whose refusal c reported last
+ * in its current (or last) transaction; STORE_GUARD_NONE when none was.
+ */
+#define STORE_GUARD_NONE (-1)
 int64_t store_guard_tag(struct store_conn *c);
 
 /* Advances the cursor: 1 on a row, 0 at the end (or on error, logged). */

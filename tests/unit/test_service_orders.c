@@ -334,6 +334,60 @@ static void test_stale_copy_is_read_again(int64_t pid)
 	order_free(o);
 }
 
+static struct store_sql q_history_count = {
+    .sql = "SELECT count(*) FROM order_history h JOIN orders o ON o.oid = h.oid "
+	   "WHERE o.order_id = ?"};
+
+static int64_t history_of(const char *order_id)
+{
+	int64_t n = -1;
+	struct store_val v = SV_TEXT(order_id);
+	CHECK_INT(store_query_int(conn(), &q_history_count, &v, 1, &n), APO_OK);
+	return n;
+}
+
+/*
+ * order_move() is a compare-and-set: a copy read before another request
+ * moved the order loses, as APO_ERR_BUSY and not as the short stock its
+ * guarded write reports underneath (order_move_lost()), and its
+ * transaction writes nothing. A guard refusal is of its own transaction:
+ * the next one starts with none on record.
+ */
+static void test_lost_move_is_busy(int64_t pid)
+{
+	struct order *o = create("cas", "OTC", pid, 1, 0, 0, NULL, 0);
+	struct order *a = order_new(), *b = order_new();
+	CHECK_INT(orders_get(conn(), ORDERS_BY_ORDER_ID, "svc", o->order_id, a), APO_OK);
+	CHECK_INT(orders_get(conn(), ORDERS_BY_ORDER_ID, "svc", o->order_id, b), APO_OK);
+	int64_t before = history_of(o->order_id);
+
+	CHECK_INT(store_begin(conn(), STORE_TX_WRITE), APO_OK);
+	CHECK_INT(order_move(conn(), a, ST_ALLOCATION, 1, NULL, NULL, "test", "first"), APO_OK);
+	CHECK_INT(store_commit(conn()), APO_OK);
+	CHECK_INT(a->status_id, ST_ALLOCATION);
+
+	CHECK_INT(store_begin(conn(), STORE_TX_WRITE), APO_OK);
+	CHECK_INT(order_move(conn(), b, ST_CANCELLED, 1, NULL, NULL, "test", "second"),
+		  APO_ERR_BUSY);
+	CHECK_INT(store_guard_tag(conn()), ORDER_MOVE_GUARD);
+	store_rollback(conn());
+	CHECK_INT(b->status_id, ST_PLACED);
+	CHECK_INT(history_of(o->order_id), before + 1);
+
+	CHECK_INT(store_begin(conn(), STORE_TX_WRITE), APO_OK);
+	CHECK_INT(store_guard_tag(conn()), STORE_GUARD_NONE);
+	CHECK(!order_move_lost(conn(), APO_ERR_INSUFFICIENT));
+	store_rollback(conn());
+
+	struct order *now = order_new();
+	CHECK_INT(orders_get(conn(), ORDERS_BY_ORDER_ID, "svc", o->order_id, now), APO_OK);
+	CHECK_INT(now->status_id, ST_ALLOCATION);
+	order_free(now);
+	order_free(b);
+	order_free(a);
+	order_free(o);
+}
+
 /*
  * An ONLINE order's payment id derives from its row id, and the row goes
  * in once, with its answer. Every write of the row after its INSERT moves
@@ -535,6 +589,7 @@ int main(void)
 	test_mismatch_leaves_the_order(pid);
 	test_payment_after_cancel(pid);
 	test_stale_copy_is_read_again(pid);
+	test_lost_move_is_busy(pid);
 	test_online_row_written_once(pid);
 	test_row_ids_taken_at_once(pid);
 	int64_t many = make_product("MANY", 0);
