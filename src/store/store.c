@@ -686,19 +686,17 @@ static int migrations_all_applied(struct store_conn *c)
 		return 0;
 	if (store_exec(c, &q_mig_versions, NULL, 0, &rows) != APO_OK)
 		return 0;
-	unsigned char *seen = xcalloc(store_nmigrations ? store_nmigrations : 1, 1);
+	/* Versions are the record's key and ours are distinct: counting the
+	 * rows that are ours counts the migrations on record. */
+	size_t found = 0;
 	while (store_next(rows)) {
 		int64_t v = store_int(rows, 0);
 		for (size_t i = 0; i < store_nmigrations; i++)
 			if (store_migrations[i].version == v)
-				seen[i] = 1;
+				found++;
 	}
 	store_rows_free(rows);
-	size_t n = 0;
-	while (n < store_nmigrations && seen[n])
-		n++;
-	free(seen);
-	return n == store_nmigrations;
+	return found == store_nmigrations;
 }
 
 enum apo_result store_migrate(struct store *s)
