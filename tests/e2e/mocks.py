@@ -163,6 +163,8 @@ class MockPaymentServer(MockServer):
         self.transactions = {}
         self.refunds = []
         self.transaction_calls = []
+        self.transactions_in_flight = 0
+        self.most_transactions_in_flight = 0   # the most answers ever pending at once
         self._refund_fail_times = 0
         self._refund_fail_status = 500
         self._refund_fail_with = "FAILED"
@@ -217,7 +219,13 @@ class MockPaymentServer(MockServer):
             h.send(404, {"error": "unknown transaction"})
             return
         if t["delay"]:
+            with self.lock:
+                self.transactions_in_flight += 1
+                self.most_transactions_in_flight = max(self.most_transactions_in_flight,
+                                                       self.transactions_in_flight)
             self.sleep(t["delay"])
+            with self.lock:
+                self.transactions_in_flight -= 1
         if t["raw_body"] is not None:
             h.send(t["http_status"], raw=t["raw_body"])
             return

@@ -679,3 +679,31 @@ class Bulkheads(ServerTest):
         # can pass the 5 s payment timeout, which is the seed's answer too.
         self.assertTrue(all(x.status in (400, 502, 503) for x in results), [x.status for x in results])
         self.assertLess(time.time() - t0, 3 * self.SLOW_S)
+        # The ones past the share waited their turn (no more than 8 calls at
+        # once) and, having waited past 2 s when it came, were refused then.
+        self.assertLessEqual(self.slow_pay.most_transactions_in_flight, 8)
+
+    def test_a_burst_past_the_share_waits_its_turn(self):
+        """More confirms at once than a merchant's share, against a payment API
+        that answers in 0.2 s: those past the share wait for a place instead
+        of being refused, and no more than the share reach the API at once."""
+        import concurrent.futures
+        from mocks import MockPaymentServer
+        pay = MockPaymentServer()
+        self.addCleanup(pay.stop)
+        m = Merchant(self.server, "burstpay", key="other", payment_api={"base_url": pay.url})
+        refs = ["burst-%d" % i for i in range(20)]
+        ids = {}
+        for ref in refs:
+            r = self.create(m, ref)
+            self.assertStatus(r, 200)
+            ids[ref] = r.json["data"]["order_id"]
+            pay.set_transaction(ref, status="SUCCESS", amount="100", transaction_id="T" + ref, delay=0.2)
+        h = m.headers()
+        with concurrent.futures.ThreadPoolExecutor(len(refs)) as ex:
+            results = list(ex.map(lambda ref: self.confirm(m, ids[ref], ref, h), refs))
+        self.assertEqual([x.status for x in results], [200] * len(refs),
+                         [(x.status, x.body[:120]) for x in results if x.status != 200])
+        self.assertEqual(len(pay.transaction_calls), len(refs))
+        self.assertLessEqual(pay.most_transactions_in_flight, 8)
+        self.assertGreater(pay.most_transactions_in_flight, 1)   # they did overlap
