@@ -83,6 +83,47 @@ class GracefulStop(unittest.TestCase):
         self.assertEqual(proc.wait(timeout=20), 0, self.server.log_tail())
         self.assertIn('"msg":"drained"', self.server.log_tail())
 
+    def test_sigterm_answers_requests_waiting_past_the_merchants_share(self):
+        """Ten confirms at once: eight call the payment API (the merchant's
+        share), two wait for a place. A stop answers all ten — the two once
+        places free (or 503 if they waited too long) — and only then exits."""
+        n = 10
+        headers = self.m.headers()
+        oids = {}
+        for i in range(n):
+            ref = "gw-%d" % i
+            r = self.server.request("POST", "/api/v4/merchants/gs/orders", headers=headers,
+                                    body={"merchant_order_id": ref, "payable_amount": 100,
+                                          "payment_method": "ONLINE", "user": USER, "skus": {"GS1": 1}})
+            self.assertEqual(r.status, 200, r)
+            oids[ref] = r.json["data"]["order_id"]
+            self.pay.set_transaction(ref, amount="100.00", transaction_id="T" + ref, delay=1)
+        answers = {}
+
+        def confirm(ref):
+            try:
+                answers[ref] = self.server.request(
+                    "PUT", "/api/v4/merchants/gs/orders/%s/confirm" % oids[ref], headers=headers,
+                    body={"order_id": oids[ref], "merchant_order_id": ref}, timeout=30)
+            except OSError as e:
+                answers[ref] = e
+
+        threads = [threading.Thread(target=confirm, args=(ref,)) for ref in oids]
+        for t in threads:
+            t.start()
+        self.assertTrue(self.pay.wait_for(lambda: len(self.pay.transaction_calls) >= 8, timeout=10),
+                        "the confirms never reached the payment API")
+        proc = self.server.proc
+        proc.send_signal(signal.SIGTERM)
+        for t in threads:
+            t.join(timeout=30)
+        self.assertEqual(len(answers), n)
+        statuses = sorted(a.status if hasattr(a, "status") else repr(a) for a in answers.values())
+        self.assertTrue(all(s in (200, 503) for s in statuses), statuses)
+        self.assertGreaterEqual(statuses.count(200), 8, statuses)
+        self.assertLessEqual(self.pay.most_transactions_in_flight, 8)
+        self.assertEqual(proc.wait(timeout=20), 0, self.server.log_tail())
+
 
 if __name__ == "__main__":
     unittest.main()
