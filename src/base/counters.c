@@ -15,6 +15,8 @@ static atomic_ullong db_errors[NDB];
 
 /* Create batches committed and rolled back, and the creates the committed ones placed. */
 static atomic_ullong batches[2], batched_creates;
+/* Requests past a merchant's share: [0] waited for a place, [1] refused. */
+static atomic_ullong share_overflow[2];
 
 static const char *const out_kinds[] = {"transaction_status", "refund", "webhook", "other"};
 #define NKINDS (sizeof(out_kinds) / sizeof(out_kinds[0]))
@@ -78,6 +80,11 @@ void counters_create_batch(size_t n, int committed)
 		atomic_fetch_add_explicit(&batched_creates, n, memory_order_relaxed);
 }
 
+void counters_merchant_share(int refused)
+{
+	atomic_fetch_add_explicit(&share_overflow[refused ? 1 : 0], 1, memory_order_relaxed);
+}
+
 void counters_render(struct buf *out)
 {
 	buf_adds(out,
@@ -96,6 +103,13 @@ void counters_render(struct buf *out)
 		 "# TYPE apotheca_order_creates_batched_total counter\n"
 		 "apotheca_order_creates_batched_total %llu\n",
 		 atomic_load(&batches[1]), atomic_load(&batches[0]), atomic_load(&batched_creates));
+	buf_addf(out,
+		 "# HELP apotheca_merchant_share_overflow_total Requests past their merchant's "
+		 "share of the calls to its systems: waited for a place, or refused (503).\n"
+		 "# TYPE apotheca_merchant_share_overflow_total counter\n"
+		 "apotheca_merchant_share_overflow_total{outcome=\"waited\"} %llu\n"
+		 "apotheca_merchant_share_overflow_total{outcome=\"refused\"} %llu\n",
+		 atomic_load(&share_overflow[0]), atomic_load(&share_overflow[1]));
 	buf_adds(out,
 		 "# HELP apotheca_outbound_calls_total Calls to merchants' systems by kind and "
 		 "outcome.\n# TYPE apotheca_outbound_calls_total counter\n");

@@ -29,6 +29,13 @@ void counters_create_batch(size_t n, int committed);
 void counters_db_connect_failed(void);
 
 /*
+ * A request past its merchant's share of the outbound pool (http/offload.c)
+ * began to wait for a place (refused 0), or was answered 503 (refused 1):
+ * at once, or when its wait ran too long.
+ */
+void counters_merchant_share(int refused);
+
+/*
  * Counts one outbound call. kind: "transaction_status", "refund" or
  * "webhook" (anything else counts as "other"); outcome: "ok" (2xx),
  * "http_error" (another status), "timeout", "unreachable" (DNS, connect,

@@ -12,6 +12,7 @@
 #include "http/req.h"
 #include "store/store.h"
 #include "base/clock.h"
+#include "base/counters.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
@@ -127,9 +128,10 @@ static struct inflight *inflight_slot(struct pool *p, const char *key, int creat
 static __thread struct offload_job *current_job;
 static __thread struct pool *current_pool;
 
-/* The answer of a request that waited past its merchant's share too long. */
+/* The answer of a request refused for its merchant's share. */
 static void reply_merchant_busy(struct req *r)
 {
+	counters_merchant_share(1);
 	req_add_header(r, "Retry-After", SERVER_MERCHANT_RETRY_AFTER_S);
 	req_fail(r, 503, "busy",
 		 "Too many calls to this merchant's systems in flight; retry later");
@@ -326,6 +328,7 @@ static void pool_submit(struct pool *p, struct req *r, route_fn fn, const char *
 		job.since_ns = now_ns();
 		p->waiting[p->nwaiting++] = job;
 		f->waiting++;
+		counters_merchant_share(0);
 	} else {
 		job.counted = f != NULL;
 		if (f)

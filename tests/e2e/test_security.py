@@ -682,6 +682,16 @@ class Bulkheads(ServerTest):
         # The ones past the share waited their turn (no more than 8 calls at
         # once) and, having waited past 2 s when it came, were refused then.
         self.assertLessEqual(self.slow_pay.most_transactions_in_flight, 8)
+        self.assertGreaterEqual(self.share_overflow("refused"), len(refused))
+
+    def share_overflow(self, outcome):
+        """apotheca_merchant_share_overflow_total{outcome=...} from /metrics."""
+        r = self.server.request("GET", "/metrics")
+        self.assertStatus(r, 200)
+        key = 'apotheca_merchant_share_overflow_total{outcome="%s"} ' % outcome
+        lines = [x for x in r.body.splitlines() if x.startswith(key)]
+        self.assertEqual(len(lines), 1, "no %s in /metrics" % key)
+        return int(lines[0][len(key):])
 
     def test_a_burst_past_the_share_waits_its_turn(self):
         """More confirms at once than a merchant's share, against a payment API
@@ -689,6 +699,7 @@ class Bulkheads(ServerTest):
         of being refused, and no more than the share reach the API at once."""
         import concurrent.futures
         from mocks import MockPaymentServer
+        waited = self.share_overflow("waited")
         pay = MockPaymentServer()
         self.addCleanup(pay.stop)
         m = Merchant(self.server, "burstpay", key="other", payment_api={"base_url": pay.url})
@@ -707,3 +718,4 @@ class Bulkheads(ServerTest):
         self.assertEqual(len(pay.transaction_calls), len(refs))
         self.assertLessEqual(pay.most_transactions_in_flight, 8)
         self.assertGreater(pay.most_transactions_in_flight, 1)   # they did overlap
+        self.assertGreater(self.share_overflow("waited"), waited)
