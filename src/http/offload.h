@@ -6,7 +6,8 @@
  *   can then share a disk sync) and anything handed to req_offload();
  * - outbound: requests that wait on a merchant's own systems
  *   (req_offload_merchant(): confirm, which calls the payment API), with a
- *   cap on how many of one merchant's requests are queued or running.
+ *   cap on how many of one merchant's requests are queued or running; the
+ *   ones past it wait their turn, holding no thread.
  *
  * The application starts the pools before it serves and stops them before
  * the HTTP daemon goes (src/app.c): a stop lets the queued requests finish
@@ -42,8 +43,10 @@ void req_offload(struct req *r, route_fn fn);
  * Like req_offload(), for work that waits on merchant_id's own systems (its
  * payment API): it runs on the outbound pool, so the wait never occupies
  * the threads that run other merchants' writes, and at most a fixed number
- * of one merchant's requests are queued or running at once. Past that, r is
- * answered 503 with Retry-After in its dialect's shape.
+ * of one merchant's requests are queued or running at once. Past that, r
+ * waits (suspended, no thread) until one of them leaves; r is answered 503
+ * with Retry-After in its dialect's shape when too many already wait, or
+ * when it has waited too long by the time its turn comes.
  */
 void req_offload_merchant(struct req *r, const char *merchant_id, route_fn fn);
 
