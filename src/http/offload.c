@@ -200,8 +200,10 @@ void offload_merchant_call_done(void)
 static void run_job(struct pool *p, struct offload_job *job)
 {
 	struct req *r = job->r;
-	r->db = store_thread_conn(p->app->store);
-	if (!r->db) {
+	/* A refusal for the merchant's share needs no database. */
+	int needs_db = job->fn != reply_merchant_busy;
+	r->db = needs_db ? store_thread_conn(p->app->store) : NULL;
+	if (needs_db && !r->db) {
 		req_add_header(r, "Retry-After", "1");
 		req_fail(r, 503, "unavailable", "Database unavailable");
 	} else {
