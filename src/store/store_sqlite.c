@@ -438,8 +438,14 @@ static enum apo_result prepare(struct store_conn *c, struct store_sql *q, sqlite
 	return APO_OK;
 }
 
+/*
+ * Binds args to st. With borrow, SQLite uses the caller's text in place:
+ * only for a statement stepped to its end and reset before the caller
+ * gets control back. Rows handed to the caller keep the statement live
+ * after args may be gone, so their text is copied.
+ */
 static enum apo_result bind_all(sqlite3 *db, sqlite3_stmt *st, const struct store_val *args,
-				size_t n)
+				size_t n, int borrow)
 {
 	for (size_t i = 0; i < n; i++) {
 		int rc, idx = (int)i + 1;
@@ -448,7 +454,8 @@ static enum apo_result bind_all(sqlite3 *db, sqlite3_stmt *st, const struct stor
 			rc = sqlite3_bind_int64(st, idx, args[i].i);
 			break;
 		case STORE_TEXT:
-			rc = sqlite3_bind_text(st, idx, args[i].s, -1, SQLITE_TRANSIENT);
+			rc = sqlite3_bind_text(st, idx, args[i].s, -1,
+					       borrow ? SQLITE_STATIC : SQLITE_TRANSIENT);
 			break;
 		default:
 			rc = sqlite3_bind_null(st, idx);
@@ -485,7 +492,7 @@ static enum apo_result run(struct store_conn *c, sqlite3_stmt *st, const struct 
 	enum apo_result res;
 	int rc;
 
-	if ((res = bind_all(db, st, args, n)) != APO_OK)
+	if ((res = bind_all(db, st, args, n, rows == NULL)) != APO_OK)
 		goto out_reset;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
