@@ -7,6 +7,7 @@
  * closes keep-alive connections when a response is queued on the first.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -217,6 +218,8 @@ struct server {
 	const struct dialect *const *dialects; /* NULL-terminated */
 	struct MHD_Daemon *daemon;
 	pthread_t watcher;
+	int listen_fd; /* handed to the daemon, which closes it at stop */
+	int quiet_fd;  /* after stop_listening(): the stand-in's peer; else -1 */
 };
 
 static const struct dialect *dialect_for(const struct server *s, const char *path)
@@ -536,11 +539,42 @@ static void sleep_ms(int64_t ms)
 	nanosleep(&ts, NULL);
 }
 
-void server_drain(struct server *s)
+/*
+ * Stops accepting: new connections are refused from here on. The
+ * listening socket is replaced, under its descriptor number, by one end of
+ * a socket pair that never becomes readable (the other end stays open, in
+ * quiet_fd, until the daemon has stopped): closing the listener drops it
+ * from every worker's epoll set and resets what waited in its backlog, and
+ * the daemon keeps a valid descriptor to close at stop.
+ * MHD_quiesce_daemon() is not used for this while anything else works: with
+ * a pool of epoll workers it races them to remove the listener from their
+ * epoll sets, and when it loses, libmicrohttpd aborts the process (an open
+ * libmicrohttpd defect; seen as a SIGABRT on SIGTERM here). A worker
+ * still removes the listener itself if a connection it accepted while the
+ * socket changed hands brings it to its connection limit; that one narrow
+ * case is left.
+ */
+static void stop_listening(struct server *s)
 {
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) == 0) {
+		if (dup3(pair[0], s->listen_fd, O_CLOEXEC) >= 0) {
+			close(pair[0]);
+			s->quiet_fd = pair[1];
+			return;
+		}
+		close(pair[0]);
+		close(pair[1]);
+	}
+	log_warn("cannot replace the listening socket; quiescing", NULL);
 	MHD_socket listener = MHD_quiesce_daemon(s->daemon);
 	if (listener != MHD_INVALID_SOCKET)
 		close(listener);
+}
+
+void server_drain(struct server *s)
+{
+	stop_listening(s);
 	atomic_store(&draining, 1);
 	int64_t waited = 0;
 	while ((atomic_load(&in_flight) > 0 || atomic_load(&unstarted) > 0) &&
@@ -564,6 +598,8 @@ struct server *server_start(struct app *app, const struct dialect *const *dialec
 	struct server *s = xcalloc(1, sizeof(*s));
 	s->app = app;
 	s->dialects = dialects;
+	s->listen_fd = fd;
+	s->quiet_fd = -1;
 	stopping = 0;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
 			 MHD_ALLOW_SUSPEND_RESUME;
@@ -594,6 +630,8 @@ struct server *server_start(struct app *app, const struct dialect *const *dialec
 void server_stop(struct server *s)
 {
 	MHD_stop_daemon(s->daemon);
+	if (s->quiet_fd >= 0)
+		close(s->quiet_fd);
 	stopping = 1;
 	pthread_join(s->watcher, NULL);
 	free(s);
