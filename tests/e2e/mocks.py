@@ -164,7 +164,7 @@ class MockPaymentServer(MockServer):
         self.refunds = []
         self.transaction_calls = []
         self.transactions_in_flight = 0
-        self.most_transactions_in_flight = 0   # the most answers ever pending at once
+        self.most_transactions_in_flight = 0   # the most delayed answers ever pending at once
         self._refund_fail_times = 0
         self._refund_fail_status = 500
         self._refund_fail_with = "FAILED"
