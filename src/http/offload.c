@@ -25,7 +25,9 @@
  * to two per process. With eight threads on PostgreSQL (before batches,
  * when every create waited on the row by itself) hot SKUs went faster than
  * with sixteen; with batches sixteen are as fast or faster
- * (docs/BENCHMARKS.md, Sixth pass).
+ * (docs/BENCHMARKS.md, Sixth pass). On SQLite, 24 to 48 make creates
+ * faster and the full checkout no faster or slower, 8 make both slower
+ * (Thirteenth pass).
  */
 #define SERVER_OFFLOAD_THREADS 16
 #define SERVER_OFFLOAD_QUEUE 1024
